@@ -1,0 +1,85 @@
+#include "pybind11.hpp"
+
+#include "regionwalk/domain.hpp"
+#include "regionwalk/network.hpp"
+#include "regionwalk/stability.hpp"
+
+namespace regionwalk::bind {
+
+namespace {
+
+Network make_network(const std::vector<array_t<double>>& weights, const std::vector<array_t<double>>& biases,
+                     double alpha) {
+  if (weights.size() != biases.size())
+    throw std::invalid_argument("need one bias vector per weight matrix");
+  std::vector<Layer> layers;
+  for (size_t l = 0; l < weights.size(); ++l) {
+    const auto& W = weights[l];
+    if (W.ndim() != 2) throw std::invalid_argument("weight " + std::to_string(l) + " must be a 2-D array");
+    Layer L;
+    L.out = static_cast<int>(W.shape(0));
+    L.in = static_cast<int>(W.shape(1));
+    L.weight.assign(W.data(), W.data() + W.size());
+    L.bias = to_vector(biases[l], ("bias " + std::to_string(l)).c_str(), W.shape(0));
+    layers.push_back(std::move(L));
+  }
+  return Network(std::move(layers), alpha);
+}
+
+py::array_t<bool> unpack(const Pattern& p, int bits) {
+  py::array_t<bool> out(bits);
+  auto o = out.mutable_unchecked<1>();
+  for (int j = 0; j < bits; ++j) o(j) = get_bit(p.data(), j);
+  return out;
+}
+
+}  // namespace
+
+void bind_network(py::module_& m) {
+  py::class_<Network>(m, "Network")
+      .def(py::init(&make_network), py::arg("weights"), py::arg("biases"), py::arg("alpha") = 0.0)
+      .def_property_readonly("input_dim", &Network::input_dim)
+      .def_property_readonly("hidden_neurons", &Network::hidden_neurons)
+      .def("pattern_of", [](const Network& n, const array_t<double>& x) {
+        auto v = to_vector(x, "x", n.input_dim());
+        return unpack(n.pattern_of(v.data()), n.hidden_neurons());
+      }, "Activation pattern of one point.")
+      .def("local_forms", [](const Network& n, const array_t<bool>& pattern) {
+        if (pattern.ndim() != 1 || pattern.shape(0) != n.hidden_neurons())
+          throw std::invalid_argument("pattern must be a bool vector of length hidden_neurons");
+        Pattern p(static_cast<size_t>(n.pattern_words()), 0);
+        for (int j = 0; j < n.hidden_neurons(); ++j)
+          if (pattern.data()[j]) set_bit(p.data(), j);
+        LocalForms f;
+        n.local_forms(p.data(), f);
+        array_t<double> A({f.neurons, f.dim});
+        std::copy(f.a.begin(), f.a.end(), A.mutable_data());
+        array_t<double> c(f.neurons);
+        std::copy(f.c.begin(), f.c.end(), c.mutable_data());
+        return py::make_tuple(A, c);
+      }, "Local affine forms (A, c) of every hidden neuron on a pattern's region.")
+      .def("stable_signs", [](const Network& n, const Domain& d) {
+        if (d.dim != n.input_dim()) throw std::invalid_argument("domain dimension does not match the network");
+        auto s = stable_signs(n, d);
+        py::array_t<signed char> out(static_cast<py::ssize_t>(s.size()));
+        std::copy(s.begin(), s.end(), out.mutable_data());
+        return out;
+      }, "+1/-1 for neurons of fixed sign over the domain, 0 otherwise.")
+      .def("interval_bounds", [](const Network& n, const Domain& d) {
+        if (d.dim != n.input_dim()) throw std::invalid_argument("domain dimension does not match the network");
+        auto b = interval_bounds(n, d);
+        return py::make_tuple(py::array_t<double>(static_cast<py::ssize_t>(b.lower.size()), b.lower.data()),
+                              py::array_t<double>(static_cast<py::ssize_t>(b.upper.size()), b.upper.data()));
+      }, "Sound interval bounds of every pre-activation over the domain.");
+
+  py::class_<Domain>(m, "Domain")
+      .def_static("box", [](const array_t<double>& lo, const array_t<double>& hi) {
+        return Domain::box(to_vector(lo, "lo"), to_vector(hi, "hi"));
+      })
+      .def_static("ball", [](const array_t<double>& c, double r) { return Domain::ball(to_vector(c, "center"), r); })
+      .def_static("whole", &Domain::whole)
+      .def_readonly("dim", &Domain::dim)
+      .def_property_readonly("scale", &Domain::scale);
+}
+
+}  // namespace regionwalk::bind

@@ -1,0 +1,118 @@
+#include "pybind11.hpp"
+
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <thread>
+
+#include "regionwalk/walk.hpp"
+
+namespace regionwalk::bind {
+
+namespace {
+
+const char* reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::Complete: return "complete";
+    case StopReason::MaxRegions: return "max_regions";
+    case StopReason::TimeLimit: return "time_limit";
+    case StopReason::Cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+using Progress = std::function<void(std::int64_t, double)>;
+
+py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& seed_arr, double tol,
+                  std::int64_t max_regions, double time_limit, int threads, bool store_points,
+                  const std::optional<Progress>& progress, double progress_interval) {
+  const std::vector<double> seed = to_vector(seed_arr, "seed", net.input_dim());
+  WalkOptions opt;
+  opt.tol = tol;
+  opt.max_regions = max_regions;
+  opt.time_limit = time_limit;
+  opt.threads = threads;
+  opt.store_points = store_points;
+  WalkControl control;
+  WalkResult res;
+  std::exception_ptr error;
+  bool interrupted = false;
+  {
+    // Walk in a helper thread; this one polls for Ctrl-C and reports progress,
+    // taking the GIL only briefly.
+    py::gil_scoped_release release;
+    std::atomic<bool> finished{false};
+    std::thread runner([&] {
+      try {
+        res = walk(net, dom, seed.data(), opt, control);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      finished = true;
+    });
+    const auto start = std::chrono::steady_clock::now();
+    auto last_report = start;
+    while (!finished.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (finished.load()) break;
+      py::gil_scoped_acquire acquire;
+      if (!interrupted && PyErr_CheckSignals() != 0) {
+        interrupted = true;
+        control.cancel = true;  // the walk stops within one region's work
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (!interrupted && progress && std::chrono::duration<double>(now - last_report).count() >= progress_interval) {
+        last_report = now;
+        try {
+          (*progress)(control.regions.load(), std::chrono::duration<double>(now - start).count());
+        } catch (py::error_already_set& e) {
+          e.restore();  // re-raised below, after the walk has stopped
+          interrupted = true;
+          control.cancel = true;
+        }
+      }
+    }
+    runner.join();
+  }
+  if (interrupted) throw py::error_already_set();
+  if (error) std::rethrow_exception(error);
+
+  const auto n = static_cast<py::ssize_t>(res.count);
+  array_t<std::uint64_t> patterns({n, static_cast<py::ssize_t>(res.words)});
+  std::copy(res.patterns.begin(), res.patterns.end(), patterns.mutable_data());
+  py::dict out;
+  out["count"] = res.count;
+  out["patterns"] = patterns;
+  if (store_points) {
+    array_t<double> points({n, static_cast<py::ssize_t>(res.dim)});
+    std::copy(res.points.begin(), res.points.end(), points.mutable_data());
+    out["points"] = points;
+  } else {
+    out["points"] = py::none();
+  }
+  out["stop"] = reason_name(res.stop);
+  py::dict stats;
+  stats["regions_expanded"] = res.stats.regions_expanded;
+  stats["facet_tests"] = res.stats.facet_tests;
+  stats["skipped_visited"] = res.stats.skipped_visited;
+  stats["lp_solves"] = res.stats.lp_solves;
+  stats["lp_iterations"] = res.stats.lp_iterations;
+  stats["cuts"] = res.stats.cuts;
+  stats["undecided"] = res.stats.undecided;
+  stats["witness_failures"] = res.stats.witness_failures;
+  stats["stable_neurons"] = res.stats.stable_neurons;
+  stats["seconds"] = res.stats.seconds;
+  out["stats"] = stats;
+  return out;
+}
+
+}  // namespace
+
+void bind_walk(py::module_& m) {
+  m.def("walk", &run_walk, py::arg("network"), py::arg("domain"), py::arg("seed"), py::arg("tol") = 0.0,
+        py::arg("max_regions") = -1, py::arg("time_limit") = -1.0, py::arg("threads") = 1,
+        py::arg("store_points") = true, py::arg("progress") = py::none(), py::arg("progress_interval") = 0.5,
+        "Walk the regions that meet the domain; returns a dict of arrays.");
+}
+
+}  // namespace regionwalk::bind

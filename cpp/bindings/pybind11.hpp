@@ -1,0 +1,30 @@
+// The one header that includes pybind11, so every binding file sees the same casters.
+#pragma once
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace py = pybind11;
+
+namespace regionwalk::bind {
+
+template <class T>
+using array_t = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+inline std::vector<double> to_vector(const array_t<double>& a, const char* what, py::ssize_t size = -1) {
+  if (a.ndim() != 1) throw std::invalid_argument(std::string(what) + " must be a 1-D array");
+  if (size >= 0 && a.shape(0) != size)
+    throw std::invalid_argument(std::string(what) + " must have length " + std::to_string(size) +
+                                ", got " + std::to_string(a.shape(0)));
+  return std::vector<double>(a.data(), a.data() + a.shape(0));
+}
+
+void bind_network(py::module_& m);
+void bind_walk(py::module_& m);
+
+}  // namespace regionwalk::bind

@@ -1,0 +1,49 @@
+// A dense primal active-set LP solver for the tiny, tall problems of the walk:
+// maximise c.v subject to A v <= b, with few variables (d + 1) and up to a few
+// hundred rows. It starts from a feasible point supplied by the caller (the
+// walk always has one: lowering the margin variable satisfies every row), so
+// it needs no phase 1, and it can stop as soon as the objective reaches a
+// target. Degenerate steps switch to Bland's rule, which rules out cycling.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+namespace regionwalk {
+
+enum class LpStatus { Optimal, TargetReached, Unbounded, IterationLimit };
+
+class ActiveSetLp {
+ public:
+  explicit ActiveSetLp(int variables = 0) { reset(variables); }
+
+  void reset(int variables);             // drop all rows, set the number of variables
+  int variables() const { return n_; }
+  int rows() const { return m_; }
+  int add_row(const double* a, double b);  // returns the row's index
+  void truncate(int rows);                 // drop rows >= `rows`
+  const double* row(int i) const { return &A_[static_cast<std::size_t>(i) * static_cast<std::size_t>(n_)]; }
+  double rhs(int i) const { return b_[static_cast<std::size_t>(i)]; }
+
+  // Maximise c.v over the rows listed in `rows` from the feasible point v
+  // (updated in place). Rows listed in `equalities` must be tight at v and stay
+  // tight (they are never released).
+  LpStatus maximize(const double* c, double* v, const std::vector<int>& equalities,
+                    const std::vector<int>& rows, double target, int max_iterations);
+  int last_iterations() const { return iterations_; }
+
+ private:
+  bool append_active(int row);  // orthogonalise row into Q/R; false if dependent
+  void rebuild_active();
+  double dot_row(int i, const double* v) const;
+
+  int n_ = 0, m_ = 0, iterations_ = 0;
+  std::vector<double> A_, b_;
+  std::vector<char> in_active_;
+  // Active set W and the QR factors of A_W^T: Q is n x k (columns), R is k x k.
+  std::vector<int> active_;
+  std::vector<char> fixed_;      // per active entry: an equality, never released
+  std::vector<double> Q_, R_;
+  std::vector<double> p_, work_, lambda_;
+};
+
+}  // namespace regionwalk

@@ -1,0 +1,54 @@
+// A ReLU / LeakyReLU network as a stack of dense affine layers, and its local
+// affine forms under an activation pattern (DESIGN.md section 1).
+#pragma once
+#include <vector>
+
+#include "regionwalk/pattern.hpp"
+
+namespace regionwalk {
+
+struct Layer {
+  int in = 0;
+  int out = 0;
+  std::vector<double> weight;  // row-major, out x in
+  std::vector<double> bias;    // out
+};
+
+// Affine forms z_j(x) = a_j . x + c_j of every hidden neuron on one region.
+struct LocalForms {
+  int dim = 0;                // input dimension d
+  int neurons = 0;            // hidden neurons N
+  std::vector<double> a;      // row-major, N x d
+  std::vector<double> c;      // N
+};
+
+class Network {
+ public:
+  // layers[0..K-2] are followed by the activation, layers[K-1] is the output.
+  // Throws std::invalid_argument on inconsistent shapes or non-finite values.
+  Network(std::vector<Layer> layers, double alpha);
+
+  int input_dim() const { return layers_.front().in; }
+  int hidden_neurons() const { return hidden_; }
+  int pattern_words() const { return words_for(hidden_); }
+  int num_hidden_layers() const { return static_cast<int>(layers_.size()) - 1; }
+  const std::vector<Layer>& layers() const { return layers_; }
+  // First global neuron index of hidden layer l (l = 0 .. num_hidden_layers()).
+  int layer_offset(int l) const { return offsets_[static_cast<size_t>(l)]; }
+  double alpha() const { return alpha_; }
+
+  // Pattern of a point, by a forward pass in double precision.
+  Pattern pattern_of(const double* x) const;
+  // Pre-activations of every hidden neuron at x (N values).
+  std::vector<double> preactivations(const double* x) const;
+  // Local affine forms of all hidden neurons on the region of `pattern`.
+  void local_forms(const Word* pattern, LocalForms& out) const;
+
+ private:
+  std::vector<Layer> layers_;
+  std::vector<int> offsets_;
+  int hidden_ = 0;
+  double alpha_ = 0.0;
+};
+
+}  // namespace regionwalk

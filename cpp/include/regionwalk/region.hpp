@@ -1,0 +1,93 @@
+// The LPs of one region P(s) inside the domain (DESIGN.md section 2.4).
+//
+// Variables v = (x, t): a point and its margin. Every inequality row has
+// coefficient +1 on t, so any x with t low enough is feasible; the solver
+// starts there. Rows:
+//   neuron k:  -sigma_k a_k.x + t <= sigma_k c_k        (a_k normalised)
+//   box:       +-x_i + t <= +-bound_i
+//   ball:      tangent cuts u.(x - centre) + t <= r, added until the answer
+//              is certified (no fixed polygon: the cuts follow the solution)
+//   whole:     t <= cap
+// Stable neurons (fixed sign on the whole domain) and neurons whose local form
+// is constant on the region contribute no row: they cannot bound the region
+// inside the domain.
+//
+// Clarkson's method keeps the LPs small: each LP sees only a working set of
+// rows (the domain and the neuron rows found relevant so far on this region);
+// the solution is then checked against every row and the most violated one
+// joins the working set until none is violated.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "regionwalk/domain.hpp"
+#include "regionwalk/lp.hpp"
+#include "regionwalk/network.hpp"
+
+namespace regionwalk {
+
+struct GeometryStats {
+  std::int64_t lp_solves = 0;
+  std::int64_t lp_iterations = 0;
+  std::int64_t cuts = 0;
+  std::int64_t undecided = 0;  // LP iteration or cut limits hit: answered "no facet"
+};
+
+class RegionGeometry {
+ public:
+  RegionGeometry(const Domain& domain, const std::vector<signed char>& stable, double tol);
+
+  // Prepare the rows of the region with pattern `s` and local forms `f`.
+  void load(const LocalForms& f, const Word* s);
+
+  // Neurons whose hyperplane may be a facet inside the domain.
+  const std::vector<int>& candidates() const { return candidates_; }
+
+  // Neurons whose hyperplane coincides with j's on this region (j included).
+  void coincident(int j, std::vector<int>& group) const;
+
+  // Facet test for the hyperplane of j (with its coincident group): is there a
+  // point of the open domain on it where every other row is strict with
+  // margin > tol? If so, writes that point into `facet_point`, its certified
+  // margin into `margin`, and returns true.
+  bool facet(int j, const std::vector<int>& group, const double* inside, double* facet_point, double* margin);
+
+  // Unit normal of neuron j's hyperplane, oriented into the current region.
+  void inward_normal(int j, double* out) const;
+  // Signed distance of x to neuron k's hyperplane (positive inside the region).
+  double distance(int k, const double* x) const;
+
+  // Largest-margin point of the region within the domain, started from any x.
+  // Returns the certified margin (<= tol means: no interior point found).
+  double interior_point(const double* start, double* out);
+
+  const GeometryStats& stats() const { return stats_; }
+
+ private:
+  // Maximise t from (x, t) with t lowered to feasibility; for the ball add
+  // tangent cuts until the margin is certified above or below tol. Returns the
+  // certified margin and leaves the point in x.
+  double maximise_margin(double* x, const std::vector<int>& equalities);
+  double lowest_slack(const double* x, const std::vector<int>& rows) const;
+
+  const Domain& dom_;
+  const std::vector<signed char>& stable_;
+  double tol_;
+  int d_;
+  ActiveSetLp lp_;
+  int base_rows_ = 0;
+  int neuron_rows_ = 0;            // rows [0, neuron_rows_) belong to neurons
+  std::vector<int> row_of_;        // neuron -> LP row, -1 when it has none
+  std::vector<int> working_;       // rows every LP of this region starts with
+  std::vector<char> in_working_, excluded_;
+  std::vector<int> rows_;          // rows of the LP being solved
+  std::vector<double> unit_a_;     // neuron -> normalised form (N x d)
+  std::vector<double> unit_c_;
+  std::vector<signed char> sign_;  // sigma_k
+  std::vector<int> candidates_;
+  std::vector<double> v_, objective_, row_buf_;
+  std::vector<int> eq_;
+  GeometryStats stats_;
+};
+
+}  // namespace regionwalk

@@ -1,0 +1,171 @@
+#include "regionwalk/lp.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace regionwalk {
+
+namespace {
+constexpr double kDirEps = 1e-12;     // a row blocks only if it grows along p by more than this
+constexpr double kNullEps = 1e-11;    // projected gradient below this means "at a vertex of W"
+constexpr double kDualEps = 1e-10;    // multipliers above -this count as non-negative
+}  // namespace
+
+void ActiveSetLp::reset(int variables) {
+  n_ = variables;
+  m_ = 0;
+  A_.clear();
+  b_.clear();
+  const auto n = static_cast<size_t>(n_);
+  Q_.assign(n * n, 0.0);
+  R_.assign(n * n, 0.0);
+  p_.assign(n, 0.0);
+  work_.assign(n, 0.0);
+  lambda_.assign(n, 0.0);
+}
+
+int ActiveSetLp::add_row(const double* a, double b) {
+  A_.insert(A_.end(), a, a + n_);
+  b_.push_back(b);
+  return m_++;
+}
+
+void ActiveSetLp::truncate(int rows) {
+  if (rows >= m_) return;
+  m_ = rows;
+  A_.resize(static_cast<size_t>(m_) * static_cast<size_t>(n_));
+  b_.resize(static_cast<size_t>(m_));
+}
+
+double ActiveSetLp::dot_row(int i, const double* v) const {
+  const double* a = row(i);
+  double s = 0.0;
+  for (int k = 0; k < n_; ++k) s += a[k] * v[k];
+  return s;
+}
+
+// Modified Gram-Schmidt with one re-orthogonalisation pass ("twice is enough").
+bool ActiveSetLp::append_active(int r) {
+  const auto n = static_cast<size_t>(n_);
+  const size_t k = active_.size();
+  if (k >= n) return false;
+  double* q = &Q_[k * n];
+  const double* a = row(r);
+  std::copy(a, a + n_, q);
+  double* rc = &R_[k * n];  // column k of R, entries 0..k
+  std::fill(rc, rc + n, 0.0);
+  double a_norm = 0.0;
+  for (size_t t = 0; t < n; ++t) a_norm += a[t] * a[t];
+  a_norm = std::sqrt(a_norm);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < k; ++i) {
+      const double* qi = &Q_[i * n];
+      double s = 0.0;
+      for (size_t t = 0; t < n; ++t) s += qi[t] * q[t];
+      for (size_t t = 0; t < n; ++t) q[t] -= s * qi[t];
+      rc[i] += s;
+    }
+  }
+  double norm = 0.0;
+  for (size_t t = 0; t < n; ++t) norm += q[t] * q[t];
+  norm = std::sqrt(norm);
+  if (!(norm > 1e-10 * a_norm)) return false;
+  for (size_t t = 0; t < n; ++t) q[t] /= norm;
+  rc[k] = norm;
+  active_.push_back(r);
+  return true;
+}
+
+void ActiveSetLp::rebuild_active() {
+  std::vector<int> rows;
+  rows.swap(active_);
+  std::vector<char> fixed;
+  fixed.swap(fixed_);
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (append_active(rows[i])) fixed_.push_back(fixed[i]);
+}
+
+LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int>& equalities,
+                               const std::vector<int>& rows, double target, int max_iterations) {
+  const auto n = static_cast<size_t>(n_);
+  active_.clear();
+  fixed_.clear();
+  for (int e : equalities)
+    if (append_active(e)) fixed_.push_back(1);
+  in_active_.assign(static_cast<size_t>(m_), 0);
+  std::vector<char>& in_active = in_active_;
+  for (int r : active_) in_active[static_cast<size_t>(r)] = 1;
+
+  int degenerate_run = 0;
+  for (iterations_ = 0; iterations_ < max_iterations; ++iterations_) {
+    // p = projection of c onto the null space of the active rows.
+    std::copy(c, c + n_, p_.begin());
+    const size_t k = active_.size();
+    for (size_t i = 0; i < k; ++i) {
+      const double* qi = &Q_[i * n];
+      double s = 0.0;
+      for (size_t t = 0; t < n; ++t) s += qi[t] * c[t];
+      work_[i] = s;  // Q^T c, reused for the multipliers below
+      for (size_t t = 0; t < n; ++t) p_[t] -= s * qi[t];
+    }
+    double pnorm = 0.0;
+    for (size_t t = 0; t < n; ++t) pnorm += p_[t] * p_[t];
+    pnorm = std::sqrt(pnorm);
+
+    if (pnorm > kNullEps) {
+      // Ratio test: the first row hit when moving along p (smallest index on ties).
+      int block = -1;
+      double step = INFINITY;
+      for (int i : rows) {
+        if (in_active[static_cast<size_t>(i)]) continue;
+        const double ap = dot_row(i, p_.data());
+        if (ap <= kDirEps * pnorm) continue;
+        const double slack = std::max(0.0, b_[static_cast<size_t>(i)] - dot_row(i, v));
+        const double s = slack / ap;
+        if (s < step || (s == step && i < block)) {
+          step = s;
+          block = i;
+        }
+      }
+      if (block < 0) return LpStatus::Unbounded;
+      for (size_t t = 0; t < n; ++t) v[t] += step * p_[t];
+      degenerate_run = step == 0.0 ? degenerate_run + 1 : 0;
+      if (append_active(block)) {
+        fixed_.push_back(0);
+        in_active[static_cast<size_t>(block)] = 1;
+      }
+      double obj = 0.0;
+      for (size_t t = 0; t < n; ++t) obj += c[t] * v[t];
+      if (obj >= target) return LpStatus::TargetReached;
+      continue;
+    }
+
+    // At a vertex of the active set: multipliers from R lambda = Q^T c.
+    for (size_t ii = k; ii-- > 0;) {
+      double s = work_[ii];
+      for (size_t j = ii + 1; j < k; ++j) s -= R_[j * n + ii] * lambda_[j];
+      lambda_[ii] = s / R_[ii * n + ii];
+    }
+    int leave = -1;
+    double most = -kDualEps;
+    for (size_t i = 0; i < k; ++i) {
+      if (fixed_[i]) continue;
+      if (degenerate_run > 0) {
+        // Bland: among negative multipliers release the smallest row index.
+        if (lambda_[i] < -kDualEps && (leave < 0 || active_[i] < active_[static_cast<size_t>(leave)]))
+          leave = static_cast<int>(i);
+      } else if (lambda_[i] < most) {
+        most = lambda_[i];
+        leave = static_cast<int>(i);
+      }
+    }
+    if (leave < 0) return LpStatus::Optimal;
+    in_active[static_cast<size_t>(active_[static_cast<size_t>(leave)])] = 0;
+    active_.erase(active_.begin() + leave);
+    fixed_.erase(fixed_.begin() + leave);
+    rebuild_active();
+  }
+  return LpStatus::IterationLimit;
+}
+
+}  // namespace regionwalk

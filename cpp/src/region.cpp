@@ -1,0 +1,237 @@
+#include "regionwalk/region.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace regionwalk {
+
+namespace {
+constexpr double kZeroForm = 1e-13;   // |a_k| below this (relative) means constant on the region
+constexpr double kParallel = 1e-9;    // normals this close are the same direction
+}  // namespace
+
+RegionGeometry::RegionGeometry(const Domain& domain, const std::vector<signed char>& stable, double tol)
+    : dom_(domain), stable_(stable), tol_(tol), d_(domain.dim), lp_(domain.dim + 1) {
+  const auto n = static_cast<size_t>(d_) + 1;
+  v_.assign(n, 0.0);
+  objective_.assign(n, 0.0);
+  objective_[n - 1] = 1.0;
+  row_buf_.assign(n, 0.0);
+}
+
+double RegionGeometry::lowest_slack(const double* x, const std::vector<int>& rows) const {
+  // Rows are (g, 1).(x, t) <= h, so the largest feasible t is min(h - g.x).
+  double t = INFINITY;
+  for (int i : rows) {
+    const double* g = lp_.row(i);
+    double s = lp_.rhs(i);
+    for (int q = 0; q < d_; ++q) s -= g[q] * x[q];
+    t = std::min(t, s);
+  }
+  return t;
+}
+
+void RegionGeometry::inward_normal(int j, double* out) const {
+  const auto d = static_cast<size_t>(d_);
+  const double sg = sign_[static_cast<size_t>(j)];
+  for (size_t q = 0; q < d; ++q) out[q] = sg * unit_a_[static_cast<size_t>(j) * d + q];
+}
+
+double RegionGeometry::distance(int k, const double* x) const {
+  const auto d = static_cast<size_t>(d_);
+  const auto kk = static_cast<size_t>(k);
+  double z = unit_c_[kk];
+  for (size_t q = 0; q < d; ++q) z += unit_a_[kk * d + q] * x[q];
+  return sign_[kk] * z;
+}
+
+void RegionGeometry::load(const LocalForms& f, const Word* s) {
+  const int N = f.neurons;
+  const auto d = static_cast<size_t>(d_);
+  row_of_.assign(static_cast<size_t>(N), -1);
+  unit_a_.resize(static_cast<size_t>(N) * d);
+  unit_c_.resize(static_cast<size_t>(N));
+  sign_.resize(static_cast<size_t>(N));
+  candidates_.clear();
+  lp_.reset(d_ + 1);
+
+  double max_norm = 0.0;
+  std::vector<double> norms(static_cast<size_t>(N), 0.0);
+  for (int k = 0; k < N; ++k) {
+    if (stable_[static_cast<size_t>(k)] != 0) continue;
+    const double* a = &f.a[static_cast<size_t>(k) * d];
+    double nn = 0.0;
+    for (size_t q = 0; q < d; ++q) nn += a[q] * a[q];
+    norms[static_cast<size_t>(k)] = std::sqrt(nn);
+    max_norm = std::max(max_norm, norms[static_cast<size_t>(k)]);
+  }
+  for (int k = 0; k < N; ++k) {
+    const auto kk = static_cast<size_t>(k);
+    if (stable_[kk] != 0 || !(norms[kk] > kZeroForm * max_norm) || norms[kk] == 0.0) continue;
+    const double* a = &f.a[kk * d];
+    double* ua = &unit_a_[kk * d];
+    for (size_t q = 0; q < d; ++q) ua[q] = a[q] / norms[kk];
+    unit_c_[kk] = f.c[kk] / norms[kk];
+    const double sg = get_bit(s, k) ? 1.0 : -1.0;
+    sign_[kk] = static_cast<signed char>(sg);
+    for (size_t q = 0; q < d; ++q) row_buf_[q] = -sg * ua[q];
+    row_buf_[d] = 1.0;
+    row_of_[kk] = lp_.add_row(row_buf_.data(), sg * unit_c_[kk]);
+    if (dom_.hyperplane_meets(ua, unit_c_[kk])) candidates_.push_back(k);
+  }
+  neuron_rows_ = lp_.rows();
+  // Domain rows.
+  std::fill(row_buf_.begin(), row_buf_.end(), 0.0);
+  row_buf_[d] = 1.0;
+  switch (dom_.kind) {
+    case DomainKind::Box:
+    case DomainKind::Ball:
+      for (size_t q = 0; q < d; ++q) {
+        const double lo = dom_.kind == DomainKind::Box ? dom_.lo[q] : dom_.center[q] - dom_.radius;
+        const double hi = dom_.kind == DomainKind::Box ? dom_.hi[q] : dom_.center[q] + dom_.radius;
+        row_buf_[q] = 1.0;
+        lp_.add_row(row_buf_.data(), hi);
+        row_buf_[q] = -1.0;
+        lp_.add_row(row_buf_.data(), -lo);
+        row_buf_[q] = 0.0;
+      }
+      break;
+    case DomainKind::Whole:
+      lp_.add_row(row_buf_.data(), dom_.scale());  // margins beyond the scale are not needed
+      break;
+  }
+  base_rows_ = lp_.rows();
+  working_.clear();
+  for (int i = neuron_rows_; i < base_rows_; ++i) working_.push_back(i);
+  in_working_.assign(static_cast<size_t>(base_rows_), 0);
+  excluded_.assign(static_cast<size_t>(base_rows_), 0);
+  for (int i : working_) in_working_[static_cast<size_t>(i)] = 1;
+}
+
+void RegionGeometry::coincident(int j, std::vector<int>& group) const {
+  group.clear();
+  group.push_back(j);
+  const auto d = static_cast<size_t>(d_);
+  const double* aj = &unit_a_[static_cast<size_t>(j) * d];
+  const double cj = unit_c_[static_cast<size_t>(j)];
+  // Two hyperplanes are one if their normals agree and they stay within tol
+  // of each other everywhere in the domain.
+  double reach = dom_.scale();
+  if (dom_.kind == DomainKind::Box) {
+    reach = 0.0;
+    for (size_t q = 0; q < d; ++q) reach += 0.25 * (dom_.hi[q] - dom_.lo[q]) * (dom_.hi[q] - dom_.lo[q]);
+    reach = std::sqrt(reach);
+  }
+  for (int k = 0; k < static_cast<int>(row_of_.size()); ++k) {
+    if (k == j || row_of_[static_cast<size_t>(k)] < 0) continue;
+    const double* ak = &unit_a_[static_cast<size_t>(k) * d];
+    double dot = 0.0;
+    for (size_t q = 0; q < d; ++q) dot += aj[q] * ak[q];
+    if (std::abs(dot) < 1.0 - kParallel) continue;
+    const double sg = dot > 0 ? 1.0 : -1.0;
+    double diff = 0.0, offset = unit_c_[static_cast<size_t>(k)] - sg * cj;
+    for (size_t q = 0; q < d; ++q) {
+      const double e = ak[q] - sg * aj[q];
+      diff += e * e;
+      offset += e * dom_.center[q];
+    }
+    if (std::sqrt(diff) <= kParallel && std::abs(offset) + std::sqrt(diff) * reach <= tol_)
+      group.push_back(k);
+  }
+}
+
+double RegionGeometry::maximise_margin(double* x, const std::vector<int>& equalities) {
+  const auto d = static_cast<size_t>(d_);
+  const int max_iter = 50 * (d_ + 1) + 2 * lp_.rows() + 100;
+  const int max_rounds = neuron_rows_ + (dom_.kind == DomainKind::Ball ? 30 + 10 * d_ : 0);
+  // Stop early once the margin is comfortably large: only a point well inside
+  // is needed, not the optimum. (For the ball the LP's t is not yet certified.)
+  const double target = dom_.kind == DomainKind::Ball ? INFINITY : 0.25 * dom_.scale();
+  rows_.clear();
+  for (int i : working_)
+    if (!excluded_[static_cast<size_t>(i)]) rows_.push_back(i);
+  for (int round = 0;; ++round) {
+    std::copy(x, x + d, v_.begin());
+    v_[d] = lowest_slack(x, rows_);
+    const LpStatus st = lp_.maximize(objective_.data(), v_.data(), equalities, rows_, target, max_iter);
+    ++stats_.lp_solves;
+    stats_.lp_iterations += lp_.last_iterations();
+    if (st == LpStatus::IterationLimit || st == LpStatus::Unbounded) {
+      ++stats_.undecided;
+      return -INFINITY;
+    }
+    std::copy(v_.begin(), v_.begin() + static_cast<long>(d), x);
+    const double t = v_[d];
+    // A relaxation's optimum bounds the true margin from above.
+    if (st == LpStatus::Optimal && t <= tol_) return t;
+    if (round >= max_rounds) {
+      ++stats_.undecided;
+      return -INFINITY;
+    }
+    // Clarkson: the most violated neuron row outside the working set joins it.
+    int worst = -1;
+    double worst_violation = 1e-12 * dom_.scale();
+    for (int i = 0; i < neuron_rows_; ++i) {
+      if (in_working_[static_cast<size_t>(i)] || excluded_[static_cast<size_t>(i)]) continue;
+      const double* g = lp_.row(i);
+      double viol = t - lp_.rhs(i);
+      for (size_t q = 0; q < d; ++q) viol += g[q] * x[q];
+      if (viol > worst_violation) {
+        worst_violation = viol;
+        worst = i;
+      }
+    }
+    if (worst >= 0) {
+      working_.push_back(worst);
+      in_working_[static_cast<size_t>(worst)] = 1;
+      rows_.push_back(worst);
+      continue;
+    }
+    if (dom_.kind != DomainKind::Ball) return t;
+    double dist = 0.0;
+    for (size_t q = 0; q < d; ++q) dist += (x[q] - dom_.center[q]) * (x[q] - dom_.center[q]);
+    dist = std::sqrt(dist);
+    const double lower = std::min(t, dom_.radius - dist);  // the true margin of x
+    if (lower > tol_ || dist == 0.0) return lower;
+    // Tangent cut at the direction of x: u.(x - c) + t <= r, valid for the ball.
+    double rhs = dom_.radius;
+    for (size_t q = 0; q < d; ++q) {
+      row_buf_[q] = (x[q] - dom_.center[q]) / dist;
+      rhs += row_buf_[q] * dom_.center[q];
+    }
+    row_buf_[d] = 1.0;
+    rows_.push_back(lp_.add_row(row_buf_.data(), rhs));
+    ++stats_.cuts;
+  }
+}
+
+bool RegionGeometry::facet(int j, const std::vector<int>& group, const double* inside, double* out,
+                           double* margin) {
+  const auto d = static_cast<size_t>(d_);
+  const double* aj = &unit_a_[static_cast<size_t>(j) * d];
+  const double cj = unit_c_[static_cast<size_t>(j)];
+  for (int k : group) excluded_[static_cast<size_t>(row_of_[static_cast<size_t>(k)])] = 1;
+  // Equality z_j = 0 (held tight by the solver), started from the projection
+  // of the region's interior point onto the hyperplane.
+  for (size_t q = 0; q < d; ++q) row_buf_[q] = aj[q];
+  row_buf_[d] = 0.0;
+  eq_.assign(1, lp_.add_row(row_buf_.data(), -cj));
+  double zj = cj;
+  for (size_t q = 0; q < d; ++q) zj += aj[q] * inside[q];
+  for (size_t q = 0; q < d; ++q) out[q] = inside[q] - zj * aj[q];
+  const double m = maximise_margin(out, eq_);
+  lp_.truncate(base_rows_);  // drop the equality and any cuts
+  for (int k : group) excluded_[static_cast<size_t>(row_of_[static_cast<size_t>(k)])] = 0;
+  *margin = m;
+  return m > tol_;
+}
+
+double RegionGeometry::interior_point(const double* start, double* out) {
+  std::copy(start, start + d_, out);
+  eq_.clear();
+  const double m = maximise_margin(out, eq_);
+  lp_.truncate(base_rows_);
+  return m;
+}
+
+}  // namespace regionwalk

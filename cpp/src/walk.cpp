@@ -1,0 +1,307 @@
+#include "regionwalk/walk.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "regionwalk/region.hpp"
+#include "regionwalk/stability.hpp"
+#include "regionwalk/visited_set.hpp"
+
+namespace regionwalk {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Item {
+  Pattern pattern;
+  std::vector<double> point;
+};
+
+// Frontier shared by the worker threads; empty and nobody busy means done.
+class Frontier {
+ public:
+  void push(std::vector<Item>& items) {
+    if (items.empty()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Item& it : items) queue_.push_back(std::move(it));
+    items.clear();
+    cv_.notify_all();
+  }
+  // Blocks until an item is available (true) or the walk is over (false).
+  bool pop(Item& out, const std::atomic<bool>& stop) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return stop.load() || !queue_.empty() || busy_ == 0; });
+    if (stop.load() || queue_.empty()) {
+      cv_.notify_all();
+      return false;
+    }
+    out = std::move(queue_.front());
+    queue_.pop_front();
+    ++busy_;
+    return true;
+  }
+  void done() {
+    std::lock_guard<std::mutex> lock(mu_);
+    --busy_;
+    cv_.notify_all();
+  }
+  void wake_all() {
+    std::lock_guard<std::mutex> lock(mu_);
+    cv_.notify_all();
+  }
+  std::int64_t size() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<std::int64_t>(queue_.size());
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  int busy_ = 0;
+};
+
+// Finds an interior point of the seed's region, nudging the seed off
+// boundaries (deterministically) when its own region is too thin.
+Item seed_item(const Network& net, const Domain& dom, const std::vector<signed char>& stable,
+               double tol, const double* seed) {
+  const auto d = static_cast<size_t>(dom.dim);
+  RegionGeometry geom(dom, stable, tol);
+  LocalForms forms;
+  std::mt19937_64 rng(12345);
+  std::normal_distribution<double> gauss(0.0, 1.0);
+  std::vector<double> x(seed, seed + d), best(d);
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    if (attempt > 0) {
+      // Growing random nudges around the seed, kept inside the domain.
+      const double size = dom.scale() * 1e-6 * std::pow(2.0, attempt);
+      for (size_t q = 0; q < d; ++q) x[q] = seed[q] + size * gauss(rng);
+      if (!dom.contains(x.data(), 0.0)) continue;
+    }
+    Pattern p = net.pattern_of(x.data());
+    for (size_t k = 0; k < stable.size(); ++k)  // sanity: stable bits must agree
+      if (stable[k] != 0 && (stable[k] > 0) != get_bit(p.data(), static_cast<int>(k))) goto next;
+    net.local_forms(p.data(), forms);
+    geom.load(forms, p.data());
+    if (geom.interior_point(x.data(), best.data()) > tol && net.pattern_of(best.data()) == p)
+      return Item{std::move(p), best};
+  next:;
+  }
+  throw std::runtime_error("could not find a full-dimensional region at the seed point");
+}
+
+// Steps from a point on a facet into the region across it. The neighbour's
+// pattern is read off a forward pass rather than predicted: a later-layer
+// neuron whose bent hyperplane only touches the facet keeps its sign. The step
+// halves until the point lands strictly inside a region that differs from `s`
+// exactly in the group's lowest layer (and possibly later group members).
+bool step_across(const Network& net, const Domain& dom, const std::vector<int>& layer_of,
+                 const Word* s, const std::vector<int>& group, const double* facet_point,
+                 const double* dir, double step, double* out, Pattern& nb) {
+  const int d = dom.dim;
+  const int words = net.pattern_words();
+  int low = INT32_MAX;
+  for (int k : group) low = std::min(low, layer_of[static_cast<size_t>(k)]);
+  for (int attempt = 0; attempt < 40; ++attempt, step *= 0.5) {
+    for (int q = 0; q < d; ++q) out[q] = facet_point[q] - step * dir[q];
+    if (!dom.contains(out, 0.0)) continue;
+    const std::vector<double> z = net.preactivations(out);
+    bool strict = true;
+    std::fill(nb.begin(), nb.end(), Word{0});
+    for (int k = 0; k < net.hidden_neurons(); ++k) {
+      const double zk = z[static_cast<size_t>(k)];
+      if (zk == 0.0) strict = false;
+      if (zk > 0.0) set_bit(nb.data(), k);
+    }
+    if (!strict) continue;
+    // Flipped bits: all of the group's lowest layer, and nothing outside the group.
+    Pattern flipped(nb);
+    for (int w = 0; w < words; ++w) flipped[static_cast<size_t>(w)] ^= s[w];
+    bool ok = true;
+    for (int k : group) {
+      if (layer_of[static_cast<size_t>(k)] == low && !get_bit(flipped.data(), k)) ok = false;
+      flipped[static_cast<size_t>(k >> 6)] &= ~(Word{1} << (k & 63));
+    }
+    const bool outside = std::any_of(flipped.begin(), flipped.end(), [](Word x) { return x != 0; });
+    if (ok && !outside) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+WalkResult walk(const Network& net, const Domain& dom, const double* seed, const WalkOptions& opt,
+                WalkControl& control) {
+  if (dom.dim != net.input_dim())
+    throw std::invalid_argument("domain dimension " + std::to_string(dom.dim) +
+                                " does not match the network's input dimension " +
+                                std::to_string(net.input_dim()));
+  for (int q = 0; q < dom.dim; ++q)
+    if (!std::isfinite(seed[q])) throw std::invalid_argument("seed contains NaN or inf");
+  if (!dom.contains(seed, 0.0)) throw std::invalid_argument("seed point lies outside the open domain");
+  const auto t0 = Clock::now();
+  const double tol = opt.tol > 0 ? opt.tol : 1e-9 * dom.scale();
+  const int words = net.pattern_words();
+  const auto d = static_cast<size_t>(dom.dim);
+  const int threads = std::max(1, opt.threads);
+  const std::vector<signed char> stable = stable_signs(net, dom);
+  std::vector<int> layer_of(static_cast<size_t>(net.hidden_neurons()));
+  for (int l = 0; l < net.num_hidden_layers(); ++l)
+    for (int k = net.layer_offset(l); k < net.layer_offset(l + 1); ++k) layer_of[static_cast<size_t>(k)] = l;
+
+  WalkResult res;
+  res.words = words;
+  res.dim = dom.dim;
+  res.stats.stable_neurons = std::count_if(stable.begin(), stable.end(), [](signed char s) { return s != 0; });
+
+  VisitedSet visited(words, dom.dim, opt.store_points);
+  Frontier frontier;
+  std::atomic<bool> stop{false};
+  std::atomic<int> reason{static_cast<int>(StopReason::Complete)};
+  std::atomic<std::int64_t> count{0};
+  std::mutex stats_mu;
+  std::exception_ptr error;
+
+  {
+    Item first = seed_item(net, dom, stable, tol, seed);
+    visited.insert(first.pattern.data(), first.point.data());
+    count = 1;
+    std::vector<Item> one;
+    one.push_back(std::move(first));
+    frontier.push(one);
+  }
+  auto halt = [&](StopReason r) {
+    int expected = static_cast<int>(StopReason::Complete);
+    reason.compare_exchange_strong(expected, static_cast<int>(r));
+    stop = true;
+    frontier.wake_all();
+  };
+  if (opt.max_regions >= 0 && count >= opt.max_regions) halt(StopReason::MaxRegions);
+
+  auto worker = [&]() {
+    try {
+      RegionGeometry geom(dom, stable, tol);
+      LocalForms forms;
+      Item item;
+      std::vector<Item> found;
+      std::vector<int> group;
+      std::vector<char> handled;
+      Pattern nb(static_cast<size_t>(words));
+      std::vector<double> point(d), facet_point(d), normal(d);
+      WalkStats local;
+      while (frontier.pop(item, stop)) {
+        if (control.cancel.load()) halt(StopReason::Cancelled);
+        if (opt.time_limit >= 0 &&
+            std::chrono::duration<double>(Clock::now() - t0).count() > opt.time_limit)
+          halt(StopReason::TimeLimit);
+        if (stop.load()) {
+          frontier.done();
+          break;
+        }
+        ++local.regions_expanded;
+        net.local_forms(item.pattern.data(), forms);
+        geom.load(forms, item.pattern.data());
+        handled.assign(static_cast<size_t>(net.hidden_neurons()), 0);
+        for (int j : geom.candidates()) {
+          if (handled[static_cast<size_t>(j)]) continue;
+          geom.coincident(j, group);
+          bool one_layer = true;
+          nb = item.pattern;
+          for (int k : group) {
+            handled[static_cast<size_t>(k)] = 1;
+            flip_bit(nb.data(), k);
+            one_layer = one_layer && layer_of[static_cast<size_t>(k)] == layer_of[static_cast<size_t>(j)];
+          }
+          // A facet shared with a known region needs no LP: the walk is only
+          // after new patterns. (Exact when the group lies in one layer.)
+          if (one_layer && visited.contains(nb.data())) {
+            ++local.skipped_visited;
+            continue;
+          }
+          ++local.facet_tests;
+          double margin = 0.0;
+          if (!geom.facet(j, group, item.point.data(), facet_point.data(), &margin)) continue;
+          geom.inward_normal(j, normal.data());
+          double step = 0.5 * margin;
+          for (int k : group) step = std::max(step, 0.5 * margin + std::abs(geom.distance(k, facet_point.data())));
+          if (!step_across(net, dom, layer_of, item.pattern.data(), group, facet_point.data(), normal.data(), step,
+                           point.data(), nb)) {
+            ++local.witness_failures;
+            continue;
+          }
+          if (opt.max_regions >= 0 && count.load() >= opt.max_regions) {
+            halt(StopReason::MaxRegions);
+            break;
+          }
+          if (visited.insert(nb.data(), point.data())) {
+            const std::int64_t n = ++count;
+            control.regions.store(n);
+            found.push_back(Item{nb, point});
+          }
+        }
+        frontier.push(found);
+        frontier.done();
+      }
+      const GeometryStats& g = geom.stats();
+      std::lock_guard<std::mutex> lock(stats_mu);
+      res.stats.regions_expanded += local.regions_expanded;
+      res.stats.facet_tests += local.facet_tests;
+      res.stats.skipped_visited += local.skipped_visited;
+      res.stats.witness_failures += local.witness_failures;
+      res.stats.lp_solves += g.lp_solves;
+      res.stats.lp_iterations += g.lp_iterations;
+      res.stats.cuts += g.cuts;
+      res.stats.undecided += g.undecided;
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(stats_mu);
+      if (!error) error = std::current_exception();
+      halt(StopReason::Cancelled);
+    }
+  };
+
+  if (threads == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i) pool.emplace_back(worker);
+    for (std::thread& t : pool) t.join();
+  }
+  if (error) std::rethrow_exception(error);
+
+  res.stop = static_cast<StopReason>(reason.load());
+  std::vector<Word> pats;
+  std::vector<double> pts;
+  visited.collect(pats, pts);
+  std::int64_t n = static_cast<std::int64_t>(pats.size()) / std::max(1, words);
+  // Deterministic output: patterns sorted lexicographically by word.
+  std::vector<std::int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  const auto w = static_cast<size_t>(words);
+  std::sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+    return std::lexicographical_compare(&pats[static_cast<size_t>(a) * w], &pats[static_cast<size_t>(a) * w] + w,
+                                        &pats[static_cast<size_t>(b) * w], &pats[static_cast<size_t>(b) * w] + w);
+  });
+  if (opt.max_regions >= 0 && n > opt.max_regions) n = opt.max_regions;
+  res.count = n;
+  res.patterns.resize(static_cast<size_t>(n) * w);
+  if (opt.store_points) res.points.resize(static_cast<size_t>(n) * d);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto src = static_cast<size_t>(order[static_cast<size_t>(i)]);
+    std::copy_n(&pats[src * w], w, &res.patterns[static_cast<size_t>(i) * w]);
+    if (opt.store_points) std::copy_n(&pts[src * d], d, &res.points[static_cast<size_t>(i) * d]);
+  }
+  res.stats.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace regionwalk

@@ -1,0 +1,1 @@
+"""regionwalk: exact enumeration of the linear regions of ReLU networks."""

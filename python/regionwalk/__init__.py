@@ -1,1 +1,29 @@
-"""regionwalk: exact enumeration of the linear regions of ReLU networks."""
+"""regionwalk: exact enumeration of the linear regions of ReLU networks.
+
+>>> import regionwalk as rw
+>>> net = rw.Network.from_torch(model)            # doctest: +SKIP
+>>> res = rw.enumerate_regions(net, rw.Ball(x0, 0.1))  # doctest: +SKIP
+>>> res.count, res.complete                       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from regionwalk.domains import Ball, Box, Domain
+from regionwalk.io import load_model
+from regionwalk.network import Network
+from regionwalk.walk import IncompleteWarning, Regions, count_regions, enumerate_regions
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Ball",
+    "Box",
+    "Domain",
+    "IncompleteWarning",
+    "Network",
+    "Regions",
+    "count_regions",
+    "enumerate_regions",
+    "load_model",
+    "__version__",
+]

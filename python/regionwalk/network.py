@@ -1,0 +1,140 @@
+"""The network object: dense affine layers with a ReLU / LeakyReLU between them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from regionwalk import _core
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["Network"]
+
+
+class Network:
+    """A piecewise-linear network ``x -> W_K s(... s(W_1 x + b_1) ...) + b_K``.
+
+    Parameters
+    ----------
+    weights, biases
+        One ``(n_out, n_in)`` matrix and one ``(n_out,)`` vector per affine layer,
+        the output layer included. Every layer but the last is followed by the
+        activation.
+    alpha
+        Slope of the activation for negative inputs: 0 for ReLU, ``0 < alpha < 1``
+        for LeakyReLU.
+
+    Raises
+    ------
+    ValueError
+        On inconsistent shapes, NaN/inf entries, fewer than two layers or a bad alpha.
+    """
+
+    def __init__(
+        self,
+        weights: Sequence[Any],
+        biases: Sequence[Any],
+        alpha: float = 0.0,
+    ) -> None:
+        if len(weights) != len(biases):
+            raise ValueError(f"got {len(weights)} weight matrices but {len(biases)} bias vectors")
+        if len(weights) < 2:
+            raise ValueError(
+                "a network needs at least one hidden layer and an output layer "
+                f"(got {len(weights)} affine layer(s))"
+            )
+        ws: list[np.ndarray] = []
+        bs: list[np.ndarray] = []
+        for i, (w, b) in enumerate(zip(weights, biases)):
+            w = np.array(w, dtype=np.float64)
+            b = np.array(b, dtype=np.float64).reshape(-1) if np.ndim(b) else np.array([b], dtype=np.float64)
+            if w.ndim != 2 or w.size == 0:
+                raise ValueError(f"weight {i} must be a non-empty 2-D array, got shape {w.shape}")
+            if b.shape != (w.shape[0],):
+                raise ValueError(f"bias {i} must have shape ({w.shape[0]},), got {b.shape}")
+            if i > 0 and w.shape[1] != ws[-1].shape[0]:
+                raise ValueError(
+                    f"weight {i} takes {w.shape[1]} inputs but layer {i - 1} has {ws[-1].shape[0]} outputs"
+                )
+            if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
+                raise ValueError(f"layer {i} contains NaN or inf")
+            ws.append(w)
+            bs.append(b)
+        if not (0.0 <= float(alpha) < 1.0):
+            raise ValueError(f"alpha must satisfy 0 <= alpha < 1, got {alpha}")
+        self.weights: tuple[np.ndarray, ...] = tuple(ws)
+        self.biases: tuple[np.ndarray, ...] = tuple(bs)
+        self.alpha = float(alpha)
+        self._core = _core.Network(list(ws), list(bs), self.alpha)
+
+    # -- shape -------------------------------------------------------------
+    @property
+    def input_dim(self) -> int:
+        """Input dimension ``n_0``."""
+        return int(self.weights[0].shape[1])
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Hidden widths ``(n_1, ..., n_L)``."""
+        return tuple(int(w.shape[0]) for w in self.weights[:-1])
+
+    @property
+    def hidden_neurons(self) -> int:
+        """Total hidden neurons ``N``; the length of an activation pattern."""
+        return sum(self.widths)
+
+    def __repr__(self) -> str:
+        act = "ReLU" if self.alpha == 0 else f"LeakyReLU({self.alpha})"
+        dims = (self.input_dim, *self.widths, int(self.weights[-1].shape[0]))
+        return f"Network({' -> '.join(map(str, dims))}, {act})"
+
+    # -- evaluation --------------------------------------------------------
+    def preactivations(self, x: Any) -> np.ndarray:
+        """Pre-activations of every hidden neuron, shape ``(n, N)``, in float64."""
+        h = self._check_points(x)
+        out = []
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            z = h @ w.T + b
+            out.append(z)
+            h = np.where(z > 0, z, self.alpha * z)
+        return np.concatenate(out, axis=1)
+
+    def patterns(self, x: Any) -> np.ndarray:
+        """Activation patterns (bit set when the pre-activation is > 0), shape ``(n, N)``."""
+        return self.preactivations(x) > 0
+
+    def __call__(self, x: Any) -> np.ndarray:
+        """Network output for points ``x`` of shape ``(n, d)``."""
+        h = self._check_points(x)
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            z = h @ w.T + b
+            h = np.where(z > 0, z, self.alpha * z)
+        return h @ self.weights[-1].T + self.biases[-1]
+
+    def local_map(self, pattern: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The affine map ``F_s(x) = A x + c`` of the network on a pattern's region."""
+        p = np.asarray(pattern, dtype=bool)
+        a, c = self._core.local_forms(p)
+        # Last hidden layer's forms through its activation, then the output layer.
+        off = self.hidden_neurons - self.widths[-1]
+        s = np.where(p[off:], 1.0, self.alpha)
+        w, b = self.weights[-1], self.biases[-1]
+        return w @ (s[:, None] * a[off:]), w @ (s * c[off:]) + b
+
+    def _check_points(self, x: Any) -> np.ndarray:
+        h = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        if h.ndim != 2 or h.shape[1] != self.input_dim:
+            raise ValueError(f"points must have shape (n, {self.input_dim}), got {np.shape(x)}")
+        return h
+
+    # -- import ------------------------------------------------------------
+    @classmethod
+    def from_torch(cls, model: "torch.nn.Module", input_shape: Sequence[int] | None = None) -> "Network":
+        """Import a feed-forward torch module (see :func:`regionwalk.torch_import.network_from_torch`)."""
+        from regionwalk.torch_import import network_from_torch
+
+        return network_from_torch(model, input_shape=input_shape)

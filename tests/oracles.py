@@ -80,7 +80,7 @@ def _facet_margin_socp(A, c, sigma, j, others, center, radius):
     return float(t.value), np.asarray(x.value)
 
 
-def reference_walk(weights, biases, domain, seed_point, alpha=0.0, tol=1e-7, max_regions=20000):
+def reference_walk(weights, biases, domain, seed_point, alpha=0.0, tol=1e-7, max_regions=20000, partial=False):
     """Breadth-first walk over patterns with one LP/SOCP per neuron and region.
 
     domain: ("box", lo, hi) | ("ball", center, radius) | ("whole",)
@@ -131,7 +131,9 @@ def reference_walk(weights, biases, domain, seed_point, alpha=0.0, tol=1e-7, max
             if nb not in seen:
                 seen.add(nb)
                 queue.append(nb)
-                if len(seen) > max_regions:
+                if len(seen) >= max_regions:
+                    if partial:
+                        return seen
                     raise RuntimeError("reference walk too large")
     return seen
 

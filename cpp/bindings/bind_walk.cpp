@@ -97,7 +97,7 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
   stats["skipped_visited"] = res.stats.skipped_visited;
   stats["lp_solves"] = res.stats.lp_solves;
   stats["lp_iterations"] = res.stats.lp_iterations;
-  stats["cuts"] = res.stats.cuts;
+  stats["qp_solves"] = res.stats.qp_solves;
   stats["undecided"] = res.stats.undecided;
   stats["witness_failures"] = res.stats.witness_failures;
   stats["stable_neurons"] = res.stats.stable_neurons;

@@ -85,17 +85,66 @@ void ActiveSetLp::rebuild_active() {
     if (append_active(rows[i])) fixed_.push_back(fixed[i]);
 }
 
-LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int>& equalities,
-                               const std::vector<int>& rows, double target, int max_iterations) {
-  const auto n = static_cast<size_t>(n_);
+void ActiveSetLp::start_active(const std::vector<int>& equalities) {
   active_.clear();
   fixed_.clear();
   for (int e : equalities)
     if (append_active(e)) fixed_.push_back(1);
   in_active_.assign(static_cast<size_t>(m_), 0);
-  std::vector<char>& in_active = in_active_;
-  for (int r : active_) in_active[static_cast<size_t>(r)] = 1;
+  for (int r : active_) in_active_[static_cast<size_t>(r)] = 1;
+}
 
+int ActiveSetLp::ratio_test(const std::vector<int>& rows, const double* v, const double* dir, double dir_norm,
+                            double* step) const {
+  // The first row hit when moving along dir (smallest index on ties).
+  int block = -1;
+  for (int i : rows) {
+    if (in_active_[static_cast<size_t>(i)]) continue;
+    const double ap = dot_row(i, dir);
+    if (ap <= kDirEps * dir_norm) continue;
+    const double slack = std::max(0.0, b_[static_cast<size_t>(i)] - dot_row(i, v));
+    const double s = slack / ap;
+    if (s < *step || (s == *step && block >= 0 && i < block)) {
+      *step = s;
+      block = i;
+    }
+  }
+  return block;
+}
+
+bool ActiveSetLp::release_negative(const double* rhs, bool degenerate) {
+  const auto n = static_cast<size_t>(n_);
+  const size_t k = active_.size();
+  // Multipliers from R lambda = rhs (back substitution).
+  for (size_t ii = k; ii-- > 0;) {
+    double s = rhs[ii];
+    for (size_t j = ii + 1; j < k; ++j) s -= R_[j * n + ii] * lambda_[j];
+    lambda_[ii] = s / R_[ii * n + ii];
+  }
+  int leave = -1;
+  double most = -kDualEps;
+  for (size_t i = 0; i < k; ++i) {
+    if (fixed_[i]) continue;
+    if (degenerate) {
+      if (lambda_[i] < -kDualEps && (leave < 0 || active_[i] < active_[static_cast<size_t>(leave)]))
+        leave = static_cast<int>(i);
+    } else if (lambda_[i] < most) {
+      most = lambda_[i];
+      leave = static_cast<int>(i);
+    }
+  }
+  if (leave < 0) return false;
+  in_active_[static_cast<size_t>(active_[static_cast<size_t>(leave)])] = 0;
+  active_.erase(active_.begin() + leave);
+  fixed_.erase(fixed_.begin() + leave);
+  rebuild_active();
+  return true;
+}
+
+LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int>& equalities,
+                               const std::vector<int>& rows, double target, int max_iterations) {
+  const auto n = static_cast<size_t>(n_);
+  start_active(equalities);
   int degenerate_run = 0;
   for (iterations_ = 0; iterations_ < max_iterations; ++iterations_) {
     // p = projection of c onto the null space of the active rows.
@@ -105,65 +154,72 @@ LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int
       const double* qi = &Q_[i * n];
       double s = 0.0;
       for (size_t t = 0; t < n; ++t) s += qi[t] * c[t];
-      work_[i] = s;  // Q^T c, reused for the multipliers below
+      work_[i] = s;  // Q^T c, reused for the multipliers
       for (size_t t = 0; t < n; ++t) p_[t] -= s * qi[t];
     }
     double pnorm = 0.0;
     for (size_t t = 0; t < n; ++t) pnorm += p_[t] * p_[t];
     pnorm = std::sqrt(pnorm);
-
     if (pnorm > kNullEps) {
-      // Ratio test: the first row hit when moving along p (smallest index on ties).
-      int block = -1;
       double step = INFINITY;
-      for (int i : rows) {
-        if (in_active[static_cast<size_t>(i)]) continue;
-        const double ap = dot_row(i, p_.data());
-        if (ap <= kDirEps * pnorm) continue;
-        const double slack = std::max(0.0, b_[static_cast<size_t>(i)] - dot_row(i, v));
-        const double s = slack / ap;
-        if (s < step || (s == step && i < block)) {
-          step = s;
-          block = i;
-        }
-      }
+      const int block = ratio_test(rows, v, p_.data(), pnorm, &step);
       if (block < 0) return LpStatus::Unbounded;
       for (size_t t = 0; t < n; ++t) v[t] += step * p_[t];
       degenerate_run = step == 0.0 ? degenerate_run + 1 : 0;
       if (append_active(block)) {
         fixed_.push_back(0);
-        in_active[static_cast<size_t>(block)] = 1;
+        in_active_[static_cast<size_t>(block)] = 1;
       }
       double obj = 0.0;
       for (size_t t = 0; t < n; ++t) obj += c[t] * v[t];
       if (obj >= target) return LpStatus::TargetReached;
       continue;
     }
+    if (!release_negative(work_.data(), degenerate_run > 0)) return LpStatus::Optimal;
+  }
+  return LpStatus::IterationLimit;
+}
 
-    // At a vertex of the active set: multipliers from R lambda = Q^T c.
-    for (size_t ii = k; ii-- > 0;) {
-      double s = work_[ii];
-      for (size_t j = ii + 1; j < k; ++j) s -= R_[j * n + ii] * lambda_[j];
-      lambda_[ii] = s / R_[ii * n + ii];
+LpStatus ActiveSetLp::project(const double* point, double* x, const std::vector<int>& equalities,
+                              const std::vector<int>& rows, double target, int max_iterations) {
+  const auto n = static_cast<size_t>(n_);
+  start_active(equalities);
+  int degenerate_run = 0;
+  std::vector<double>& g = work_;  // reused: first the residual, then Q^T of it
+  std::vector<double> residual(n);
+  for (iterations_ = 0; iterations_ < max_iterations; ++iterations_) {
+    double dist = 0.0;
+    for (size_t t = 0; t < n; ++t) {
+      residual[t] = point[t] - x[t];
+      dist += residual[t] * residual[t];
     }
-    int leave = -1;
-    double most = -kDualEps;
+    if (std::sqrt(dist) <= target) return LpStatus::TargetReached;
+    // p = the residual projected onto the null space of the active rows: the
+    // step to the nearest point of the active rows' affine set.
+    std::copy(residual.begin(), residual.end(), p_.begin());
+    const size_t k = active_.size();
     for (size_t i = 0; i < k; ++i) {
-      if (fixed_[i]) continue;
-      if (degenerate_run > 0) {
-        // Bland: among negative multipliers release the smallest row index.
-        if (lambda_[i] < -kDualEps && (leave < 0 || active_[i] < active_[static_cast<size_t>(leave)]))
-          leave = static_cast<int>(i);
-      } else if (lambda_[i] < most) {
-        most = lambda_[i];
-        leave = static_cast<int>(i);
-      }
+      const double* qi = &Q_[i * n];
+      double s = 0.0;
+      for (size_t t = 0; t < n; ++t) s += qi[t] * residual[t];
+      g[i] = s;
+      for (size_t t = 0; t < n; ++t) p_[t] -= s * qi[t];
     }
-    if (leave < 0) return LpStatus::Optimal;
-    in_active[static_cast<size_t>(active_[static_cast<size_t>(leave)])] = 0;
-    active_.erase(active_.begin() + leave);
-    fixed_.erase(fixed_.begin() + leave);
-    rebuild_active();
+    double pnorm = 0.0;
+    for (size_t t = 0; t < n; ++t) pnorm += p_[t] * p_[t];
+    pnorm = std::sqrt(pnorm);
+    if (pnorm > kNullEps * (1.0 + std::sqrt(dist))) {
+      double step = 1.0;
+      const int block = ratio_test(rows, x, p_.data(), pnorm, &step);
+      for (size_t t = 0; t < n; ++t) x[t] += step * p_[t];
+      degenerate_run = step == 0.0 ? degenerate_run + 1 : 0;
+      if (block >= 0 && append_active(block)) {
+        fixed_.push_back(0);
+        in_active_[static_cast<size_t>(block)] = 1;
+      }
+      continue;
+    }
+    if (!release_negative(g.data(), degenerate_run > 0)) return LpStatus::Optimal;
   }
   return LpStatus::IterationLimit;
 }

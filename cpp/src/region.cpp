@@ -11,7 +11,7 @@ constexpr double kParallel = 1e-9;    // normals this close are the same directi
 }  // namespace
 
 RegionGeometry::RegionGeometry(const Domain& domain, const std::vector<signed char>& stable, double tol)
-    : dom_(domain), stable_(stable), tol_(tol), d_(domain.dim), lp_(domain.dim + 1) {
+    : dom_(domain), stable_(stable), tol_(tol), d_(domain.dim), lp_(domain.dim + 1), qp_(domain.dim) {
   const auto n = static_cast<size_t>(d_) + 1;
   v_.assign(n, 0.0);
   objective_.assign(n, 0.0);
@@ -80,6 +80,14 @@ void RegionGeometry::load(const LocalForms& f, const Word* s) {
     if (dom_.hyperplane_meets(ua, unit_c_[kk])) candidates_.push_back(k);
   }
   neuron_rows_ = lp_.rows();
+  if (dom_.kind == DomainKind::Ball) {
+    qp_.reset(d_);
+    qp_rhs_.resize(static_cast<size_t>(neuron_rows_));
+    for (int i = 0; i < neuron_rows_; ++i) {
+      qp_.add_row(lp_.row(i), lp_.rhs(i));  // the same row without its t entry
+      qp_rhs_[static_cast<size_t>(i)] = lp_.rhs(i);
+    }
+  }
   // Domain rows.
   std::fill(row_buf_.begin(), row_buf_.end(), 0.0);
   row_buf_[d] = 1.0;
@@ -140,69 +148,111 @@ void RegionGeometry::coincident(int j, std::vector<int>& group) const {
   }
 }
 
-double RegionGeometry::maximise_margin(double* x, const std::vector<int>& equalities) {
+bool RegionGeometry::add_most_violated(const double* v, double t, const ActiveSetLp& solver,
+                                       std::vector<int>& rows) {
+  // Clarkson: the most violated neuron row outside the working set joins it.
+  int worst = -1;
+  double worst_violation = 1e-12 * dom_.scale();
+  for (int i = 0; i < neuron_rows_; ++i) {
+    if (in_working_[static_cast<size_t>(i)] || excluded_[static_cast<size_t>(i)]) continue;
+    const double* g = solver.row(i);
+    double viol = t - solver.rhs(i);
+    for (int q = 0; q < d_; ++q) viol += g[q] * v[q];
+    if (viol > worst_violation) {
+      worst_violation = viol;
+      worst = i;
+    }
+  }
+  if (worst < 0) return false;
+  working_.push_back(worst);
+  in_working_[static_cast<size_t>(worst)] = 1;
+  rows.push_back(worst);
+  return true;
+}
+
+double RegionGeometry::lp_margin(double* x, const std::vector<int>& equalities, bool* certified) {
   const auto d = static_cast<size_t>(d_);
   const int max_iter = 50 * (d_ + 1) + 2 * lp_.rows() + 100;
-  const int max_rounds = neuron_rows_ + (dom_.kind == DomainKind::Ball ? 30 + 10 * d_ : 0);
-  // Stop early once the margin is comfortably large: only a point well inside
-  // is needed, not the optimum. (For the ball the LP's t is not yet certified.)
-  const double target = dom_.kind == DomainKind::Ball ? INFINITY : 0.25 * dom_.scale();
+  // Stop early once the margin is comfortably large: a point well inside is
+  // all that is needed, not the optimum.
+  const double target = 0.25 * dom_.scale();
   rows_.clear();
   for (int i : working_)
     if (!excluded_[static_cast<size_t>(i)]) rows_.push_back(i);
-  for (int round = 0;; ++round) {
+  *certified = false;
+  for (int round = 0; round <= neuron_rows_; ++round) {
     std::copy(x, x + d, v_.begin());
     v_[d] = lowest_slack(x, rows_);
     const LpStatus st = lp_.maximize(objective_.data(), v_.data(), equalities, rows_, target, max_iter);
     ++stats_.lp_solves;
     stats_.lp_iterations += lp_.last_iterations();
-    if (st == LpStatus::IterationLimit || st == LpStatus::Unbounded) {
-      ++stats_.undecided;
-      return -INFINITY;
-    }
+    if (st == LpStatus::IterationLimit || st == LpStatus::Unbounded) break;
     std::copy(v_.begin(), v_.begin() + static_cast<long>(d), x);
     const double t = v_[d];
     // A relaxation's optimum bounds the true margin from above.
-    if (st == LpStatus::Optimal && t <= tol_) return t;
-    if (round >= max_rounds) {
-      ++stats_.undecided;
-      return -INFINITY;
+    if (st == LpStatus::Optimal && t <= tol_) {
+      *certified = true;
+      return t;
     }
-    // Clarkson: the most violated neuron row outside the working set joins it.
-    int worst = -1;
-    double worst_violation = 1e-12 * dom_.scale();
-    for (int i = 0; i < neuron_rows_; ++i) {
-      if (in_working_[static_cast<size_t>(i)] || excluded_[static_cast<size_t>(i)]) continue;
-      const double* g = lp_.row(i);
-      double viol = t - lp_.rhs(i);
-      for (size_t q = 0; q < d; ++q) viol += g[q] * x[q];
-      if (viol > worst_violation) {
-        worst_violation = viol;
-        worst = i;
-      }
-    }
-    if (worst >= 0) {
-      working_.push_back(worst);
-      in_working_[static_cast<size_t>(worst)] = 1;
-      rows_.push_back(worst);
-      continue;
-    }
-    if (dom_.kind != DomainKind::Ball) return t;
-    double dist = 0.0;
-    for (size_t q = 0; q < d; ++q) dist += (x[q] - dom_.center[q]) * (x[q] - dom_.center[q]);
-    dist = std::sqrt(dist);
-    const double lower = std::min(t, dom_.radius - dist);  // the true margin of x
-    if (lower > tol_ || dist == 0.0) return lower;
-    // Tangent cut at the direction of x: u.(x - c) + t <= r, valid for the ball.
-    double rhs = dom_.radius;
-    for (size_t q = 0; q < d; ++q) {
-      row_buf_[q] = (x[q] - dom_.center[q]) / dist;
-      rhs += row_buf_[q] * dom_.center[q];
-    }
-    row_buf_[d] = 1.0;
-    rows_.push_back(lp_.add_row(row_buf_.data(), rhs));
-    ++stats_.cuts;
+    if (add_most_violated(x, t, lp_, rows_)) continue;
+    *certified = true;
+    return t;
   }
+  ++stats_.undecided;
+  return -INFINITY;
+}
+
+double RegionGeometry::ball_margin(double* x, double t, bool with_equality) {
+  const auto d = static_cast<size_t>(d_);
+  const double r = dom_.radius;
+  auto ball_gap = [&](const double* y) {
+    double s = 0.0;
+    for (size_t q = 0; q < d; ++q) s += (y[q] - dom_.center[q]) * (y[q] - dom_.center[q]);
+    return r - std::sqrt(s);
+  };
+  if (std::min(t, ball_gap(x)) > tol_) return std::min(t, ball_gap(x));
+  const std::vector<double> start(x, x + d);
+  std::vector<int> eq;
+  if (with_equality) eq.push_back(qp_.add_row(lp_.row(eq_[0]), lp_.rhs(eq_[0])));
+  const int max_iter = 50 * (d_ + 1) + 2 * neuron_rows_ + 100;
+  double best = -INFINITY;
+  // First a generous shrink (a well-centred witness), then just above tol
+  // (the decision itself).
+  for (double shrink : {0.5 * t, tol_ * (1.0 + 1e-9)}) {
+    if (shrink < tol_ || (shrink < 0.5 * t && best > tol_)) continue;
+    for (int i = 0; i < neuron_rows_; ++i) qp_.set_rhs(i, qp_rhs_[static_cast<size_t>(i)] - shrink);
+    std::vector<int> rows;
+    for (int i : working_)
+      if (i < neuron_rows_ && !excluded_[static_cast<size_t>(i)]) rows.push_back(i);
+    std::vector<double> y(start);
+    for (int round = 0; round <= neuron_rows_; ++round) {
+      std::copy(start.begin(), start.end(), y.begin());  // feasible for every row
+      const LpStatus st = qp_.project(dom_.center.data(), y.data(), eq, rows, r - shrink, max_iter);
+      ++stats_.qp_solves;
+      stats_.lp_iterations += qp_.last_iterations();
+      if (st == LpStatus::IterationLimit || st == LpStatus::Unbounded) {
+        ++stats_.undecided;
+        break;
+      }
+      if (add_most_violated(y.data(), 0.0, qp_, rows)) continue;
+      const double m = std::min(shrink, ball_gap(y.data()));
+      if (m > best) {
+        best = m;
+        std::copy(y.begin(), y.end(), x);
+      }
+      break;
+    }
+    if (best > tol_) break;
+  }
+  qp_.truncate(neuron_rows_);
+  return best;
+}
+
+double RegionGeometry::maximise_margin(double* x, const std::vector<int>& equalities) {
+  bool certified = false;
+  const double t = lp_margin(x, equalities, &certified);
+  if (!certified || t <= tol_ || dom_.kind != DomainKind::Ball) return t;
+  return ball_margin(x, t, !equalities.empty());
 }
 
 bool RegionGeometry::facet(int j, const std::vector<int>& group, const double* inside, double* out,
@@ -220,7 +270,7 @@ bool RegionGeometry::facet(int j, const std::vector<int>& group, const double* i
   for (size_t q = 0; q < d; ++q) zj += aj[q] * inside[q];
   for (size_t q = 0; q < d; ++q) out[q] = inside[q] - zj * aj[q];
   const double m = maximise_margin(out, eq_);
-  lp_.truncate(base_rows_);  // drop the equality and any cuts
+  lp_.truncate(base_rows_);  // drop the equality row
   for (int k : group) excluded_[static_cast<size_t>(row_of_[static_cast<size_t>(k)])] = 0;
   *margin = m;
   return m > tol_;

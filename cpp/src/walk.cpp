@@ -212,8 +212,16 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
         net.local_forms(item.pattern.data(), forms);
         geom.load(forms, item.pattern.data());
         handled.assign(static_cast<size_t>(net.hidden_neurons()), 0);
+        int polled = 0;
         for (int j : geom.candidates()) {
           if (handled[static_cast<size_t>(j)]) continue;
+          // Poll limits inside the region too: one region can be slow in high dimension.
+          if ((++polled & 15) == 0) {
+            if (control.cancel.load()) halt(StopReason::Cancelled);
+            if (opt.time_limit >= 0 && std::chrono::duration<double>(Clock::now() - t0).count() > opt.time_limit)
+              halt(StopReason::TimeLimit);
+            if (stop.load()) break;
+          }
           geom.coincident(j, group);
           bool one_layer = true;
           nb = item.pattern;
@@ -260,7 +268,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
       res.stats.witness_failures += local.witness_failures;
       res.stats.lp_solves += g.lp_solves;
       res.stats.lp_iterations += g.lp_iterations;
-      res.stats.cuts += g.cuts;
+      res.stats.qp_solves += g.qp_solves;
       res.stats.undecided += g.undecided;
     } catch (...) {
       std::lock_guard<std::mutex> lock(stats_mu);

@@ -29,10 +29,22 @@ class ActiveSetLp {
   // tight (they are never released).
   LpStatus maximize(const double* c, double* v, const std::vector<int>& equalities,
                     const std::vector<int>& rows, double target, int max_iterations);
+  // Minimise |x - point| over the rows listed in `rows` (a projection QP)
+  // from the feasible x (updated in place); stops once |x - point| <= target.
+  // The same active-set machinery: steps toward the projection onto the
+  // active rows' affine set, releasing rows whose multipliers turn negative.
+  LpStatus project(const double* point, double* x, const std::vector<int>& equalities,
+                   const std::vector<int>& rows, double target, int max_iterations);
+  void set_rhs(int row, double b) { b_[static_cast<std::size_t>(row)] = b; }
   int last_iterations() const { return iterations_; }
 
  private:
   bool append_active(int row);  // orthogonalise row into Q/R; false if dependent
+  void start_active(const std::vector<int>& equalities);
+  // Releases the active row with the most negative multiplier (Bland's rule
+  // after degenerate steps); false when none is negative. `rhs` = Q^T g.
+  bool release_negative(const double* rhs, bool degenerate);
+  int ratio_test(const std::vector<int>& rows, const double* v, const double* dir, double dir_norm, double* step) const;
   void rebuild_active();
   double dot_row(int i, const double* v) const;
 

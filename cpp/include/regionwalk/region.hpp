@@ -5,8 +5,9 @@
 // starts there. Rows:
 //   neuron k:  -sigma_k a_k.x + t <= sigma_k c_k        (a_k normalised)
 //   box:       +-x_i + t <= +-bound_i
-//   ball:      tangent cuts u.(x - centre) + t <= r, added until the answer
-//              is certified (no fixed polygon: the cuts follow the solution)
+//   ball:      the bounding box of the ball first; then, exactly, a projection
+//              QP: the distance from the centre to the piece shrunk by a
+//              margin s must be < r - s (no polygonal stand-in for the sphere)
 //   whole:     t <= cap
 // Stable neurons (fixed sign on the whole domain) and neurons whose local form
 // is constant on the region contribute no row: they cannot bound the region
@@ -29,7 +30,7 @@ namespace regionwalk {
 struct GeometryStats {
   std::int64_t lp_solves = 0;
   std::int64_t lp_iterations = 0;
-  std::int64_t cuts = 0;
+  std::int64_t qp_solves = 0;
   std::int64_t undecided = 0;  // LP iteration or cut limits hit: answered "no facet"
 };
 
@@ -69,12 +70,20 @@ class RegionGeometry {
   // certified margin and leaves the point in x.
   double maximise_margin(double* x, const std::vector<int>& equalities);
   double lowest_slack(const double* x, const std::vector<int>& rows) const;
+  // Largest LP margin (box and whole space; for the ball, within its bounding box).
+  double lp_margin(double* x, const std::vector<int>& equalities, bool* certified);
+  // Ball only: from x with polytope margin t, find a point with polytope and
+  // ball margin > tol via projection QPs; returns the certified margin.
+  double ball_margin(double* x, double t, bool with_equality);
+  bool add_most_violated(const double* v, double t, const ActiveSetLp& solver, std::vector<int>& rows);
 
   const Domain& dom_;
   const std::vector<signed char>& stable_;
   double tol_;
   int d_;
   ActiveSetLp lp_;
+  ActiveSetLp qp_;                 // ball only: the neuron rows in x alone
+  std::vector<double> qp_rhs_;     // their unshrunk right-hand sides
   int base_rows_ = 0;
   int neuron_rows_ = 0;            // rows [0, neuron_rows_) belong to neurons
   std::vector<int> row_of_;        // neuron -> LP row, -1 when it has none

@@ -34,7 +34,7 @@ struct WalkStats {
   std::int64_t skipped_visited = 0;  // neighbours already known: no LP needed
   std::int64_t lp_solves = 0;
   std::int64_t lp_iterations = 0;
-  std::int64_t cuts = 0;
+  std::int64_t qp_solves = 0;
   std::int64_t undecided = 0;
   std::int64_t witness_failures = 0;  // a crossing whose point did not reproduce its pattern
   std::int64_t stable_neurons = 0;

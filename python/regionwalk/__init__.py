@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from regionwalk import bounds
+from regionwalk.bounds import validate_bounds
 from regionwalk.domains import Ball, Box, Domain
 from regionwalk.io import load_model
 from regionwalk.network import Network
@@ -22,6 +24,8 @@ __all__ = [
     "IncompleteWarning",
     "Network",
     "Regions",
+    "bounds",
+    "validate_bounds",
     "count_regions",
     "enumerate_regions",
     "load_model",

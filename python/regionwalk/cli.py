@@ -1,4 +1,4 @@
-"""The ``regionwalk`` command line: count, demo (bounds and sample come with their modules)."""
+"""The ``regionwalk`` command line: count, bounds, sample, demo."""
 
 from __future__ import annotations
 
@@ -83,6 +83,27 @@ def _cmd_count(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bounds(args: argparse.Namespace) -> int:
+    from regionwalk.bounds import validate_bounds
+    from regionwalk.io import load_model
+
+    net = load_model(args.model, input_shape=args.input_shape)
+    dom = _domain(args, net)
+    rows = validate_bounds(net, dom, max_regions=args.max_regions, time_limit=args.time_limit,
+                           threads=args.threads, tol=args.tol)
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    print(f"{net!r}; domain: {dom!r}" if dom is not None else f"{net!r}; domain: whole space")
+    if not rows[0]["complete"]:
+        print("(the walk stopped at a limit: 'exact' is a lower bound)")
+    print(f"{'bound':<22} {'value':>24} {'ratio':>12} {'seconds':>9}")
+    for r in rows:
+        value = str(r["value"]) if len(str(r["value"])) <= 24 else f"{float(r['value']):.4e}"
+        print(f"{r['bound']:<22} {value:>24} {r['ratio']:>12.4g} {r['seconds']:>9.4f}")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from regionwalk.examples import random_mlp
     from regionwalk.walk import enumerate_regions
@@ -119,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_domain_args(p)
     _add_walk_args(p)
     p.set_defaults(func=_cmd_count)
+    p = sub.add_parser("bounds", help="analytic upper bounds beside the exact count")
+    p.add_argument("model")
+    p.add_argument("--input-shape", nargs="+", type=int, default=None)
+    _add_domain_args(p)
+    _add_walk_args(p)
+    p.set_defaults(func=_cmd_bounds)
     p = sub.add_parser("demo", help="count regions of built-in example networks")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--json", action="store_true")

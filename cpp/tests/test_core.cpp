@@ -1,0 +1,89 @@
+// Unit tests of the core without Python: the LP solver, tent maps, Zaslavsky.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "regionwalk/lp.hpp"
+#include "regionwalk/walk.hpp"
+
+using namespace regionwalk;
+
+static int failures = 0;
+#define CHECK(cond)                                                   \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      std::fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                     \
+    }                                                                 \
+  } while (0)
+
+static Network tent(int L) {
+  std::vector<Layer> layers;
+  layers.push_back({1, 2, {1.0, 1.0}, {0.0, -0.5}});
+  for (int l = 1; l < L; ++l) layers.push_back({2, 2, {2.0, -4.0, 2.0, -4.0}, {0.0, -0.5}});
+  layers.push_back({2, 1, {2.0, -4.0}, {0.0}});
+  return Network(std::move(layers), 0.0);
+}
+
+static void test_lp_square() {
+  // max x + y s.t. x <= 1, y <= 2, x + y <= 2.5, from the origin.
+  ActiveSetLp lp(2);
+  const double r1[] = {1, 0}, r2[] = {0, 1}, r3[] = {1, 1};
+  lp.add_row(r1, 1.0);
+  lp.add_row(r2, 2.0);
+  lp.add_row(r3, 2.5);
+  double v[] = {0.0, 0.0};
+  const double c[] = {1.0, 1.0};
+  CHECK(lp.maximize(c, v, {}, {0, 1, 2}, INFINITY, 100) == LpStatus::Optimal);
+  CHECK(std::abs(v[0] + v[1] - 2.5) < 1e-12);
+  double x[] = {0.0, 0.0};
+  const double p[] = {3.0, 3.0};
+  CHECK(lp.project(p, x, {}, {0, 1, 2}, 0.0, 100) == LpStatus::Optimal);
+  CHECK(std::abs(x[0] - 1.0) < 1e-12 && std::abs(x[1] - 1.5) < 1e-12);
+}
+
+static void test_tent_maps() {
+  for (int L = 1; L <= 8; ++L) {
+    Network net = tent(L);
+    Domain dom = Domain::box({0.0}, {1.0});
+    WalkOptions opt;
+    WalkControl control;
+    const double seed[] = {0.3};
+    WalkResult r = walk(net, dom, seed, opt, control);
+    CHECK(r.count == (std::int64_t{1} << L));
+    CHECK(r.stop == StopReason::Complete);
+  }
+}
+
+static void test_zaslavsky_and_threads() {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> g;
+  const int d = 3, m = 9;
+  Layer hidden{d, m, std::vector<double>(d * m), std::vector<double>(m)};
+  for (double& w : hidden.weight) w = g(rng);
+  for (double& b : hidden.bias) b = g(rng);
+  Network net({hidden, Layer{m, 1, std::vector<double>(m, 1.0), {0.0}}}, 0.0);
+  const double seed[] = {0.0, 0.0, 0.0};
+  std::int64_t expected = 0, binom = 1;
+  for (int j = 0; j <= d; ++j) {
+    expected += binom;
+    binom = binom * (m - j) / (j + 1);
+  }
+  for (int threads : {1, 2, 3}) {
+    WalkOptions opt;
+    opt.threads = threads;
+    WalkControl control;
+    WalkResult r = walk(net, Domain::whole(d), seed, opt, control);
+    CHECK(r.count == expected);
+  }
+}
+
+int main() {
+  test_lp_square();
+  test_tent_maps();
+  test_zaslavsky_and_threads();
+  if (failures == 0) std::printf("test_core: all checks passed\n");
+  return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -156,3 +156,12 @@ def one_layer_count_in_ball(w, b, center, radius):
             dist = np.linalg.norm(WS.T @ np.linalg.solve(WS @ WS.T, r))
             total += dist < radius
     return int(total)
+
+
+def chebyshev_radius(weights, biases, pattern, lo, hi, alpha=0.0):
+    """Radius of the largest ball inside a region and a box (highspy LP)."""
+    A, c = forms(weights, biases, alpha, np.asarray(pattern))
+    sigma = np.where(pattern, 1.0, -1.0)
+    live = [k for k in range(len(c)) if np.linalg.norm(A[k]) > 1e-12]
+    t, _ = _facet_margin_lp(A, c, sigma, None, live, (np.asarray(lo), np.asarray(hi)), np.inf)
+    return t

@@ -13,6 +13,7 @@ from regionwalk.bounds import validate_bounds
 from regionwalk.domains import Ball, Box, Domain
 from regionwalk.io import load_model
 from regionwalk.network import Network
+from regionwalk.sampling import SampleResult, compare_sampling, sample_patterns
 from regionwalk.walk import IncompleteWarning, Regions, count_regions, enumerate_regions
 
 __version__ = "0.1.0"
@@ -24,6 +25,9 @@ __all__ = [
     "IncompleteWarning",
     "Network",
     "Regions",
+    "SampleResult",
+    "compare_sampling",
+    "sample_patterns",
     "bounds",
     "validate_bounds",
     "count_regions",

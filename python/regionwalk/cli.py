@@ -104,6 +104,29 @@ def _cmd_bounds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from regionwalk.io import load_model
+    from regionwalk.sampling import compare_sampling, plot_sampling
+
+    net = load_model(args.model, input_shape=args.input_shape)
+    dom = _domain(args, net)
+    if dom is None:
+        raise ValueError("sampling needs --ball or --box: the whole space has no uniform distribution")
+    rows = compare_sampling(net, dom, budgets=args.budgets, device=args.device, seed=args.seed)
+    if args.plot:
+        plot_sampling(rows, args.plot, title=repr(net))
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    print(f"{'budget':>10} {'distinct':>9} {'chao1':>10} {'jack2':>10} {'exact':>8} {'found':>7} {'seconds':>8} {'points/s':>12}")
+    for r in rows:
+        print(f"{r['budget']:>10} {r['distinct']:>9} {r['chao1']:>10.1f} {r['jackknife2']:>10.1f} {r['exact']:>8} "
+              f"{r['fraction_found']:>7.1%} {r['seconds']:>8.3f} {r['points_per_second']:>12,.0f}")
+    if args.plot:
+        print(f"plot written to {args.plot}")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from regionwalk.examples import random_mlp
     from regionwalk.walk import enumerate_regions
@@ -146,6 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_domain_args(p)
     _add_walk_args(p)
     p.set_defaults(func=_cmd_bounds)
+    p = sub.add_parser("sample", help="sampled pattern counts and estimates against the exact count")
+    p.add_argument("model")
+    p.add_argument("--input-shape", nargs="+", type=int, default=None)
+    _add_domain_args(p)
+    p.add_argument("--budgets", nargs="+", type=int, default=[1000, 10000, 100000], help="sample sizes")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--plot", default=None, help="write a PNG plot here")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_sample)
     p = sub.add_parser("demo", help="count regions of built-in example networks")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--json", action="store_true")

@@ -128,14 +128,18 @@ class _Packer:
         return (grouped * self.powers).sum(dim=2)
 
 
-def _merge(keys: np.ndarray, counts: np.ndarray, new_keys: np.ndarray, new_counts: np.ndarray):
-    if keys.size == 0:
-        return new_keys, new_counts
-    allk = np.concatenate([keys, new_keys])
-    allc = np.concatenate([counts, new_counts])
-    uniq, inv = np.unique(allk, axis=0, return_inverse=True)
-    summed = np.zeros(len(uniq), dtype=np.int64)
-    np.add.at(summed, inv.reshape(-1), allc)
+def _merge(keys: Any, counts: Any, new: Any) -> tuple[Any, Any]:
+    """Merge a batch of packed patterns into the running (keys, counts), on the device."""
+    torch = _torch()
+    allk = new if keys is None else torch.cat([keys, new])
+    ones = torch.ones(len(new), dtype=torch.int64, device=new.device)
+    allc = ones if counts is None else torch.cat([counts, ones])
+    if allk.shape[1] == 1:  # one word: a 1-D unique is much faster
+        uniq, inv = torch.unique(allk[:, 0], return_inverse=True)
+        uniq = uniq[:, None]
+    else:
+        uniq, inv = torch.unique(allk, dim=0, return_inverse=True)
+    summed = torch.zeros(len(uniq), dtype=torch.int64, device=new.device).scatter_add_(0, inv, allc)
     return uniq, summed
 
 
@@ -191,8 +195,7 @@ def sample_patterns(
     gen = torch.Generator(device=dev)
     gen.manual_seed(int(seed))
     pack = _Packer(net, dev)
-    keys = np.zeros((0, pack.words), dtype=np.int64)
-    counts = np.zeros(0, dtype=np.int64)
+    keys = counts = None
     start = time.perf_counter()
     with torch.no_grad():
         for lo in range(0, n_total, batch):
@@ -201,13 +204,12 @@ def sample_patterns(
                 x = torch.as_tensor(pts[lo:lo + n], device=dev)
             else:
                 x = _draw(domain, n, gen, dev)
-            packed = pack(x)
-            uniq, cnt = torch.unique(packed, dim=0, return_counts=True)
-            keys, counts = _merge(keys, counts, uniq.cpu().numpy(), cnt.cpu().numpy().astype(np.int64))
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
+            keys, counts = _merge(keys, counts, pack(x))
+        keys_np = keys.cpu().numpy() if keys is not None else np.zeros((0, pack.words), dtype=np.int64)
+        counts_np = counts.cpu().numpy() if counts is not None else np.zeros(0, dtype=np.int64)
     seconds = time.perf_counter() - start
-    packed_u64 = keys.view(np.uint64)
+    counts = counts_np
+    packed_u64 = keys_np.view(np.uint64)
     order = np.lexsort(packed_u64.T[::-1]) if len(packed_u64) else np.zeros(0, dtype=int)
     packed_u64, counts = packed_u64[order], counts[order]
     return SampleResult(

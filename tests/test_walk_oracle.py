@@ -36,11 +36,10 @@ def test_walk_matches_reference_walker(shape, kind):
     if kind == "box":
         dom, ref_dom = rw.Box(center - 1, center + 1), ("box", center - 1, center + 1)
     elif kind == "ball":
-        dom, ref_dom = rw.Ball(center, 0.9), ("ball", center, 0.9)
+        radius = 0.9 if d <= 3 else 0.5  # the SOCP reference walker is slow: fewer regions
+        dom, ref_dom = rw.Ball(center, radius), ("ball", center, radius)
     else:
         dom, ref_dom = None, ("whole",)
-    if kind == "ball" and d > 3:
-        pytest.skip("SOCP reference walker too slow beyond 3 inputs")  # covered by sampling below
     res = rw.enumerate_regions(net, dom, seed=center, threads=1)
     ref = reference_walk(ws, bs, ref_dom, center)
     assert res.complete

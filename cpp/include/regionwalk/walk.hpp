@@ -19,11 +19,10 @@ struct WalkOptions {
   bool store_points = true;
 };
 
-// Shared with the caller while the walk runs: a cancel flag and live counters.
+// Shared with the caller while the walk runs: a cancel flag and a live count.
 struct WalkControl {
   std::atomic<bool> cancel{false};
   std::atomic<std::int64_t> regions{0};
-  std::atomic<std::int64_t> frontier{0};
 };
 
 enum class StopReason { Complete, MaxRegions, TimeLimit, Cancelled };

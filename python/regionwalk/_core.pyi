@@ -1,0 +1,43 @@
+"""Private compiled core of regionwalk (see the public API in regionwalk)."""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+class Network:
+    def __init__(self, weights: list[npt.ArrayLike], biases: list[npt.ArrayLike], alpha: float = 0.0) -> None: ...
+    @property
+    def input_dim(self) -> int: ...
+    @property
+    def hidden_neurons(self) -> int: ...
+    def pattern_of(self, x: npt.ArrayLike) -> npt.NDArray[np.bool_]: ...
+    def local_forms(self, pattern: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    def stable_signs(self, domain: Domain) -> npt.NDArray[np.int8]: ...
+    def interval_bounds(self, domain: Domain) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+
+class Domain:
+    @staticmethod
+    def box(lo: npt.ArrayLike, hi: npt.ArrayLike) -> Domain: ...
+    @staticmethod
+    def ball(center: npt.ArrayLike, radius: float) -> Domain: ...
+    @staticmethod
+    def whole(dim: int) -> Domain: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def scale(self) -> float: ...
+
+def walk(
+    network: Network,
+    domain: Domain,
+    seed: npt.ArrayLike,
+    tol: float = 0.0,
+    max_regions: int = -1,
+    time_limit: float = -1.0,
+    threads: int = 1,
+    store_points: bool = True,
+    progress: Callable[[int, float], None] | None = None,
+    progress_interval: float = 0.5,
+) -> dict[str, Any]: ...

@@ -64,6 +64,21 @@ class Regions:
     stop_reason: str
     seconds: float
     stats: dict[str, Any] = field(repr=False)
+    network: Network | None = field(default=None, repr=False)
+    domain: Domain = field(default=None, repr=False)
+
+    def polygons(self, bbox: Box | None = None) -> list[np.ndarray]:
+        """Each region's polygon inside the domain, for networks with 2 inputs.
+
+        Counter-clockwise vertices, in the order of ``patterns``. For a ball the
+        circle is an inscribed 720-gon (for plotting); for the whole space pass
+        ``bbox``. See :mod:`regionwalk.polygons` for exact areas.
+        """
+        from regionwalk.polygons import region_polygon
+
+        if self.network is None:
+            raise ValueError("this result does not know its network")
+        return [region_polygon(self.network, p, self.domain, bbox=bbox) for p in self.patterns]
 
     @property
     def patterns(self) -> np.ndarray:
@@ -224,6 +239,8 @@ def enumerate_regions(
         stop_reason=str(raw["stop"]),
         seconds=float(stats["seconds"]),
         stats=stats,
+        network=net,
+        domain=domain,
     )
 
 

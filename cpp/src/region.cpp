@@ -276,6 +276,108 @@ bool RegionGeometry::facet(int j, const std::vector<int>& group, const double* i
   return m > tol_;
 }
 
+bool RegionGeometry::polygon_facets() {
+  if (d_ != 2 || dom_.kind == DomainKind::Whole) return false;
+  const auto N = row_of_.size();
+  edge_state_.assign(N, 0);
+  edge_point_.assign(2 * N, 0.0);
+  edge_margin_.assign(N, 0.0);
+  // Start from the box (or the ball's bounding box), counter-clockwise.
+  double lo[2], hi[2];
+  for (int q = 0; q < 2; ++q) {
+    const auto qq = static_cast<size_t>(q);
+    lo[q] = dom_.kind == DomainKind::Box ? dom_.lo[qq] : dom_.center[qq] - dom_.radius;
+    hi[q] = dom_.kind == DomainKind::Box ? dom_.hi[qq] : dom_.center[qq] + dom_.radius;
+  }
+  poly_x_.assign({lo[0], hi[0], hi[0], lo[0]});
+  poly_y_.assign({lo[1], lo[1], hi[1], hi[1]});
+  poly_label_.assign(4, -1);
+  for (size_t k = 0; k < N && !poly_x_.empty(); ++k) {
+    if (row_of_[k] < 0) continue;
+    // Keep sigma (a.x + c) >= 0 (Sutherland-Hodgman), labelling the new edge k.
+    const double ax = sign_[k] * unit_a_[2 * k], ay = sign_[k] * unit_a_[2 * k + 1], c = sign_[k] * unit_c_[k];
+    const size_t n = poly_x_.size();
+    next_x_.clear();
+    next_y_.clear();
+    next_label_.clear();
+    for (size_t i = 0; i < n; ++i) {
+      const size_t j = (i + 1) % n;
+      const double fp = ax * poly_x_[i] + ay * poly_y_[i] + c;
+      const double fq = ax * poly_x_[j] + ay * poly_y_[j] + c;
+      if (fp >= 0) {
+        next_x_.push_back(poly_x_[i]);
+        next_y_.push_back(poly_y_[i]);
+        next_label_.push_back(fq >= 0 ? poly_label_[i] : poly_label_[i]);
+      }
+      if ((fp >= 0) != (fq >= 0)) {
+        const double t = fp / (fp - fq);
+        next_x_.push_back(poly_x_[i] + t * (poly_x_[j] - poly_x_[i]));
+        next_y_.push_back(poly_y_[i] + t * (poly_y_[j] - poly_y_[i]));
+        // Leaving the half-plane: the edge from here runs along line k.
+        next_label_.push_back(fp >= 0 ? static_cast<int>(k) : poly_label_[i]);
+      }
+    }
+    poly_x_.swap(next_x_);
+    poly_y_.swap(next_y_);
+    poly_label_.swap(next_label_);
+  }
+  const size_t n = poly_x_.size();
+  for (size_t i = 0; i < n; ++i) {
+    const int k = poly_label_[i];
+    if (k < 0) continue;
+    const auto kk = static_cast<size_t>(k);
+    const size_t j = (i + 1) % n;
+    double t0 = 0.0, t1 = 1.0;
+    const double px = poly_x_[i], py = poly_y_[i], dx = poly_x_[j] - px, dy = poly_y_[j] - py;
+    if (dom_.kind == DomainKind::Ball) {
+      // The chord of the edge inside the disc.
+      const double ox = px - dom_.center[0], oy = py - dom_.center[1];
+      const double qa = dx * dx + dy * dy, qb = 2 * (ox * dx + oy * dy);
+      const double qc = ox * ox + oy * oy - dom_.radius * dom_.radius;
+      const double disc = qb * qb - 4 * qa * qc;
+      if (qa > 0 && disc > 0) {
+        const double s = std::sqrt(disc);
+        t0 = std::max(0.0, (-qb - s) / (2 * qa));
+        t1 = std::min(1.0, (-qb + s) / (2 * qa));
+      } else {
+        t1 = -1.0;  // the edge's line misses the disc
+      }
+    }
+    edge_state_[kk] = 2;  // an edge of the polygon: a facet unless too thin
+    if (t1 <= t0) continue;
+    const double x[2] = {px + 0.5 * (t0 + t1) * dx, py + 0.5 * (t0 + t1) * dy};
+    // Margin at that point: every other row, and the domain.
+    double m = dom_.kind == DomainKind::Box
+                   ? std::min({x[0] - dom_.lo[0], dom_.hi[0] - x[0], x[1] - dom_.lo[1], dom_.hi[1] - x[1]})
+                   : dom_.radius - std::hypot(x[0] - dom_.center[0], x[1] - dom_.center[1]);
+    for (size_t r = 0; r < N && m > tol_; ++r) {
+      if (r == kk || row_of_[r] < 0) continue;
+      const double dist = sign_[r] * (unit_a_[2 * r] * x[0] + unit_a_[2 * r + 1] * x[1] + unit_c_[r]);
+      // rows coincident with k are the same facet; they do not bound it
+      const double dot = unit_a_[2 * r] * unit_a_[2 * kk] + unit_a_[2 * r + 1] * unit_a_[2 * kk + 1];
+      if (std::abs(dist) <= tol_ && std::abs(dot) > 1.0 - 1e-9) continue;
+      m = std::min(m, dist);
+    }
+    if (m > tol_) {
+      edge_state_[kk] = 1;
+      edge_point_[2 * kk] = x[0];
+      edge_point_[2 * kk + 1] = x[1];
+      edge_margin_[kk] = m;
+    }
+  }
+  return true;
+}
+
+int RegionGeometry::polygon_edge(int j, double* point, double* margin) const {
+  const auto jj = static_cast<size_t>(j);
+  if (edge_state_[jj] == 1) {
+    point[0] = edge_point_[2 * jj];
+    point[1] = edge_point_[2 * jj + 1];
+    *margin = edge_margin_[jj];
+  }
+  return edge_state_[jj];
+}
+
 double RegionGeometry::interior_point(const double* start, double* out) {
   std::copy(start, start + d_, out);
   eq_.clear();

@@ -212,6 +212,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
         net.local_forms(item.pattern.data(), forms);
         geom.load(forms, item.pattern.data());
         handled.assign(static_cast<size_t>(net.hidden_neurons()), 0);
+        const bool planar = geom.polygon_facets();
         int polled = 0;
         for (int j : geom.candidates()) {
           if (handled[static_cast<size_t>(j)]) continue;
@@ -238,7 +239,17 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
           }
           ++local.facet_tests;
           double margin = 0.0;
-          if (!geom.facet(j, group, item.point.data(), facet_point.data(), &margin)) continue;
+          int edge = 2;  // 2: ask the LP
+          if (planar) {
+            // In 2D the clipped polygon answers most facet tests without an LP.
+            edge = 0;
+            for (int k : group) {
+              edge = std::max(edge, geom.polygon_edge(k, facet_point.data(), &margin));
+              if (edge == 1) break;
+            }
+            if (edge == 0) continue;
+          }
+          if (edge == 2 && !geom.facet(j, group, item.point.data(), facet_point.data(), &margin)) continue;
           geom.inward_normal(j, normal.data());
           double step = 0.5 * margin;
           for (int k : group) step = std::max(step, 0.5 * margin + std::abs(geom.distance(k, facet_point.data())));

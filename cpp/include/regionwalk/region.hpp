@@ -53,6 +53,16 @@ class RegionGeometry {
   // margin into `margin`, and returns true.
   bool facet(int j, const std::vector<int>& group, const double* inside, double* facet_point, double* margin);
 
+  // 2D box or ball only: clip the region's polygon (no LP) and report, per
+  // neuron, whether its line bounds the polygon and, where the margin at the
+  // edge's midpoint (inside the ball: its chord's midpoint) certifies it, that
+  // point and margin. Returns false where not applicable (other dimensions,
+  // the whole space).
+  bool polygon_facets();
+  // After polygon_facets(): 0 = not an edge (no facet), 1 = certified facet
+  // (point/margin valid), 2 = an edge too thin to certify: ask the LP.
+  int polygon_edge(int j, double* point, double* margin) const;
+
   // Unit normal of neuron j's hyperplane, oriented into the current region.
   void inward_normal(int j, double* out) const;
   // Signed distance of x to neuron k's hyperplane (positive inside the region).
@@ -96,6 +106,12 @@ class RegionGeometry {
   std::vector<int> candidates_;
   std::vector<double> v_, objective_, row_buf_;
   std::vector<int> eq_;
+  // 2D polygon of the region: vertices and, per vertex, the neuron whose line
+  // carries the edge starting there (-1: the domain's boundary).
+  std::vector<double> poly_x_, poly_y_, next_x_, next_y_;
+  std::vector<int> poly_label_, next_label_;
+  std::vector<signed char> edge_state_;
+  std::vector<double> edge_point_, edge_margin_;
   GeometryStats stats_;
 };
 

@@ -1,6 +1,8 @@
 #include "pybind11.hpp"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <exception>
 #include <optional>
 #include <thread>
@@ -41,20 +43,27 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
     // Walk in a helper thread; this one polls for Ctrl-C and reports progress,
     // taking the GIL only briefly.
     py::gil_scoped_release release;
-    std::atomic<bool> finished{false};
+    std::mutex mu;
+    std::condition_variable cv;
+    bool finished = false;
     std::thread runner([&] {
       try {
         res = walk(net, dom, seed.data(), opt, control);
       } catch (...) {
         error = std::current_exception();
       }
+      std::lock_guard<std::mutex> lock(mu);
       finished = true;
+      cv.notify_all();
     });
     const auto start = std::chrono::steady_clock::now();
     auto last_report = start;
-    while (!finished.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      if (finished.load()) break;
+    for (;;) {
+      {
+        // Wake at once when the walk ends, else every 20 ms to poll for Ctrl-C.
+        std::unique_lock<std::mutex> lock(mu);
+        if (cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return finished; })) break;
+      }
       py::gil_scoped_acquire acquire;
       if (!interrupted && PyErr_CheckSignals() != 0) {
         interrupted = true;

@@ -1,0 +1,130 @@
+"""regionwalk beside the exact-region peers that install from PyPI, on the same
+seeded nets and domains, in one run: counts must agree; prints times, regions
+per second and ratios. Peers are optional benchmark dependencies:
+
+    pip install regioncam relucent     # regioncam: Rust, 2D only; relucent: BFS + Gurobi LPs
+    python bench/compare_peers.py [--relucent-timeout 120]
+
+A missing peer is reported, not fatal. Sampling (our own, CPU) is listed for
+scale: it finds a lower bound only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import time
+
+import numpy as np
+
+import regionwalk as rw
+from regionwalk.examples import random_mlp
+
+
+def _timed(fn, repeat=3):
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return out, best
+
+
+def run_regionwalk(net, half):
+    d = net.input_dim
+    box = rw.Box(np.full(d, -half), np.full(d, half))
+    return _timed(lambda: rw.count_regions(net, box, threads=1))
+
+
+def run_regioncam(net, half):
+    try:
+        import regioncam
+    except ImportError:
+        return None, "missing (pip install regioncam)"
+    if net.input_dim != 2:
+        return None, "2D only"
+
+    def go():
+        rc = regioncam.Regioncam(half)
+        for i, (w, b) in enumerate(zip(net.weights, net.biases)):
+            rc.linear(np.asarray(w.T, dtype=np.float32), np.asarray(b, dtype=np.float32))  # regioncam computes in float32
+            if i < len(net.weights) - 1:
+                rc.relu()
+        return rc.num_faces
+
+    return _timed(go)
+
+
+def _relucent_worker(weights, biases, half, queue):
+    import torch
+    import relucent
+
+    layers = []
+    for i, (w, b) in enumerate(zip(weights, biases)):
+        lin = torch.nn.Linear(w.shape[1], w.shape[0])
+        with torch.no_grad():
+            lin.weight.copy_(torch.tensor(w))
+            lin.bias.copy_(torch.tensor(b))
+        layers.append(lin)
+        if i < len(weights) - 1:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers).double()
+    cplx = relucent.Complex(model)
+    t = time.perf_counter()
+    res = cplx.bfs(start=np.zeros(weights[0].shape[1]), cube_radius=half, cube_mode="intersect", nworkers=2,
+                   verbose=0)
+    queue.put((len(cplx), time.perf_counter() - t, str(type(res).__name__)))
+
+
+def run_relucent(net, half, timeout):
+    try:
+        import relucent  # noqa: F401
+    except ImportError:
+        return None, "missing (pip install relucent)"
+    q: mp.Queue = mp.Queue()
+    p = mp.get_context("fork").Process(target=_relucent_worker, args=(net.weights, net.biases, half, q))
+    p.start()
+    p.join(timeout)
+    if p.is_alive():
+        p.terminate()
+        return None, f"timeout > {timeout:.0f} s"
+    if q.empty():
+        return None, f"failed (exit code {p.exitcode})"
+    count, seconds, _ = q.get()
+    return (count, seconds)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--relucent-timeout", type=float, default=120.0)
+    ap.add_argument("--skip-relucent", action="store_true")
+    args = ap.parse_args()
+    cases = [
+        ("2-32x3 box [-1,1]^2", random_mlp((2, 32, 32, 32, 1), seed=0), 1.0),
+        ("2-64x3 box [-1,1]^2", random_mlp((2, 64, 64, 64, 1), seed=0), 1.0),
+        ("4-12x2 box [-1,1]^4", random_mlp((4, 12, 12, 1), seed=0), 1.0),
+        ("6-16x2 box [-1,1]^6", random_mlp((6, 16, 16, 1), seed=0), 1.0),
+        ("8-12x2 box [-1,1]^8", random_mlp((8, 12, 12, 1), seed=0), 1.0),
+    ]
+    print(f"{'case':<22} {'tool':<12} {'regions':>8} {'seconds':>9} {'regions/s':>12} {'rw speed-up':>11}")
+    for name, net, half in cases:
+        count, secs = run_regionwalk(net, half)
+        rate = count / secs
+        print(f"{name:<22} {'regionwalk':<12} {count:>8} {secs:>9.4f} {rate:>12,.0f} {'1.00':>11}")
+        peers = [("regioncam", run_regioncam(net, half))]
+        if not args.skip_relucent:
+            peers.append(("relucent", run_relucent(net, half, args.relucent_timeout)))
+        for tool, out in peers:
+            if out[0] is None:
+                print(f"{'':<22} {tool:<12} {out[1]}")
+                continue
+            pc, ps = out
+            agree = "" if pc == count else f"  COUNT DIFFERS ({pc} vs {count})"
+            print(f"{'':<22} {tool:<12} {pc:>8} {ps:>9.4f} {pc / ps:>12,.0f} {ps / secs:>11.2f}{agree}")
+        box = rw.Box(np.full(net.input_dim, -half), np.full(net.input_dim, half))
+        s = rw.sample_patterns(net, box, 200_000)
+        print(f"{'':<22} {'sampling':<12} {s.count:>8} {s.seconds:>9.4f} {'(2e5 points)':>12} {'lower bound':>11}")
+
+
+if __name__ == "__main__":
+    main()

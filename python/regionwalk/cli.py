@@ -157,22 +157,21 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="regionwalk", description="Exact linear-region counts of ReLU networks.")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("count", help="count the regions of a model in a ball, a box or the whole space")
-    p.add_argument("model", help="torch.save file of a module or state dict (weights_only), or .safetensors")
-    p.add_argument("--input-shape", nargs="+", type=int, default=None, help="input shape for conv models, e.g. 1 28 28")
-    _add_domain_args(p)
+    def model_command(name: str, help: str) -> argparse.ArgumentParser:
+        # Every model command takes a model file, an optional input shape and a domain.
+        p = sub.add_parser(name, help=help)
+        p.add_argument("model", help="torch.save file of a module or state dict (weights_only), or .safetensors")
+        p.add_argument("--input-shape", nargs="+", type=int, default=None, help="input shape for conv models, e.g. 1 28 28")
+        _add_domain_args(p)
+        return p
+
+    p = model_command("count", "count the regions of a model in a ball, a box or the whole space")
     _add_walk_args(p)
     p.set_defaults(func=_cmd_count)
-    p = sub.add_parser("bounds", help="analytic upper bounds beside the exact count")
-    p.add_argument("model")
-    p.add_argument("--input-shape", nargs="+", type=int, default=None)
-    _add_domain_args(p)
+    p = model_command("bounds", "analytic upper bounds beside the exact count")
     _add_walk_args(p)
     p.set_defaults(func=_cmd_bounds)
-    p = sub.add_parser("sample", help="sampled pattern counts and estimates against the exact count")
-    p.add_argument("model")
-    p.add_argument("--input-shape", nargs="+", type=int, default=None)
-    _add_domain_args(p)
+    p = model_command("sample", "sampled pattern counts and estimates against the exact count")
     p.add_argument("--budgets", nargs="+", type=int, default=[1000, 10000, 100000], help="sample sizes")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--seed", type=int, default=0)

@@ -307,7 +307,7 @@ bool RegionGeometry::polygon_facets() {
       if (fp >= 0) {
         next_x_.push_back(poly_x_[i]);
         next_y_.push_back(poly_y_[i]);
-        next_label_.push_back(fq >= 0 ? poly_label_[i] : poly_label_[i]);
+        next_label_.push_back(poly_label_[i]);
       }
       if ((fp >= 0) != (fq >= 0)) {
         const double t = fp / (fp - fq);

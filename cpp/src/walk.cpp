@@ -89,13 +89,15 @@ Item seed_item(const Network& net, const Domain& dom, const std::vector<signed c
       if (!dom.contains(x.data(), 0.0)) continue;
     }
     Pattern p = net.pattern_of(x.data());
-    for (size_t k = 0; k < stable.size(); ++k)  // sanity: stable bits must agree
-      if (stable[k] != 0 && (stable[k] > 0) != get_bit(p.data(), static_cast<int>(k))) goto next;
+    // Sanity: the bits that bound propagation fixed must agree with the point.
+    bool agrees = true;
+    for (size_t k = 0; k < stable.size() && agrees; ++k)
+      agrees = stable[k] == 0 || (stable[k] > 0) == get_bit(p.data(), static_cast<int>(k));
+    if (!agrees) continue;
     net.local_forms(p.data(), forms);
     geom.load(forms, p.data());
     if (geom.interior_point(x.data(), best.data()) > tol && net.pattern_of(best.data()) == p)
       return Item{std::move(p), best};
-  next:;
   }
   throw std::runtime_error("could not find a full-dimensional region at the seed point");
 }

@@ -131,8 +131,11 @@ def network_from_torch(model: Any, input_shape: Sequence[int] | None = None) -> 
     torch = _torch()
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"expected a torch.nn.Module, got {type(model).__name__}")
+    import copy
+
     affine, act = _module_kinds()
-    steps = _steps(model)
+    # Work on a copy: folding casts modules to float64, which must not touch the caller's model.
+    steps = _steps(copy.deepcopy(model))
     for name, m in steps:
         if not isinstance(m, affine + act):
             raise ValueError(
@@ -162,10 +165,6 @@ def network_from_torch(model: Any, input_shape: Sequence[int] | None = None) -> 
         bias = flat[0].copy()
         return (flat[1:] - bias).T.copy(), bias, out_shape
 
-    import copy
-
-    model_copy = copy.deepcopy(model)  # .double() must not change the caller's model
-    steps = _steps(model_copy)
     for name, m in steps:
         if isinstance(m, act):
             slopes.add(float(m.negative_slope) if isinstance(m, torch.nn.LeakyReLU) else 0.0)

@@ -53,7 +53,9 @@ void bind_network(py::module_& m) {
         LocalForms f;
         n.local_forms(p.data(), f);
         array_t<double> A({f.neurons, f.dim});
-        std::copy(f.a.begin(), f.a.end(), A.mutable_data());
+        double* out = A.mutable_data();
+        for (int j = 0; j < f.neurons; ++j)
+          for (int q = 0; q < f.dim; ++q) out[j * f.dim + q] = f.coef(j, q);
         array_t<double> c(f.neurons);
         std::copy(f.c.begin(), f.c.end(), c.mutable_data());
         return py::make_tuple(A, c);

@@ -37,24 +37,39 @@ Network::Network(std::vector<Layer> layers, double alpha) : layers_(std::move(la
       hidden_ += L.out;
       offsets_.push_back(hidden_);
     }
+    std::vector<double> wt(L.weight.size());
+    for (int i = 0; i < L.out; ++i)
+      for (int k = 0; k < L.in; ++k)
+        wt[static_cast<size_t>(k) * static_cast<size_t>(L.out) + static_cast<size_t>(i)] =
+            L.weight[static_cast<size_t>(i) * static_cast<size_t>(L.in) + static_cast<size_t>(k)];
+    transposed_.push_back(std::move(wt));
+  }
+}
+
+void Network::preactivations(const double* x, double* z, std::vector<double>& scratch) const {
+  // scratch holds the current layer's outputs, then the next pre-activations.
+  const int d = input_dim();
+  scratch.assign(x, x + d);
+  for (int l = 0; l < num_hidden_layers(); ++l) {
+    const Layer& L = layers_[static_cast<size_t>(l)];
+    const std::vector<double>& wt = transposed_[static_cast<size_t>(l)];
+    double* out = z + offsets_[static_cast<size_t>(l)];
+    std::copy(L.bias.begin(), L.bias.end(), out);
+    const auto n_out = static_cast<size_t>(L.out);
+    for (int k = 0; k < L.in; ++k) {
+      const double h = scratch[static_cast<size_t>(k)];
+      if (h == 0.0) continue;  // inactive ReLU inputs cost nothing
+      const double* w = &wt[static_cast<size_t>(k) * n_out];
+      for (size_t i = 0; i < n_out; ++i) out[i] += w[i] * h;
+    }
+    scratch.resize(n_out);
+    for (size_t i = 0; i < n_out; ++i) scratch[i] = out[i] > 0.0 ? out[i] : alpha_ * out[i];
   }
 }
 
 std::vector<double> Network::preactivations(const double* x) const {
-  std::vector<double> z(static_cast<size_t>(hidden_));
-  std::vector<double> h(x, x + input_dim()), next;
-  for (int l = 0; l < num_hidden_layers(); ++l) {
-    const Layer& L = layers_[static_cast<size_t>(l)];
-    next.assign(static_cast<size_t>(L.out), 0.0);
-    for (int i = 0; i < L.out; ++i) {
-      const double* w = &L.weight[static_cast<size_t>(i) * static_cast<size_t>(L.in)];
-      double s = L.bias[static_cast<size_t>(i)];
-      for (int k = 0; k < L.in; ++k) s += w[k] * h[static_cast<size_t>(k)];
-      z[static_cast<size_t>(offsets_[static_cast<size_t>(l)] + i)] = s;
-      next[static_cast<size_t>(i)] = s > 0.0 ? s : alpha_ * s;
-    }
-    h.swap(next);
-  }
+  std::vector<double> z(static_cast<size_t>(hidden_)), scratch;
+  preactivations(x, z.data(), scratch);
   return z;
 }
 
@@ -68,34 +83,39 @@ Pattern Network::pattern_of(const double* x) const {
 
 void Network::local_forms(const Word* pattern, LocalForms& out) const {
   const int d = input_dim();
+  const auto N = static_cast<size_t>(hidden_);
   out.dim = d;
   out.neurons = hidden_;
-  out.a.resize(static_cast<size_t>(hidden_) * static_cast<size_t>(d));
-  out.c.resize(static_cast<size_t>(hidden_));
-  // Layer 1's forms are its weights; layer l+1's are W_{l+1} D_l (forms of layer l).
+  out.a.assign(static_cast<size_t>(d) * N, 0.0);
+  out.c.resize(N);
+  // Layer 1's forms are its weights; layer l+1's are W_{l+1} D_l (forms of
+  // layer l): for every active input k, column q gains W[:, k] * a_k[q].
   const Layer& L0 = layers_.front();
-  std::copy(L0.weight.begin(), L0.weight.end(), out.a.begin());
+  for (int i = 0; i < L0.out; ++i)
+    for (int q = 0; q < d; ++q)
+      out.a[static_cast<size_t>(q) * N + static_cast<size_t>(i)] =
+          L0.weight[static_cast<size_t>(i) * static_cast<size_t>(d) + static_cast<size_t>(q)];
   std::copy(L0.bias.begin(), L0.bias.end(), out.c.begin());
-  std::vector<double> scale;
   for (int l = 1; l < num_hidden_layers(); ++l) {
     const Layer& L = layers_[static_cast<size_t>(l)];
-    const int prev = offsets_[static_cast<size_t>(l - 1)];
-    const int cur = offsets_[static_cast<size_t>(l)];
-    scale.resize(static_cast<size_t>(L.in));
-    for (int k = 0; k < L.in; ++k) scale[static_cast<size_t>(k)] = get_bit(pattern, prev + k) ? 1.0 : alpha_;
-    for (int i = 0; i < L.out; ++i) {
-      double* a = &out.a[static_cast<size_t>(cur + i) * static_cast<size_t>(d)];
-      std::fill(a, a + d, 0.0);
-      double c = L.bias[static_cast<size_t>(i)];
-      const double* w = &L.weight[static_cast<size_t>(i) * static_cast<size_t>(L.in)];
-      for (int k = 0; k < L.in; ++k) {
-        const double f = w[k] * scale[static_cast<size_t>(k)];
-        if (f == 0.0) continue;  // dead inputs (alpha = 0) cost nothing
-        const double* ap = &out.a[static_cast<size_t>(prev + k) * static_cast<size_t>(d)];
-        for (int q = 0; q < d; ++q) a[q] += f * ap[q];
-        c += f * out.c[static_cast<size_t>(prev + k)];
+    const std::vector<double>& wt = transposed_[static_cast<size_t>(l)];
+    const auto prev = static_cast<size_t>(offsets_[static_cast<size_t>(l - 1)]);
+    const auto cur = static_cast<size_t>(offsets_[static_cast<size_t>(l)]);
+    const auto n_out = static_cast<size_t>(L.out);
+    double* c = &out.c[cur];
+    std::copy(L.bias.begin(), L.bias.end(), c);
+    for (int k = 0; k < L.in; ++k) {
+      const double f = get_bit(pattern, static_cast<int>(prev) + k) ? 1.0 : alpha_;
+      if (f == 0.0) continue;  // dead inputs (alpha = 0) cost nothing
+      const double* w = &wt[static_cast<size_t>(k) * n_out];
+      const size_t src = prev + static_cast<size_t>(k);
+      for (int q = 0; q < d; ++q) {
+        const double m = f * out.a[static_cast<size_t>(q) * N + src];
+        double* col = &out.a[static_cast<size_t>(q) * N + cur];
+        for (size_t i = 0; i < n_out; ++i) col[i] += w[i] * m;
       }
-      out.c[static_cast<size_t>(cur + i)] = c;
+      const double m = f * out.c[src];
+      for (size_t i = 0; i < n_out; ++i) c[i] += w[i] * m;
     }
   }
 }

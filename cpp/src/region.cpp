@@ -59,18 +59,16 @@ void RegionGeometry::load(const LocalForms& f, const Word* s) {
   std::vector<double> norms(static_cast<size_t>(N), 0.0);
   for (int k = 0; k < N; ++k) {
     if (stable_[static_cast<size_t>(k)] != 0) continue;
-    const double* a = &f.a[static_cast<size_t>(k) * d];
     double nn = 0.0;
-    for (size_t q = 0; q < d; ++q) nn += a[q] * a[q];
+    for (int q = 0; q < d_; ++q) nn += f.coef(k, q) * f.coef(k, q);
     norms[static_cast<size_t>(k)] = std::sqrt(nn);
     max_norm = std::max(max_norm, norms[static_cast<size_t>(k)]);
   }
   for (int k = 0; k < N; ++k) {
     const auto kk = static_cast<size_t>(k);
     if (stable_[kk] != 0 || !(norms[kk] > kZeroForm * max_norm) || norms[kk] == 0.0) continue;
-    const double* a = &f.a[kk * d];
     double* ua = &unit_a_[kk * d];
-    for (size_t q = 0; q < d; ++q) ua[q] = a[q] / norms[kk];
+    for (int q = 0; q < d_; ++q) ua[q] = f.coef(k, q) / norms[kk];
     unit_c_[kk] = f.c[kk] / norms[kk];
     const double sg = get_bit(s, k) ? 1.0 : -1.0;
     sign_[kk] = static_cast<signed char>(sg);
@@ -322,10 +320,12 @@ bool RegionGeometry::polygon_facets() {
     poly_label_.swap(next_label_);
   }
   const size_t n = poly_x_.size();
+  edge_neurons_.clear();
   for (size_t i = 0; i < n; ++i) {
     const int k = poly_label_[i];
     if (k < 0) continue;
     const auto kk = static_cast<size_t>(k);
+    edge_neurons_.push_back(k);
     const size_t j = (i + 1) % n;
     double t0 = 0.0, t1 = 1.0;
     const double px = poly_x_[i], py = poly_y_[i], dx = poly_x_[j] - px, dy = poly_y_[j] - py;

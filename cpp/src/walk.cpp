@@ -109,7 +109,8 @@ Item seed_item(const Network& net, const Domain& dom, const std::vector<signed c
 // exactly in the group's lowest layer (and possibly later group members).
 bool step_across(const Network& net, const Domain& dom, const std::vector<int>& layer_of,
                  const Word* s, const std::vector<int>& group, const double* facet_point,
-                 const double* dir, double step, double* out, Pattern& nb) {
+                 const double* dir, double step, double* out, Pattern& nb, std::vector<double>& z,
+                 std::vector<double>& scratch, Pattern& flipped) {
   const int d = dom.dim;
   const int words = net.pattern_words();
   int low = INT32_MAX;
@@ -117,7 +118,7 @@ bool step_across(const Network& net, const Domain& dom, const std::vector<int>& 
   for (int attempt = 0; attempt < 40; ++attempt, step *= 0.5) {
     for (int q = 0; q < d; ++q) out[q] = facet_point[q] - step * dir[q];
     if (!dom.contains(out, 0.0)) continue;
-    const std::vector<double> z = net.preactivations(out);
+    net.preactivations(out, z.data(), scratch);
     bool strict = true;
     std::fill(nb.begin(), nb.end(), Word{0});
     for (int k = 0; k < net.hidden_neurons(); ++k) {
@@ -127,7 +128,7 @@ bool step_across(const Network& net, const Domain& dom, const std::vector<int>& 
     }
     if (!strict) continue;
     // Flipped bits: all of the group's lowest layer, and nothing outside the group.
-    Pattern flipped(nb);
+    flipped.assign(nb.begin(), nb.end());
     for (int w = 0; w < words; ++w) flipped[static_cast<size_t>(w)] ^= s[w];
     bool ok = true;
     for (int k : group) {
@@ -199,7 +200,8 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
       std::vector<int> group;
       std::vector<char> handled;
       Pattern nb(static_cast<size_t>(words));
-      std::vector<double> point(d), facet_point(d), normal(d);
+      std::vector<double> point(d), facet_point(d), normal(d), z(static_cast<size_t>(net.hidden_neurons())), scratch;
+      Pattern flipped;
       WalkStats local;
       while (frontier.pop(item, stop)) {
         if (control.cancel.load()) halt(StopReason::Cancelled);
@@ -216,7 +218,9 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
         handled.assign(static_cast<size_t>(net.hidden_neurons()), 0);
         const bool planar = geom.polygon_facets();
         int polled = 0;
-        for (int j : geom.candidates()) {
+        // In 2D only the lines carrying an edge of the clipped polygon can be
+        // facets; elsewhere every hyperplane that meets the domain is a candidate.
+        for (int j : planar ? geom.polygon_edge_neurons() : geom.candidates()) {
           if (handled[static_cast<size_t>(j)]) continue;
           // Poll limits inside the region too: one region can be slow in high dimension.
           if ((++polled & 15) == 0) {
@@ -256,7 +260,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
           double step = 0.5 * margin;
           for (int k : group) step = std::max(step, 0.5 * margin + std::abs(geom.distance(k, facet_point.data())));
           if (!step_across(net, dom, layer_of, item.pattern.data(), group, facet_point.data(), normal.data(), step,
-                           point.data(), nb)) {
+                           point.data(), nb, z, scratch, flipped)) {
             ++local.witness_failures;
             continue;
           }

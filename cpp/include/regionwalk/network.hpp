@@ -1,6 +1,7 @@
 // A ReLU / LeakyReLU network as a stack of dense affine layers, and its local
 // affine forms under an activation pattern (DESIGN.md section 1).
 #pragma once
+#include <cstddef>
 #include <vector>
 
 #include "regionwalk/pattern.hpp"
@@ -15,11 +16,16 @@ struct Layer {
 };
 
 // Affine forms z_j(x) = a_j . x + c_j of every hidden neuron on one region.
+// Stored by input coordinate (column q holds every neuron's coefficient on
+// x_q): each layer's forms are then axpys over whole columns, which vectorise.
 struct LocalForms {
   int dim = 0;                // input dimension d
   int neurons = 0;            // hidden neurons N
-  std::vector<double> a;      // row-major, N x d
+  std::vector<double> a;      // d x N: a[q * N + j] is neuron j's coefficient on x_q
   std::vector<double> c;      // N
+  double coef(int j, int q) const {
+    return a[static_cast<std::size_t>(q) * static_cast<std::size_t>(neurons) + static_cast<std::size_t>(j)];
+  }
 };
 
 class Network {
@@ -41,11 +47,14 @@ class Network {
   Pattern pattern_of(const double* x) const;
   // Pre-activations of every hidden neuron at x (N values).
   std::vector<double> preactivations(const double* x) const;
+  // The same into z (N values), with no allocation once `scratch` has grown.
+  void preactivations(const double* x, double* z, std::vector<double>& scratch) const;
   // Local affine forms of all hidden neurons on the region of `pattern`.
   void local_forms(const Word* pattern, LocalForms& out) const;
 
  private:
   std::vector<Layer> layers_;
+  std::vector<std::vector<double>> transposed_;  // per layer, in x out: column k of W is contiguous
   std::vector<int> offsets_;
   int hidden_ = 0;
   double alpha_ = 0.0;

@@ -62,6 +62,9 @@ class RegionGeometry {
   // After polygon_facets(): 0 = not an edge (no facet), 1 = certified facet
   // (point/margin valid), 2 = an edge too thin to certify: ask the LP.
   int polygon_edge(int j, double* point, double* margin) const;
+  // After polygon_facets(): the neurons whose lines carry an edge of the
+  // polygon, the only candidates that can be facets.
+  const std::vector<int>& polygon_edge_neurons() const { return edge_neurons_; }
 
   // Unit normal of neuron j's hyperplane, oriented into the current region.
   void inward_normal(int j, double* out) const;
@@ -112,6 +115,7 @@ class RegionGeometry {
   std::vector<int> poly_label_, next_label_;
   std::vector<signed char> edge_state_;
   std::vector<double> edge_point_, edge_margin_;
+  std::vector<int> edge_neurons_;
   GeometryStats stats_;
 };
 

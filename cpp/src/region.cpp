@@ -46,38 +46,63 @@ double RegionGeometry::distance(int k, const double* x) const {
 }
 
 void RegionGeometry::load(const LocalForms& f, const Word* s) {
+  // Only the unit forms here: the LP rows and the candidate list are built on
+  // first use, since the 2D fast path answers most regions without them.
   const int N = f.neurons;
   const auto d = static_cast<size_t>(d_);
   row_of_.assign(static_cast<size_t>(N), -1);
+  row_neurons_.clear();
   unit_a_.resize(static_cast<size_t>(N) * d);
   unit_c_.resize(static_cast<size_t>(N));
   sign_.resize(static_cast<size_t>(N));
-  candidates_.clear();
-  lp_.reset(d_ + 1);
+  rows_built_ = candidates_built_ = false;
 
   double max_norm = 0.0;
-  std::vector<double> norms(static_cast<size_t>(N), 0.0);
+  norms_.assign(static_cast<size_t>(N), 0.0);
   for (int k = 0; k < N; ++k) {
     if (stable_[static_cast<size_t>(k)] != 0) continue;
     double nn = 0.0;
     for (int q = 0; q < d_; ++q) nn += f.coef(k, q) * f.coef(k, q);
-    norms[static_cast<size_t>(k)] = std::sqrt(nn);
-    max_norm = std::max(max_norm, norms[static_cast<size_t>(k)]);
+    norms_[static_cast<size_t>(k)] = std::sqrt(nn);
+    max_norm = std::max(max_norm, norms_[static_cast<size_t>(k)]);
   }
   for (int k = 0; k < N; ++k) {
     const auto kk = static_cast<size_t>(k);
-    if (stable_[kk] != 0 || !(norms[kk] > kZeroForm * max_norm) || norms[kk] == 0.0) continue;
+    if (stable_[kk] != 0 || !(norms_[kk] > kZeroForm * max_norm) || norms_[kk] == 0.0) continue;
     double* ua = &unit_a_[kk * d];
-    for (int q = 0; q < d_; ++q) ua[q] = f.coef(k, q) / norms[kk];
-    unit_c_[kk] = f.c[kk] / norms[kk];
-    const double sg = get_bit(s, k) ? 1.0 : -1.0;
-    sign_[kk] = static_cast<signed char>(sg);
-    for (size_t q = 0; q < d; ++q) row_buf_[q] = -sg * ua[q];
-    row_buf_[d] = 1.0;
-    row_of_[kk] = lp_.add_row(row_buf_.data(), sg * unit_c_[kk]);
-    if (dom_.hyperplane_meets(ua, unit_c_[kk])) candidates_.push_back(k);
+    for (int q = 0; q < d_; ++q) ua[q] = f.coef(k, q) / norms_[kk];
+    unit_c_[kk] = f.c[kk] / norms_[kk];
+    sign_[kk] = get_bit(s, k) ? 1 : -1;
+    row_of_[kk] = static_cast<int>(row_neurons_.size());
+    row_neurons_.push_back(k);
   }
-  neuron_rows_ = lp_.rows();
+  neuron_rows_ = static_cast<int>(row_neurons_.size());
+}
+
+const std::vector<int>& RegionGeometry::candidates() {
+  if (candidates_built_) return candidates_;
+  candidates_.clear();
+  const auto d = static_cast<size_t>(d_);
+  for (int k : row_neurons_) {
+    const auto kk = static_cast<size_t>(k);
+    if (dom_.hyperplane_meets(&unit_a_[kk * d], unit_c_[kk])) candidates_.push_back(k);
+  }
+  candidates_built_ = true;
+  return candidates_;
+}
+
+void RegionGeometry::build_rows() {
+  if (rows_built_) return;
+  rows_built_ = true;
+  const auto d = static_cast<size_t>(d_);
+  lp_.reset(d_ + 1);
+  for (int k : row_neurons_) {
+    const auto kk = static_cast<size_t>(k);
+    const double sg = sign_[kk];
+    for (size_t q = 0; q < d; ++q) row_buf_[q] = -sg * unit_a_[kk * d + q];
+    row_buf_[d] = 1.0;
+    lp_.add_row(row_buf_.data(), sg * unit_c_[kk]);
+  }
   if (dom_.kind == DomainKind::Ball) {
     qp_.reset(d_);
     qp_rhs_.resize(static_cast<size_t>(neuron_rows_));
@@ -255,6 +280,7 @@ double RegionGeometry::maximise_margin(double* x, const std::vector<int>& equali
 
 bool RegionGeometry::facet(int j, const std::vector<int>& group, const double* inside, double* out,
                            double* margin) {
+  build_rows();
   const auto d = static_cast<size_t>(d_);
   const double* aj = &unit_a_[static_cast<size_t>(j) * d];
   const double cj = unit_c_[static_cast<size_t>(j)];
@@ -295,13 +321,20 @@ bool RegionGeometry::polygon_facets() {
     // Keep sigma (a.x + c) >= 0 (Sutherland-Hodgman), labelling the new edge k.
     const double ax = sign_[k] * unit_a_[2 * k], ay = sign_[k] * unit_a_[2 * k + 1], c = sign_[k] * unit_c_[k];
     const size_t n = poly_x_.size();
+    side_.resize(n);
+    bool all_inside = true;
+    for (size_t i = 0; i < n; ++i) {
+      side_[i] = ax * poly_x_[i] + ay * poly_y_[i] + c;
+      all_inside = all_inside && side_[i] >= 0;
+    }
+    if (all_inside) continue;  // most lines miss the polygon once it is small
     next_x_.clear();
     next_y_.clear();
     next_label_.clear();
     for (size_t i = 0; i < n; ++i) {
       const size_t j = (i + 1) % n;
-      const double fp = ax * poly_x_[i] + ay * poly_y_[i] + c;
-      const double fq = ax * poly_x_[j] + ay * poly_y_[j] + c;
+      const double fp = side_[i];
+      const double fq = side_[j];
       if (fp >= 0) {
         next_x_.push_back(poly_x_[i]);
         next_y_.push_back(poly_y_[i]);
@@ -379,6 +412,7 @@ int RegionGeometry::polygon_edge(int j, double* point, double* margin) const {
 }
 
 double RegionGeometry::interior_point(const double* start, double* out) {
+  build_rows();
   std::copy(start, start + d_, out);
   eq_.clear();
   const double m = maximise_margin(out, eq_);

@@ -42,7 +42,7 @@ class RegionGeometry {
   void load(const LocalForms& f, const Word* s);
 
   // Neurons whose hyperplane may be a facet inside the domain.
-  const std::vector<int>& candidates() const { return candidates_; }
+  const std::vector<int>& candidates();
 
   // Neurons whose hyperplane coincides with j's on this region (j included).
   void coincident(int j, std::vector<int>& group) const;
@@ -88,6 +88,7 @@ class RegionGeometry {
   // Ball only: from x with polytope margin t, find a point with polytope and
   // ball margin > tol via projection QPs; returns the certified margin.
   double ball_margin(double* x, double t, bool with_equality);
+  void build_rows();  // the LP (and QP) rows of the loaded region, once
   bool add_most_violated(const double* v, double t, const ActiveSetLp& solver, std::vector<int>& rows);
 
   const Domain& dom_;
@@ -100,6 +101,9 @@ class RegionGeometry {
   int base_rows_ = 0;
   int neuron_rows_ = 0;            // rows [0, neuron_rows_) belong to neurons
   std::vector<int> row_of_;        // neuron -> LP row, -1 when it has none
+  std::vector<int> row_neurons_;   // LP row -> neuron
+  std::vector<double> norms_;
+  bool rows_built_ = false, candidates_built_ = false;
   std::vector<int> working_;       // rows every LP of this region starts with
   std::vector<char> in_working_, excluded_;
   std::vector<int> rows_;          // rows of the LP being solved
@@ -111,7 +115,7 @@ class RegionGeometry {
   std::vector<int> eq_;
   // 2D polygon of the region: vertices and, per vertex, the neuron whose line
   // carries the edge starting there (-1: the domain's boundary).
-  std::vector<double> poly_x_, poly_y_, next_x_, next_y_;
+  std::vector<double> poly_x_, poly_y_, next_x_, next_y_, side_;
   std::vector<int> poly_label_, next_label_;
   std::vector<signed char> edge_state_;
   std::vector<double> edge_point_, edge_margin_;

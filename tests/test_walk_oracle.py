@@ -60,3 +60,24 @@ def test_sampled_patterns_are_enumerated_in_high_dimensional_balls(shape):
     pts = center + 0.8 * g / np.linalg.norm(g, axis=1, keepdims=True) * rng.random((20000, 1)) ** (1 / d)
     sampled = _as_set(net.patterns(pts))
     assert sampled <= _as_set(res.patterns)
+
+
+@pytest.mark.parametrize("kind", ["box", "ball", "whole"])
+def test_proofs_carried_between_regions_keep_the_walk_exact(kind):
+    # Deeper nets in 4-5 dimensions: most facet tests are answered by LP
+    # certificates carried over from the region walked from, which must never
+    # hide a facet the reference walker finds.
+    shape = {"box": (4, 7, 6, 1), "ball": (5, 6, 5, 1), "whole": (4, 5, 5, 1)}[kind]
+    ws, bs = random_weights(shape, seed=11)
+    d = shape[0]
+    net = rw.Network(ws, bs)
+    center = np.full(d, -0.1)
+    if kind == "box":
+        dom, ref_dom = rw.Box(center - 1, center + 1), ("box", center - 1, center + 1)
+    elif kind == "ball":
+        dom, ref_dom = rw.Ball(center, 0.6), ("ball", center, 0.6)
+    else:
+        dom, ref_dom = None, ("whole",)
+    res = rw.enumerate_regions(net, dom, seed=center, threads=1)
+    assert res.stats["inherited_proofs"] > 0
+    assert _as_set(res.patterns) == reference_walk(ws, bs, ref_dom, center)

@@ -104,6 +104,7 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
   stats["regions_expanded"] = res.stats.regions_expanded;
   stats["facet_tests"] = res.stats.facet_tests;
   stats["skipped_visited"] = res.stats.skipped_visited;
+  stats["inherited_proofs"] = res.stats.inherited_proofs;
   stats["lp_solves"] = res.stats.lp_solves;
   stats["lp_iterations"] = res.stats.lp_iterations;
   stats["qp_solves"] = res.stats.qp_solves;

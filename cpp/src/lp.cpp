@@ -13,19 +13,22 @@ constexpr double kDualEps = 1e-10;    // multipliers above -this count as non-ne
 
 void ActiveSetLp::reset(int variables) {
   n_ = variables;
+  stride_ = (variables + 3) / 4 * 4;
   m_ = 0;
   A_.clear();
   b_.clear();
   const auto n = static_cast<size_t>(n_);
   Q_.assign(n * n, 0.0);
   R_.assign(n * n, 0.0);
-  p_.assign(n, 0.0);
+  p_.assign(static_cast<size_t>(stride_), 0.0);
+  padded_.assign(static_cast<size_t>(stride_), 0.0);
   work_.assign(n, 0.0);
   lambda_.assign(n, 0.0);
 }
 
 int ActiveSetLp::add_row(const double* a, double b) {
   A_.insert(A_.end(), a, a + n_);
+  A_.resize(A_.size() + static_cast<size_t>(stride_ - n_), 0.0);
   b_.push_back(b);
   return m_++;
 }
@@ -33,15 +36,8 @@ int ActiveSetLp::add_row(const double* a, double b) {
 void ActiveSetLp::truncate(int rows) {
   if (rows >= m_) return;
   m_ = rows;
-  A_.resize(static_cast<size_t>(m_) * static_cast<size_t>(n_));
+  A_.resize(static_cast<size_t>(m_) * static_cast<size_t>(stride_));
   b_.resize(static_cast<size_t>(m_));
-}
-
-double ActiveSetLp::dot_row(int i, const double* v) const {
-  const double* a = row(i);
-  double s = 0.0;
-  for (int k = 0; k < n_; ++k) s += a[k] * v[k];
-  return s;
 }
 
 // Modified Gram-Schmidt with one re-orthogonalisation pass ("twice is enough").
@@ -57,6 +53,7 @@ bool ActiveSetLp::append_active(int r) {
   double a_norm = 0.0;
   for (size_t t = 0; t < n; ++t) a_norm += a[t] * a[t];
   a_norm = std::sqrt(a_norm);
+  double norm = a_norm;
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t i = 0; i < k; ++i) {
       const double* qi = &Q_[i * n];
@@ -65,10 +62,13 @@ bool ActiveSetLp::append_active(int r) {
       for (size_t t = 0; t < n; ++t) q[t] -= s * qi[t];
       rc[i] += s;
     }
+    const double before = norm;
+    norm = 0.0;
+    for (size_t t = 0; t < n; ++t) norm += q[t] * q[t];
+    norm = std::sqrt(norm);
+    // A second pass only where cancellation was heavy ("twice is enough").
+    if (k == 0 || norm > 0.7071 * before) break;
   }
-  double norm = 0.0;
-  for (size_t t = 0; t < n; ++t) norm += q[t] * q[t];
-  norm = std::sqrt(norm);
   if (!(norm > 1e-10 * a_norm)) return false;
   for (size_t t = 0; t < n; ++t) q[t] /= norm;
   rc[k] = norm;
@@ -94,22 +94,44 @@ void ActiveSetLp::start_active(const std::vector<int>& equalities) {
   for (int r : active_) in_active_[static_cast<size_t>(r)] = 1;
 }
 
-int ActiveSetLp::ratio_test(const std::vector<int>& rows, const double* v, const double* dir, double dir_norm,
-                            double* step) const {
-  // The first row hit when moving along dir (smallest index on ties).
+void ActiveSetLp::start_slacks(const std::vector<int>& rows, const double* v) {
+  slack_.resize(rows.size());
+  dir_dot_.resize(rows.size());
+  std::copy(v, v + n_, padded_.begin());
+  for (size_t idx = 0; idx < rows.size(); ++idx)
+    slack_[idx] = std::max(0.0, b_[static_cast<size_t>(rows[idx])] - dot_padded(rows[idx], padded_.data()));
+}
+
+int ActiveSetLp::ratio_test(const std::vector<int>& rows, const double* dir, double dir_norm, double* step) {
+  // The first row hit when moving along dir (smallest row index on ties).
+  // Steps slack/ap are compared as cross products: no division per row.
   int block = -1;
-  for (int i : rows) {
-    if (in_active_[static_cast<size_t>(i)]) continue;
-    const double ap = dot_row(i, dir);
+  double best_slack = *step, best_ap = 1.0;
+  for (size_t idx = 0; idx < rows.size(); ++idx) {
+    const int i = rows[idx];
+    if (in_active_[static_cast<size_t>(i)]) {
+      dir_dot_[idx] = 0.0;
+      continue;
+    }
+    const double ap = dot_padded(i, dir);
+    dir_dot_[idx] = ap;
     if (ap <= kDirEps * dir_norm) continue;
-    const double slack = std::max(0.0, b_[static_cast<size_t>(i)] - dot_row(i, v));
-    const double s = slack / ap;
-    if (s < *step || (s == *step && block >= 0 && i < block)) {
-      *step = s;
-      block = i;
+    const double lhs = slack_[idx] * best_ap, rhs = best_slack * ap;
+    if (lhs < rhs || (lhs == rhs && block >= 0 && i < rows[static_cast<size_t>(block)])) {
+      best_slack = slack_[idx];
+      best_ap = ap;
+      block = static_cast<int>(idx);
     }
   }
+  if (block >= 0) *step = best_slack / best_ap;
   return block;
+}
+
+void ActiveSetLp::advance(double* v, double step, int block) {
+  // Slacks follow the step instead of being recomputed: one dot per row and iteration.
+  for (int t = 0; t < n_; ++t) v[t] += step * p_[static_cast<size_t>(t)];
+  for (size_t idx = 0; idx < slack_.size(); ++idx) slack_[idx] = std::max(0.0, slack_[idx] - step * dir_dot_[idx]);
+  if (block >= 0) slack_[static_cast<size_t>(block)] = 0.0;
 }
 
 bool ActiveSetLp::release_negative(const double* rhs, bool degenerate) {
@@ -145,6 +167,7 @@ LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int
                                const std::vector<int>& rows, double target, int max_iterations) {
   const auto n = static_cast<size_t>(n_);
   start_active(equalities);
+  start_slacks(rows, v);
   int degenerate_run = 0;
   for (iterations_ = 0; iterations_ < max_iterations; ++iterations_) {
     // p = projection of c onto the null space of the active rows.
@@ -162,10 +185,11 @@ LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int
     pnorm = std::sqrt(pnorm);
     if (pnorm > kNullEps) {
       double step = INFINITY;
-      const int block = ratio_test(rows, v, p_.data(), pnorm, &step);
-      if (block < 0) return LpStatus::Unbounded;
-      for (size_t t = 0; t < n; ++t) v[t] += step * p_[t];
+      const int block_idx = ratio_test(rows, p_.data(), pnorm, &step);
+      if (block_idx < 0) return LpStatus::Unbounded;
+      advance(v, step, block_idx);
       degenerate_run = step == 0.0 ? degenerate_run + 1 : 0;
+      const int block = rows[static_cast<size_t>(block_idx)];
       if (append_active(block)) {
         fixed_.push_back(0);
         in_active_[static_cast<size_t>(block)] = 1;
@@ -184,6 +208,7 @@ LpStatus ActiveSetLp::project(const double* point, double* x, const std::vector<
                               const std::vector<int>& rows, double target, int max_iterations) {
   const auto n = static_cast<size_t>(n_);
   start_active(equalities);
+  start_slacks(rows, x);
   int degenerate_run = 0;
   std::vector<double>& g = work_;  // reused: first the residual, then Q^T of it
   std::vector<double> residual(n);
@@ -210,9 +235,10 @@ LpStatus ActiveSetLp::project(const double* point, double* x, const std::vector<
     pnorm = std::sqrt(pnorm);
     if (pnorm > kNullEps * (1.0 + std::sqrt(dist))) {
       double step = 1.0;
-      const int block = ratio_test(rows, x, p_.data(), pnorm, &step);
-      for (size_t t = 0; t < n; ++t) x[t] += step * p_[t];
+      const int block_idx = ratio_test(rows, p_.data(), pnorm, &step);
+      advance(x, step, block_idx);
       degenerate_run = step == 0.0 ? degenerate_run + 1 : 0;
+      const int block = block_idx >= 0 ? rows[static_cast<size_t>(block_idx)] : -1;
       if (block >= 0 && append_active(block)) {
         fixed_.push_back(0);
         in_active_[static_cast<size_t>(block)] = 1;

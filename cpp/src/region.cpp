@@ -171,26 +171,25 @@ void RegionGeometry::coincident(int j, std::vector<int>& group) const {
   }
 }
 
-bool RegionGeometry::add_most_violated(const double* v, double t, const ActiveSetLp& solver,
+bool RegionGeometry::add_violated(const double* v, double t, const ActiveSetLp& solver,
                                        std::vector<int>& rows) {
-  // Clarkson: the most violated neuron row outside the working set joins it.
-  int worst = -1;
-  double worst_violation = 1e-12 * dom_.scale();
+  // Clarkson: every violated neuron row outside the working set joins it
+  // (all at once: each re-solve costs about d iterations).
+  bool added = false;
+  const double eps = 1e-12 * dom_.scale();
   for (int i = 0; i < neuron_rows_; ++i) {
     if (in_working_[static_cast<size_t>(i)] || excluded_[static_cast<size_t>(i)]) continue;
     const double* g = solver.row(i);
     double viol = t - solver.rhs(i);
     for (int q = 0; q < d_; ++q) viol += g[q] * v[q];
-    if (viol > worst_violation) {
-      worst_violation = viol;
-      worst = i;
+    if (viol > eps) {
+      working_.push_back(i);
+      in_working_[static_cast<size_t>(i)] = 1;
+      rows.push_back(i);
+      added = true;
     }
   }
-  if (worst < 0) return false;
-  working_.push_back(worst);
-  in_working_[static_cast<size_t>(worst)] = 1;
-  rows.push_back(worst);
-  return true;
+  return added;
 }
 
 double RegionGeometry::lp_margin(double* x, const std::vector<int>& equalities, bool* certified) {
@@ -215,9 +214,13 @@ double RegionGeometry::lp_margin(double* x, const std::vector<int>& equalities, 
     // A relaxation's optimum bounds the true margin from above.
     if (st == LpStatus::Optimal && t <= tol_) {
       *certified = true;
+      certificate_.clear();
+      for (int r : lp_.active_rows())
+        if (r < base_rows_) certificate_.push_back(r < neuron_rows_ ? row_neurons_[static_cast<size_t>(r)] : neuron_rows_ - 1 - r);
+      certificate_valid_ = true;
       return t;
     }
-    if (add_most_violated(x, t, lp_, rows_)) continue;
+    if (add_violated(x, t, lp_, rows_)) continue;
     *certified = true;
     return t;
   }
@@ -257,7 +260,7 @@ double RegionGeometry::ball_margin(double* x, double t, bool with_equality) {
         ++stats_.undecided;
         break;
       }
-      if (add_most_violated(y.data(), 0.0, qp_, rows)) continue;
+      if (add_violated(y.data(), 0.0, qp_, rows)) continue;
       const double m = std::min(shrink, ball_gap(y.data()));
       if (m > best) {
         best = m;
@@ -281,6 +284,7 @@ double RegionGeometry::maximise_margin(double* x, const std::vector<int>& equali
 bool RegionGeometry::facet(int j, const std::vector<int>& group, const double* inside, double* out,
                            double* margin) {
   build_rows();
+  certificate_valid_ = false;
   const auto d = static_cast<size_t>(d_);
   const double* aj = &unit_a_[static_cast<size_t>(j) * d];
   const double cj = unit_c_[static_cast<size_t>(j)];
@@ -298,6 +302,21 @@ bool RegionGeometry::facet(int j, const std::vector<int>& group, const double* i
   for (int k : group) excluded_[static_cast<size_t>(row_of_[static_cast<size_t>(k)])] = 0;
   *margin = m;
   return m > tol_;
+}
+
+bool RegionGeometry::facet_certificate(std::vector<int>& rows) const {
+  if (!certificate_valid_) return false;
+  rows = certificate_;
+  return true;
+}
+
+bool RegionGeometry::certificate_holds(const std::vector<int>& group, const int* rows, int n) const {
+  for (int i = 0; i < n; ++i) {
+    const int k = rows[i];
+    if (k < 0) continue;  // a domain row: always there
+    if (row_of_[static_cast<size_t>(k)] < 0 || std::find(group.begin(), group.end(), k) != group.end()) return false;
+  }
+  return true;
 }
 
 bool RegionGeometry::polygon_facets() {

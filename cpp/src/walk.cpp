@@ -22,9 +22,60 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Proofs that a neuron's hyperplane is no facet, passed from a region to the
+// regions found across its facets. A record is (j, n, r_1 .. r_n): the facet
+// LP of j was bounded by the rows r_i alone (neurons >= 0, domain rows < 0).
+// A neighbour where j and every r_i keep their rows (same sign, no earlier
+// layer flipped) has that same relaxation, so j is no facet there either.
+class Certificates {
+ public:
+  void clear() { records_.clear(); }
+  void add(int j, const std::vector<int>& rows) {
+    records_.push_back(j);
+    records_.push_back(static_cast<std::int32_t>(rows.size()));
+    records_.insert(records_.end(), rows.begin(), rows.end());
+  }
+  static size_t next(const std::vector<std::int32_t>& recs, size_t i) {
+    return i + 2 + static_cast<size_t>(recs[i + 1]);
+  }
+  // Indexes inherited records by neuron (offset into `inherited`, -1: none).
+  static void index(const std::vector<std::int32_t>& inherited, std::vector<int>& at) {
+    for (size_t i = 0; i < inherited.size(); i = next(inherited, i))
+      at[static_cast<size_t>(inherited[i])] = static_cast<int>(i);
+  }
+  // Keeps an inherited record that held here, for this region's neighbours.
+  void keep(const std::vector<std::int32_t>& inherited, int at) {
+    const auto i = static_cast<size_t>(at);
+    records_.insert(records_.end(), inherited.begin() + static_cast<long>(i),
+                    inherited.begin() + static_cast<long>(next(inherited, i)));
+  }
+  // The records that hold in a neighbour whose pattern differs in `flipped`.
+  void for_neighbour(const Pattern& flipped, const std::vector<int>& layer_of, std::vector<std::int32_t>& out) const {
+    out.clear();
+    int low = INT32_MAX;  // lowest layer with a flipped bit (neurons are numbered layer by layer)
+    for (size_t w = 0; w < flipped.size(); ++w)
+      if (flipped[w] != 0) {
+        low = layer_of[w * 64 + static_cast<size_t>(__builtin_ctzll(flipped[w]))];
+        break;
+      }
+    auto same = [&](int k) {
+      return k < 0 || (layer_of[static_cast<size_t>(k)] <= low && !get_bit(flipped.data(), k));
+    };
+    for (size_t i = 0; i < records_.size(); i = next(records_, i)) {
+      bool holds = same(records_[i]);
+      for (size_t r = i + 2; r < next(records_, i) && holds; ++r) holds = same(records_[r]);
+      if (holds) out.insert(out.end(), records_.begin() + static_cast<long>(i), records_.begin() + static_cast<long>(next(records_, i)));
+    }
+  }
+
+ private:
+  std::vector<std::int32_t> records_;
+};
+
 struct Item {
   Pattern pattern;
   std::vector<double> point;
+  std::vector<std::int32_t> certificates;  // see Certificates
 };
 
 // Frontier shared by the worker threads; empty and nobody busy means done.
@@ -97,7 +148,7 @@ Item seed_item(const Network& net, const Domain& dom, const std::vector<signed c
     net.local_forms(p.data(), forms);
     geom.load(forms, p.data());
     if (geom.interior_point(x.data(), best.data()) > tol && net.pattern_of(best.data()) == p)
-      return Item{std::move(p), best};
+      return Item{std::move(p), best, {}};
   }
   throw std::runtime_error("could not find a full-dimensional region at the seed point");
 }
@@ -199,6 +250,9 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
       std::vector<Item> found;
       std::vector<int> group;
       std::vector<char> handled;
+      std::vector<int> record_at;
+      Certificates certs;
+      std::vector<int> cert_rows;
       Pattern nb(static_cast<size_t>(words));
       std::vector<double> point(d), facet_point(d), normal(d), z(static_cast<size_t>(net.hidden_neurons())), scratch;
       Pattern flipped;
@@ -216,6 +270,9 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
         net.local_forms(item.pattern.data(), forms);
         geom.load(forms, item.pattern.data());
         handled.assign(static_cast<size_t>(net.hidden_neurons()), 0);
+        record_at.assign(static_cast<size_t>(net.hidden_neurons()), -1);
+        certs.clear();
+        Certificates::index(item.certificates, record_at);
         const bool planar = geom.polygon_facets();
         int polled = 0;
         // In 2D only the lines carrying an edge of the clipped polygon can be
@@ -237,6 +294,17 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
             flip_bit(nb.data(), k);
             one_layer = one_layer && layer_of[static_cast<size_t>(k)] == layer_of[static_cast<size_t>(j)];
           }
+          // A proof carried over from the region walked from: no LP.
+          const int at = record_at[static_cast<size_t>(j)];
+          if (at >= 0) {
+            const std::vector<std::int32_t>& rec = item.certificates;
+            const auto i = static_cast<size_t>(at);
+            if (geom.certificate_holds(group, &rec[i + 2], rec[i + 1])) {
+              ++local.inherited_proofs;
+              certs.keep(rec, at);
+              continue;
+            }
+          }
           // A facet shared with a known region needs no LP: the walk is only
           // after new patterns. (Exact when the group lies in one layer.)
           if (one_layer && visited.contains(nb.data())) {
@@ -255,7 +323,10 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
             }
             if (edge == 0) continue;
           }
-          if (edge == 2 && !geom.facet(j, group, item.point.data(), facet_point.data(), &margin)) continue;
+          if (edge == 2 && !geom.facet(j, group, item.point.data(), facet_point.data(), &margin)) {
+            if (geom.facet_certificate(cert_rows)) certs.add(j, cert_rows);
+            continue;
+          }
           geom.inward_normal(j, normal.data());
           double step = 0.5 * margin;
           for (int k : group) step = std::max(step, 0.5 * margin + std::abs(geom.distance(k, facet_point.data())));
@@ -271,8 +342,14 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
           if (visited.insert(nb.data(), point.data())) {
             const std::int64_t n = ++count;
             control.regions.store(n);
-            found.push_back(Item{nb, point});
+            found.push_back(Item{nb, point, {}});
           }
+        }
+        // The proofs gathered on this region go to each neighbour they hold in.
+        for (Item& it : found) {
+          flipped = it.pattern;
+          for (int w = 0; w < words; ++w) flipped[static_cast<size_t>(w)] ^= item.pattern[static_cast<size_t>(w)];
+          certs.for_neighbour(flipped, layer_of, it.certificates);
         }
         frontier.push(found);
         frontier.done();
@@ -282,6 +359,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
       res.stats.regions_expanded += local.regions_expanded;
       res.stats.facet_tests += local.facet_tests;
       res.stats.skipped_visited += local.skipped_visited;
+      res.stats.inherited_proofs += local.inherited_proofs;
       res.stats.witness_failures += local.witness_failures;
       res.stats.lp_solves += g.lp_solves;
       res.stats.lp_iterations += g.lp_iterations;

@@ -21,7 +21,7 @@ class ActiveSetLp {
   int rows() const { return m_; }
   int add_row(const double* a, double b);  // returns the row's index
   void truncate(int rows);                 // drop rows >= `rows`
-  const double* row(int i) const { return &A_[static_cast<std::size_t>(i) * static_cast<std::size_t>(n_)]; }
+  const double* row(int i) const { return &A_[static_cast<std::size_t>(i) * static_cast<std::size_t>(stride_)]; }
   double rhs(int i) const { return b_[static_cast<std::size_t>(i)]; }
 
   // Maximise c.v over the rows listed in `rows` from the feasible point v
@@ -37,6 +37,8 @@ class ActiveSetLp {
                    const std::vector<int>& rows, double target, int max_iterations);
   void set_rhs(int row, double b) { b_[static_cast<std::size_t>(row)] = b; }
   int last_iterations() const { return iterations_; }
+  // Rows tight at the last solution: at an optimum, the rows that certify it.
+  const std::vector<int>& active_rows() const { return active_; }
 
  private:
   bool append_active(int row);  // orthogonalise row into Q/R; false if dependent
@@ -44,11 +46,33 @@ class ActiveSetLp {
   // Releases the active row with the most negative multiplier (Bland's rule
   // after degenerate steps); false when none is negative. `rhs` = Q^T g.
   bool release_negative(const double* rhs, bool degenerate);
-  int ratio_test(const std::vector<int>& rows, const double* v, const double* dir, double dir_norm, double* step) const;
+  void start_slacks(const std::vector<int>& rows, const double* v);
+  // Index into `rows` of the first row hit along dir (-1: none within *step);
+  // fills dir_dot_ for advance().
+  int ratio_test(const std::vector<int>& rows, const double* dir, double dir_norm, double* step);
+  void advance(double* v, double step, int block_idx);  // v += step p_, slacks follow
   void rebuild_active();
-  double dot_row(int i, const double* v) const;
+  // Rows are stored zero-padded to a multiple of 4: four independent partial
+  // sums vectorise without reassociating anything. v must be padded too.
+  double dot_padded(int i, const double* v) const {
+    const double* a = row(i);
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (int k = 0; k < stride_; k += 4) {
+      s0 += a[k] * v[k];
+      s1 += a[k + 1] * v[k + 1];
+      s2 += a[k + 2] * v[k + 2];
+      s3 += a[k + 3] * v[k + 3];
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+  double dot_row(int i, const double* v) const {
+    const double* a = row(i);
+    double s = 0.0;
+    for (int k = 0; k < n_; ++k) s += a[k] * v[k];
+    return s;
+  }
 
-  int n_ = 0, m_ = 0, iterations_ = 0;
+  int n_ = 0, stride_ = 0, m_ = 0, iterations_ = 0;
   std::vector<double> A_, b_;
   std::vector<char> in_active_;
   // Active set W and the QR factors of A_W^T: Q is n x k (columns), R is k x k.
@@ -56,6 +80,7 @@ class ActiveSetLp {
   std::vector<char> fixed_;      // per active entry: an equality, never released
   std::vector<double> Q_, R_;
   std::vector<double> p_, work_, lambda_;
+  std::vector<double> slack_, dir_dot_, padded_;  // per listed row: b - a.v, and a.p of the last ratio test
 };
 
 }  // namespace regionwalk

@@ -53,6 +53,15 @@ class RegionGeometry {
   // margin into `margin`, and returns true.
   bool facet(int j, const std::vector<int>& group, const double* inside, double* facet_point, double* margin);
 
+  // After facet() said no: the rows tight at the LP optimum that decided it,
+  // as neurons (>= 0) and domain rows (-1, -2, ...). Any region where j and
+  // these rows are unchanged has no facet on j either (a relaxation of its LP).
+  // False when the verdict did not come from an LP optimum (ball QP, undecided).
+  bool facet_certificate(std::vector<int>& rows) const;
+  // Whether certificate rows recorded on another region, known to be
+  // unchanged here, are all present and outside j's coincident group.
+  bool certificate_holds(const std::vector<int>& group, const int* rows, int n) const;
+
   // 2D box or ball only: clip the region's polygon (no LP) and report, per
   // neuron, whether its line bounds the polygon and, where the margin at the
   // edge's midpoint (inside the ball: its chord's midpoint) certifies it, that
@@ -89,7 +98,7 @@ class RegionGeometry {
   // ball margin > tol via projection QPs; returns the certified margin.
   double ball_margin(double* x, double t, bool with_equality);
   void build_rows();  // the LP (and QP) rows of the loaded region, once
-  bool add_most_violated(const double* v, double t, const ActiveSetLp& solver, std::vector<int>& rows);
+  bool add_violated(const double* v, double t, const ActiveSetLp& solver, std::vector<int>& rows);
 
   const Domain& dom_;
   const std::vector<signed char>& stable_;
@@ -113,6 +122,8 @@ class RegionGeometry {
   std::vector<int> candidates_;
   std::vector<double> v_, objective_, row_buf_;
   std::vector<int> eq_;
+  std::vector<int> certificate_;   // neurons of the last facet LP's optimal active set
+  bool certificate_valid_ = false;
   // 2D polygon of the region: vertices and, per vertex, the neuron whose line
   // carries the edge starting there (-1: the domain's boundary).
   std::vector<double> poly_x_, poly_y_, next_x_, next_y_, side_;

@@ -31,6 +31,7 @@ struct WalkStats {
   std::int64_t regions_expanded = 0;
   std::int64_t facet_tests = 0;
   std::int64_t skipped_visited = 0;  // neighbours already known: no LP needed
+  std::int64_t inherited_proofs = 0;  // no facet, by an LP certificate from the region walked from
   std::int64_t lp_solves = 0;
   std::int64_t lp_iterations = 0;
   std::int64_t qp_solves = 0;

@@ -164,9 +164,13 @@ bool ActiveSetLp::release_negative(const double* rhs, bool degenerate) {
 }
 
 LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int>& equalities,
-                               const std::vector<int>& rows, double target, int max_iterations) {
+                               const std::vector<int>& rows, double target, int max_iterations, int tight_row) {
   const auto n = static_cast<size_t>(n_);
   start_active(equalities);
+  if (tight_row >= 0 && !in_active_[static_cast<size_t>(tight_row)] && append_active(tight_row)) {
+    fixed_.push_back(0);
+    in_active_[static_cast<size_t>(tight_row)] = 1;
+  }
   start_slacks(rows, v);
   int degenerate_run = 0;
   for (iterations_ = 0; iterations_ < max_iterations; ++iterations_) {

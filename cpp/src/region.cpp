@@ -19,14 +19,18 @@ RegionGeometry::RegionGeometry(const Domain& domain, const std::vector<signed ch
   row_buf_.assign(n, 0.0);
 }
 
-double RegionGeometry::lowest_slack(const double* x, const std::vector<int>& rows) const {
+double RegionGeometry::lowest_slack(const double* x, const std::vector<int>& rows, int* argmin) const {
   // Rows are (g, 1).(x, t) <= h, so the largest feasible t is min(h - g.x).
   double t = INFINITY;
+  *argmin = -1;
   for (int i : rows) {
     const double* g = lp_.row(i);
     double s = lp_.rhs(i);
     for (int q = 0; q < d_; ++q) s -= g[q] * x[q];
-    t = std::min(t, s);
+    if (s < t) {
+      t = s;
+      *argmin = i;
+    }
   }
   return t;
 }
@@ -153,9 +157,12 @@ void RegionGeometry::coincident(int j, std::vector<int>& group) const {
     for (size_t q = 0; q < d; ++q) reach += 0.25 * (dom_.hi[q] - dom_.lo[q]) * (dom_.hi[q] - dom_.lo[q]);
     reach = std::sqrt(reach);
   }
+  const double aj0 = std::abs(aj[0]);
   for (int k = 0; k < static_cast<int>(row_of_.size()); ++k) {
     if (k == j || row_of_[static_cast<size_t>(k)] < 0) continue;
     const double* ak = &unit_a_[static_cast<size_t>(k) * d];
+    // Unit normals within kParallel agree to ~5e-5 in every coordinate (up to sign).
+    if (std::abs(std::abs(ak[0]) - aj0) > 1e-4) continue;
     double dot = 0.0;
     for (size_t q = 0; q < d; ++q) dot += aj[q] * ak[q];
     if (std::abs(dot) < 1.0 - kParallel) continue;
@@ -204,8 +211,9 @@ double RegionGeometry::lp_margin(double* x, const std::vector<int>& equalities, 
   *certified = false;
   for (int round = 0; round <= neuron_rows_; ++round) {
     std::copy(x, x + d, v_.begin());
-    v_[d] = lowest_slack(x, rows_);
-    const LpStatus st = lp_.maximize(objective_.data(), v_.data(), equalities, rows_, target, max_iter);
+    int tight = -1;
+    v_[d] = lowest_slack(x, rows_, &tight);
+    const LpStatus st = lp_.maximize(objective_.data(), v_.data(), equalities, rows_, target, max_iter, tight);
     ++stats_.lp_solves;
     stats_.lp_iterations += lp_.last_iterations();
     if (st == LpStatus::IterationLimit || st == LpStatus::Unbounded) break;

@@ -26,9 +26,10 @@ class ActiveSetLp {
 
   // Maximise c.v over the rows listed in `rows` from the feasible point v
   // (updated in place). Rows listed in `equalities` must be tight at v and stay
-  // tight (they are never released).
+  // tight (they are never released). `tight_row`, if >= 0, is a row known to
+  // be tight at v: it starts active, saving a degenerate first step.
   LpStatus maximize(const double* c, double* v, const std::vector<int>& equalities,
-                    const std::vector<int>& rows, double target, int max_iterations);
+                    const std::vector<int>& rows, double target, int max_iterations, int tight_row = -1);
   // Minimise |x - point| over the rows listed in `rows` (a projection QP)
   // from the feasible x (updated in place); stops once |x - point| <= target.
   // The same active-set machinery: steps toward the projection onto the

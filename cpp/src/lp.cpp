@@ -100,6 +100,13 @@ void ActiveSetLp::start_slacks(const std::vector<int>& rows, const double* v) {
   std::copy(v, v + n_, padded_.begin());
   for (size_t idx = 0; idx < rows.size(); ++idx)
     slack_[idx] = std::max(0.0, b_[static_cast<size_t>(rows[idx])] - dot_padded(rows[idx], padded_.data()));
+  // The listed rows by column: each ratio test is then n axpys over all rows.
+  const size_t m = rows.size();
+  cols_.resize(static_cast<size_t>(n_) * m);
+  for (size_t idx = 0; idx < m; ++idx) {
+    const double* a = row(rows[idx]);
+    for (size_t q = 0; q < static_cast<size_t>(n_); ++q) cols_[q * m + idx] = a[q];
+  }
 }
 
 int ActiveSetLp::ratio_test(const std::vector<int>& rows, const double* dir, double dir_norm, double* step) {
@@ -107,14 +114,22 @@ int ActiveSetLp::ratio_test(const std::vector<int>& rows, const double* dir, dou
   // Steps slack/ap are compared as cross products: no division per row.
   int block = -1;
   double best_slack = *step, best_ap = 1.0;
-  for (size_t idx = 0; idx < rows.size(); ++idx) {
+  const size_t m = rows.size();
+  double* ap_all = dir_dot_.data();
+  std::fill(ap_all, ap_all + m, 0.0);
+  for (size_t q = 0; q < static_cast<size_t>(n_); ++q) {
+    const double pq = dir[q];
+    if (pq == 0.0) continue;
+    const double* col = &cols_[q * m];
+    for (size_t idx = 0; idx < m; ++idx) ap_all[idx] += col[idx] * pq;
+  }
+  for (size_t idx = 0; idx < m; ++idx) {
     const int i = rows[idx];
     if (in_active_[static_cast<size_t>(i)]) {
       dir_dot_[idx] = 0.0;
       continue;
     }
-    const double ap = dot_padded(i, dir);
-    dir_dot_[idx] = ap;
+    const double ap = ap_all[idx];
     if (ap <= kDirEps * dir_norm) continue;
     const double lhs = slack_[idx] * best_ap, rhs = best_slack * ap;
     if (lhs < rhs || (lhs == rhs && block >= 0 && i < rows[static_cast<size_t>(block)])) {
@@ -173,16 +188,19 @@ LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int
   }
   start_slacks(rows, v);
   int degenerate_run = 0;
+  bool fresh = true;  // p and Q^T c must be recomputed (after a release)
   for (iterations_ = 0; iterations_ < max_iterations; ++iterations_) {
     // p = projection of c onto the null space of the active rows.
-    std::copy(c, c + n_, p_.begin());
-    const size_t k = active_.size();
-    for (size_t i = 0; i < k; ++i) {
-      const double* qi = &Q_[i * n];
-      double s = 0.0;
-      for (size_t t = 0; t < n; ++t) s += qi[t] * c[t];
-      work_[i] = s;  // Q^T c, reused for the multipliers
-      for (size_t t = 0; t < n; ++t) p_[t] -= s * qi[t];
+    if (fresh) {
+      std::copy(c, c + n_, p_.begin());
+      for (size_t i = 0; i < active_.size(); ++i) {
+        const double* qi = &Q_[i * n];
+        double s = 0.0;
+        for (size_t t = 0; t < n; ++t) s += qi[t] * c[t];
+        work_[i] = s;  // Q^T c, reused for the multipliers
+        for (size_t t = 0; t < n; ++t) p_[t] -= s * qi[t];
+      }
+      fresh = false;
     }
     double pnorm = 0.0;
     for (size_t t = 0; t < n; ++t) pnorm += p_[t] * p_[t];
@@ -197,6 +215,13 @@ LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int
       if (append_active(block)) {
         fixed_.push_back(0);
         in_active_[static_cast<size_t>(block)] = 1;
+        // A new orthonormal column only removes its own component from p.
+        const size_t k = active_.size() - 1;
+        const double* qk = &Q_[k * n];
+        double s = 0.0;
+        for (size_t t = 0; t < n; ++t) s += qk[t] * p_[t];
+        work_[k] = s;
+        for (size_t t = 0; t < n; ++t) p_[t] -= s * qk[t];
       }
       double obj = 0.0;
       for (size_t t = 0; t < n; ++t) obj += c[t] * v[t];
@@ -204,6 +229,7 @@ LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int
       continue;
     }
     if (!release_negative(work_.data(), degenerate_run > 0)) return LpStatus::Optimal;
+    fresh = true;
   }
   return LpStatus::IterationLimit;
 }

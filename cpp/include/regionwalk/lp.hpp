@@ -81,7 +81,7 @@ class ActiveSetLp {
   std::vector<char> fixed_;      // per active entry: an equality, never released
   std::vector<double> Q_, R_;
   std::vector<double> p_, work_, lambda_;
-  std::vector<double> slack_, dir_dot_, padded_;  // per listed row: b - a.v, and a.p of the last ratio test
+  std::vector<double> slack_, dir_dot_, padded_, cols_;  // per listed row: b - a.v, and a.p of the last ratio test
 };
 
 }  // namespace regionwalk

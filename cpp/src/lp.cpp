@@ -99,7 +99,7 @@ void ActiveSetLp::start_slacks(const std::vector<int>& rows, const double* v) {
   dir_dot_.resize(rows.size());
   std::copy(v, v + n_, padded_.begin());
   for (size_t idx = 0; idx < rows.size(); ++idx)
-    slack_[idx] = std::max(0.0, b_[static_cast<size_t>(rows[idx])] - dot_padded(rows[idx], padded_.data()));
+    slack_[idx] = b_[static_cast<size_t>(rows[idx])] - dot_padded(rows[idx], padded_.data());
   // The listed rows by column: each ratio test is then n axpys over all rows.
   const size_t m = rows.size();
   cols_.resize(static_cast<size_t>(n_) * m);
@@ -179,14 +179,26 @@ bool ActiveSetLp::release_negative(const double* rhs, bool degenerate) {
 }
 
 LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int>& equalities,
-                               const std::vector<int>& rows, double target, int max_iterations, int tight_row) {
+                               const std::vector<int>& rows, double target, int max_iterations, bool lift_last) {
   const auto n = static_cast<size_t>(n_);
   start_active(equalities);
-  if (tight_row >= 0 && !in_active_[static_cast<size_t>(tight_row)] && append_active(tight_row)) {
-    fixed_.push_back(0);
-    in_active_[static_cast<size_t>(tight_row)] = 1;
-  }
+  if (lift_last) v[n - 1] = 0.0;
   start_slacks(rows, v);
+  if (!lift_last)
+    for (double& sl : slack_) sl = std::max(0.0, sl);
+  if (lift_last && !rows.empty()) {
+    // Every listed row has coefficient 1 on the last variable: its largest
+    // feasible value is the lowest slack, and that row starts tight.
+    const auto low = static_cast<size_t>(std::min_element(slack_.begin(), slack_.end()) - slack_.begin());
+    const double t = slack_[low];
+    v[n - 1] = t;
+    for (double& sl : slack_) sl = std::max(0.0, sl - t);
+    const int tight = rows[low];
+    if (!in_active_[static_cast<size_t>(tight)] && append_active(tight)) {
+      fixed_.push_back(0);
+      in_active_[static_cast<size_t>(tight)] = 1;
+    }
+  }
   int degenerate_run = 0;
   bool fresh = true;  // p and Q^T c must be recomputed (after a release)
   for (iterations_ = 0; iterations_ < max_iterations; ++iterations_) {
@@ -239,6 +251,7 @@ LpStatus ActiveSetLp::project(const double* point, double* x, const std::vector<
   const auto n = static_cast<size_t>(n_);
   start_active(equalities);
   start_slacks(rows, x);
+  for (double& sl : slack_) sl = std::max(0.0, sl);
   int degenerate_run = 0;
   std::vector<double>& g = work_;  // reused: first the residual, then Q^T of it
   std::vector<double> residual(n);

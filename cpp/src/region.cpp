@@ -19,22 +19,6 @@ RegionGeometry::RegionGeometry(const Domain& domain, const std::vector<signed ch
   row_buf_.assign(n, 0.0);
 }
 
-double RegionGeometry::lowest_slack(const double* x, const std::vector<int>& rows, int* argmin) const {
-  // Rows are (g, 1).(x, t) <= h, so the largest feasible t is min(h - g.x).
-  double t = INFINITY;
-  *argmin = -1;
-  for (int i : rows) {
-    const double* g = lp_.row(i);
-    double s = lp_.rhs(i);
-    for (int q = 0; q < d_; ++q) s -= g[q] * x[q];
-    if (s < t) {
-      t = s;
-      *argmin = i;
-    }
-  }
-  return t;
-}
-
 void RegionGeometry::inward_normal(int j, double* out) const {
   const auto d = static_cast<size_t>(d_);
   const double sg = sign_[static_cast<size_t>(j)];
@@ -211,9 +195,7 @@ double RegionGeometry::lp_margin(double* x, const std::vector<int>& equalities, 
   *certified = false;
   for (int round = 0; round <= neuron_rows_; ++round) {
     std::copy(x, x + d, v_.begin());
-    int tight = -1;
-    v_[d] = lowest_slack(x, rows_, &tight);
-    const LpStatus st = lp_.maximize(objective_.data(), v_.data(), equalities, rows_, target, max_iter, tight);
+    const LpStatus st = lp_.maximize(objective_.data(), v_.data(), equalities, rows_, target, max_iter, true);
     ++stats_.lp_solves;
     stats_.lp_iterations += lp_.last_iterations();
     if (st == LpStatus::IterationLimit || st == LpStatus::Unbounded) break;

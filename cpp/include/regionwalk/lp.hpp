@@ -26,10 +26,12 @@ class ActiveSetLp {
 
   // Maximise c.v over the rows listed in `rows` from the feasible point v
   // (updated in place). Rows listed in `equalities` must be tight at v and stay
-  // tight (they are never released). `tight_row`, if >= 0, is a row known to
-  // be tight at v: it starts active, saving a degenerate first step.
+  // tight (they are never released). `lift_last`: every listed row has
+  // coefficient 1 on the last variable (a margin); it is set to its largest
+  // feasible value first, which makes any x feasible and saves the first,
+  // degenerate step.
   LpStatus maximize(const double* c, double* v, const std::vector<int>& equalities,
-                    const std::vector<int>& rows, double target, int max_iterations, int tight_row = -1);
+                    const std::vector<int>& rows, double target, int max_iterations, bool lift_last = false);
   // Minimise |x - point| over the rows listed in `rows` (a projection QP)
   // from the feasible x (updated in place); stops once |x - point| <= target.
   // The same active-set machinery: steps toward the projection onto the

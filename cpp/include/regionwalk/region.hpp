@@ -91,7 +91,6 @@ class RegionGeometry {
   // tangent cuts until the margin is certified above or below tol. Returns the
   // certified margin and leaves the point in x.
   double maximise_margin(double* x, const std::vector<int>& equalities);
-  double lowest_slack(const double* x, const std::vector<int>& rows, int* argmin) const;
   // Largest LP margin (box and whole space; for the ball, within its bounding box).
   double lp_margin(double* x, const std::vector<int>& equalities, bool* certified);
   // Ball only: from x with polytope margin t, find a point with polytope and

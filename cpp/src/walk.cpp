@@ -88,16 +88,22 @@ class Frontier {
     items.clear();
     cv_.notify_all();
   }
-  // Blocks until an item is available (true) or the walk is over (false).
-  bool pop(Item& out, const std::atomic<bool>& stop) {
+  // Blocks until items are available (true) or the walk is over (false);
+  // takes a few at a time so that threads meet at the lock less often, but
+  // never more than a fair share of the queue.
+  bool pop(std::vector<Item>& out, const std::atomic<bool>& stop, int threads) {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return stop.load() || !queue_.empty() || busy_ == 0; });
     if (stop.load() || queue_.empty()) {
       cv_.notify_all();
       return false;
     }
-    out = std::move(queue_.front());
-    queue_.pop_front();
+    const size_t take = std::clamp<size_t>(queue_.size() / static_cast<size_t>(2 * threads), 1, 8);
+    out.clear();
+    for (size_t i = 0; i < take; ++i) {
+      out.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
     ++busy_;
     return true;
   }
@@ -246,7 +252,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
     try {
       RegionGeometry geom(dom, stable, tol);
       LocalForms forms;
-      Item item;
+      std::vector<Item> batch;
       std::vector<Item> found;
       std::vector<int> group;
       std::vector<char> handled;
@@ -257,99 +263,100 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
       std::vector<double> point(d), facet_point(d), normal(d), z(static_cast<size_t>(net.hidden_neurons())), scratch;
       Pattern flipped;
       WalkStats local;
-      while (frontier.pop(item, stop)) {
-        if (control.cancel.load()) halt(StopReason::Cancelled);
-        if (opt.time_limit >= 0 &&
-            std::chrono::duration<double>(Clock::now() - t0).count() > opt.time_limit)
-          halt(StopReason::TimeLimit);
-        if (stop.load()) {
-          frontier.done();
-          break;
-        }
-        ++local.regions_expanded;
-        net.local_forms(item.pattern.data(), forms);
-        geom.load(forms, item.pattern.data());
-        handled.assign(static_cast<size_t>(net.hidden_neurons()), 0);
-        record_at.assign(static_cast<size_t>(net.hidden_neurons()), -1);
-        certs.clear();
-        Certificates::index(item.certificates, record_at);
-        const bool planar = geom.polygon_facets();
-        int polled = 0;
-        // In 2D only the lines carrying an edge of the clipped polygon can be
-        // facets; elsewhere every hyperplane that meets the domain is a candidate.
-        for (int j : planar ? geom.polygon_edge_neurons() : geom.candidates()) {
-          if (handled[static_cast<size_t>(j)]) continue;
-          // Poll limits inside the region too: one region can be slow in high dimension.
-          if ((++polled & 15) == 0) {
-            if (control.cancel.load()) halt(StopReason::Cancelled);
-            if (opt.time_limit >= 0 && std::chrono::duration<double>(Clock::now() - t0).count() > opt.time_limit)
-              halt(StopReason::TimeLimit);
-            if (stop.load()) break;
-          }
-          geom.coincident(j, group);
-          bool one_layer = true;
-          nb = item.pattern;
-          for (int k : group) {
-            handled[static_cast<size_t>(k)] = 1;
-            flip_bit(nb.data(), k);
-            one_layer = one_layer && layer_of[static_cast<size_t>(k)] == layer_of[static_cast<size_t>(j)];
-          }
-          // A proof carried over from the region walked from: no LP.
-          const int at = record_at[static_cast<size_t>(j)];
-          if (at >= 0) {
-            const std::vector<std::int32_t>& rec = item.certificates;
-            const auto i = static_cast<size_t>(at);
-            if (geom.certificate_holds(group, &rec[i + 2], rec[i + 1])) {
-              ++local.inherited_proofs;
-              certs.keep(rec, at);
+      while (frontier.pop(batch, stop, threads)) {
+        for (Item& item : batch) {
+          if (control.cancel.load()) halt(StopReason::Cancelled);
+          if (opt.time_limit >= 0 &&
+              std::chrono::duration<double>(Clock::now() - t0).count() > opt.time_limit)
+            halt(StopReason::TimeLimit);
+          if (stop.load()) break;
+          const size_t first_found = found.size();
+          ++local.regions_expanded;
+          net.local_forms(item.pattern.data(), forms);
+          geom.load(forms, item.pattern.data());
+          handled.assign(static_cast<size_t>(net.hidden_neurons()), 0);
+          record_at.assign(static_cast<size_t>(net.hidden_neurons()), -1);
+          certs.clear();
+          Certificates::index(item.certificates, record_at);
+          const bool planar = geom.polygon_facets();
+          int polled = 0;
+          // In 2D only the lines carrying an edge of the clipped polygon can be
+          // facets; elsewhere every hyperplane that meets the domain is a candidate.
+          for (int j : planar ? geom.polygon_edge_neurons() : geom.candidates()) {
+            if (handled[static_cast<size_t>(j)]) continue;
+            // Poll limits inside the region too: one region can be slow in high dimension.
+            if ((++polled & 15) == 0) {
+              if (control.cancel.load()) halt(StopReason::Cancelled);
+              if (opt.time_limit >= 0 && std::chrono::duration<double>(Clock::now() - t0).count() > opt.time_limit)
+                halt(StopReason::TimeLimit);
+              if (stop.load()) break;
+            }
+            geom.coincident(j, group);
+            bool one_layer = true;
+            nb = item.pattern;
+            for (int k : group) {
+              handled[static_cast<size_t>(k)] = 1;
+              flip_bit(nb.data(), k);
+              one_layer = one_layer && layer_of[static_cast<size_t>(k)] == layer_of[static_cast<size_t>(j)];
+            }
+            // A proof carried over from the region walked from: no LP.
+            const int at = record_at[static_cast<size_t>(j)];
+            if (at >= 0) {
+              const std::vector<std::int32_t>& rec = item.certificates;
+              const auto i = static_cast<size_t>(at);
+              if (geom.certificate_holds(group, &rec[i + 2], rec[i + 1])) {
+                ++local.inherited_proofs;
+                certs.keep(rec, at);
+                continue;
+              }
+            }
+            // A facet shared with a known region needs no LP: the walk is only
+            // after new patterns. (Exact when the group lies in one layer.)
+            if (one_layer && visited.contains(nb.data())) {
+              ++local.skipped_visited;
               continue;
             }
-          }
-          // A facet shared with a known region needs no LP: the walk is only
-          // after new patterns. (Exact when the group lies in one layer.)
-          if (one_layer && visited.contains(nb.data())) {
-            ++local.skipped_visited;
-            continue;
-          }
-          ++local.facet_tests;
-          double margin = 0.0;
-          int edge = 2;  // 2: ask the LP
-          if (planar) {
-            // In 2D the clipped polygon answers most facet tests without an LP.
-            edge = 0;
-            for (int k : group) {
-              edge = std::max(edge, geom.polygon_edge(k, facet_point.data(), &margin));
-              if (edge == 1) break;
+            ++local.facet_tests;
+            double margin = 0.0;
+            int edge = 2;  // 2: ask the LP
+            if (planar) {
+              // In 2D the clipped polygon answers most facet tests without an LP.
+              edge = 0;
+              for (int k : group) {
+                edge = std::max(edge, geom.polygon_edge(k, facet_point.data(), &margin));
+                if (edge == 1) break;
+              }
+              if (edge == 0) continue;
             }
-            if (edge == 0) continue;
+            if (edge == 2 && !geom.facet(j, group, item.point.data(), facet_point.data(), &margin)) {
+              if (geom.facet_certificate(cert_rows)) certs.add(j, cert_rows);
+              continue;
+            }
+            geom.inward_normal(j, normal.data());
+            double step = 0.5 * margin;
+            for (int k : group) step = std::max(step, 0.5 * margin + std::abs(geom.distance(k, facet_point.data())));
+            if (!step_across(net, dom, layer_of, item.pattern.data(), group, facet_point.data(), normal.data(), step,
+                             point.data(), nb, z, scratch, flipped)) {
+              ++local.witness_failures;
+              continue;
+            }
+            if (opt.max_regions >= 0 && count.load() >= opt.max_regions) {
+              halt(StopReason::MaxRegions);
+              break;
+            }
+            if (visited.insert(nb.data(), point.data())) {
+              const std::int64_t n = ++count;
+              control.regions.store(n);
+              found.push_back(Item{nb, point, {}});
+            }
           }
-          if (edge == 2 && !geom.facet(j, group, item.point.data(), facet_point.data(), &margin)) {
-            if (geom.facet_certificate(cert_rows)) certs.add(j, cert_rows);
-            continue;
+          // The proofs gathered on this region go to each neighbour they hold in.
+          for (size_t f = first_found; f < found.size(); ++f) {
+            Item& it = found[f];
+            flipped = it.pattern;
+            for (int w = 0; w < words; ++w) flipped[static_cast<size_t>(w)] ^= item.pattern[static_cast<size_t>(w)];
+            certs.for_neighbour(flipped, layer_of, it.certificates);
           }
-          geom.inward_normal(j, normal.data());
-          double step = 0.5 * margin;
-          for (int k : group) step = std::max(step, 0.5 * margin + std::abs(geom.distance(k, facet_point.data())));
-          if (!step_across(net, dom, layer_of, item.pattern.data(), group, facet_point.data(), normal.data(), step,
-                           point.data(), nb, z, scratch, flipped)) {
-            ++local.witness_failures;
-            continue;
-          }
-          if (opt.max_regions >= 0 && count.load() >= opt.max_regions) {
-            halt(StopReason::MaxRegions);
-            break;
-          }
-          if (visited.insert(nb.data(), point.data())) {
-            const std::int64_t n = ++count;
-            control.regions.store(n);
-            found.push_back(Item{nb, point, {}});
-          }
-        }
-        // The proofs gathered on this region go to each neighbour they hold in.
-        for (Item& it : found) {
-          flipped = it.pattern;
-          for (int w = 0; w < words; ++w) flipped[static_cast<size_t>(w)] ^= item.pattern[static_cast<size_t>(w)];
-          certs.for_neighbour(flipped, layer_of, it.certificates);
         }
         frontier.push(found);
         frontier.done();

@@ -53,7 +53,9 @@ class Regions:
     seconds
         Wall time of the walk.
     stats
-        Counters of the walk (LPs solved, facet tests, neighbours skipped ...).
+        Counters of the walk (LPs solved, facet tests, neighbours skipped as
+        already known, facet tests settled by LP certificates inherited from
+        the region walked from, ...).
     """
 
     count: int

@@ -9,6 +9,7 @@ from conftest import random_weights
 from oracles import reference_walk
 
 import regionwalk as rw
+from regionwalk import _core
 
 SHAPES = [
     (1, 5, 4, 1),
@@ -65,8 +66,8 @@ def test_sampled_patterns_are_enumerated_in_high_dimensional_balls(shape):
 @pytest.mark.parametrize("kind", ["box", "ball", "whole"])
 def test_proofs_carried_between_regions_keep_the_walk_exact(kind):
     # Deeper nets in 4-5 dimensions: most facet tests are answered by LP
-    # certificates carried over from the region walked from, which must never
-    # hide a facet the reference walker finds.
+    # certificates carried over from the region walked from, unchanged or
+    # re-checked, which must never hide a facet the reference walker finds.
     shape = {"box": (4, 7, 6, 1), "ball": (5, 6, 5, 1), "whole": (4, 5, 5, 1)}[kind]
     ws, bs = random_weights(shape, seed=11)
     d = shape[0]
@@ -80,4 +81,25 @@ def test_proofs_carried_between_regions_keep_the_walk_exact(kind):
         dom, ref_dom = None, ("whole",)
     res = rw.enumerate_regions(net, dom, seed=center, threads=1)
     assert res.stats["inherited_proofs"] > 0
+    # Proofs whose rows changed across the facet are re-checked with the new
+    # region's forms (not in the whole space, where no box bounds the check).
+    assert (res.stats["rechecked_proofs"] > 0) == (kind != "whole")
     assert _as_set(res.patterns) == reference_walk(ws, bs, ref_dom, center)
+
+
+@pytest.mark.parametrize("shape", [(4, 8, 8, 1), (5, 10, 10, 1), (4, 6, 6, 6, 1)])
+@pytest.mark.parametrize("kind", ["box", "ball"])
+def test_no_carried_proof_hides_a_facet(shape, kind):
+    # Each region has many neighbours, so a wrong "no facet" often goes
+    # unnoticed in the count; the audit solves the LP of every facet test
+    # that a proof carried from the region walked from settled (unchanged or
+    # re-checked with the new region's forms) and counts contradictions.
+    ws, bs = random_weights(shape, seed=3)
+    net = rw.Network(ws, bs)
+    d = shape[0]
+    center = np.full(d, 0.05)
+    dom = rw.Box(center - 1, center + 1) if kind == "box" else rw.Ball(center, 1.0)
+    raw = _core.walk(net._core, dom._to_core(), center, threads=1, store_points=False, audit_proofs=True)
+    stats = raw["stats"]
+    assert stats["inherited_proofs"] > 0 and stats["rechecked_proofs"] > 0
+    assert stats["proof_errors"] == 0

@@ -27,7 +27,7 @@ using Progress = std::function<void(std::int64_t, double)>;
 
 py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& seed_arr, double tol,
                   std::int64_t max_regions, double time_limit, int threads, bool store_points,
-                  const std::optional<Progress>& progress, double progress_interval) {
+                  const std::optional<Progress>& progress, double progress_interval, bool audit_proofs) {
   const std::vector<double> seed = to_vector(seed_arr, "seed", net.input_dim());
   WalkOptions opt;
   opt.tol = tol;
@@ -35,6 +35,7 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
   opt.time_limit = time_limit;
   opt.threads = threads;
   opt.store_points = store_points;
+  opt.audit_proofs = audit_proofs;
   WalkControl control;
   WalkResult res;
   std::exception_ptr error;
@@ -110,6 +111,9 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
   stats["qp_solves"] = res.stats.qp_solves;
   stats["undecided"] = res.stats.undecided;
   stats["witness_failures"] = res.stats.witness_failures;
+  stats["facets_found"] = res.stats.facets_found;
+  stats["rechecked_proofs"] = res.stats.rechecked_proofs;
+  stats["proof_errors"] = res.stats.proof_errors;
   stats["stable_neurons"] = res.stats.stable_neurons;
   stats["seconds"] = res.stats.seconds;
   out["stats"] = stats;
@@ -122,6 +126,7 @@ void bind_walk(py::module_& m) {
   m.def("walk", &run_walk, py::arg("network"), py::arg("domain"), py::arg("seed"), py::arg("tol") = 0.0,
         py::arg("max_regions") = -1, py::arg("time_limit") = -1.0, py::arg("threads") = 1,
         py::arg("store_points") = true, py::arg("progress") = py::none(), py::arg("progress_interval") = 0.5,
+        py::arg("audit_proofs") = false,
         "Walk the regions that meet the domain; returns a dict of arrays.");
 }
 

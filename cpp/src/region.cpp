@@ -205,8 +205,27 @@ double RegionGeometry::lp_margin(double* x, const std::vector<int>& equalities, 
     if (st == LpStatus::Optimal && t <= tol_) {
       *certified = true;
       certificate_.clear();
-      for (int r : lp_.active_rows())
-        if (r < base_rows_) certificate_.push_back(r < neuron_rows_ ? row_neurons_[static_cast<size_t>(r)] : neuron_rows_ - 1 - r);
+      certificate_lambda_.clear();
+      certificate_mu_ = 0.0f;
+      const std::vector<int>& active = lp_.active_rows();
+      const std::vector<double>& lambda = lp_.multipliers();
+      for (size_t a = 0; a < active.size(); ++a) {
+        const int r = active[a];
+        if (r >= base_rows_) {
+          // The equality a_j.x/|a_j| = -c_j/|a_j|: its slack is -z_j/|a_j|.
+          certificate_mu_ = static_cast<float>(-lambda[a] / norms_[static_cast<size_t>(eq_neuron_)]);
+          continue;
+        }
+        const double lam = std::max(0.0, lambda[a]);
+        if (r < neuron_rows_) {
+          const int k = row_neurons_[static_cast<size_t>(r)];
+          certificate_.push_back(k);
+          certificate_lambda_.push_back(static_cast<float>(lam / norms_[static_cast<size_t>(k)]));
+        } else {
+          certificate_.push_back(neuron_rows_ - 1 - r);
+          certificate_lambda_.push_back(static_cast<float>(lam));
+        }
+      }
       certificate_valid_ = true;
       return t;
     }
@@ -284,6 +303,7 @@ bool RegionGeometry::facet(int j, const std::vector<int>& group, const double* i
   for (size_t q = 0; q < d; ++q) row_buf_[q] = aj[q];
   row_buf_[d] = 0.0;
   eq_.assign(1, lp_.add_row(row_buf_.data(), -cj));
+  eq_neuron_ = j;
   double zj = cj;
   for (size_t q = 0; q < d; ++q) zj += aj[q] * inside[q];
   for (size_t q = 0; q < d; ++q) out[q] = inside[q] - zj * aj[q];
@@ -294,9 +314,77 @@ bool RegionGeometry::facet(int j, const std::vector<int>& group, const double* i
   return m > tol_;
 }
 
-bool RegionGeometry::facet_certificate(std::vector<int>& rows) const {
+bool RegionGeometry::facet_certificate(std::vector<int>& rows, std::vector<float>& lambdas, float* mu) const {
   if (!certificate_valid_) return false;
   rows = certificate_;
+  lambdas = certificate_lambda_;
+  *mu = certificate_mu_;
+  return true;
+}
+
+bool RegionGeometry::dual_certificate_holds(int j, const int* rows, const float* lambdas, int n, float mu, int m,
+                                            std::vector<int>& out_rows, std::vector<float>& out_lambdas) {
+  // The sum below must be bounded over the domain; in the whole space only
+  // an exactly cancelling sum would be, so there the LP decides.
+  if (dom_.kind == DomainKind::Whole || m < 0 || row_of_[static_cast<size_t>(m)] < 0) return false;
+  build_rows();
+  const auto d = static_cast<size_t>(d_);
+  alpha_.assign(d, 0.0);
+  double beta = 0.0, scale = 0.0;  // phi(x) = alpha.x + beta; t * scale <= phi on the LP's feasible set
+  auto add_neuron = [&](int k, double w) {  // w times the unit row sigma_k (a_k.x + c_k)/|a_k|
+    const auto kk = static_cast<size_t>(k);
+    const double* ua = &unit_a_[kk * d];
+    const double sw = sign_[kk] * w;
+    for (size_t q = 0; q < d; ++q) alpha_[q] += sw * ua[q];
+    beta += sw * unit_c_[kk];
+  };
+  for (int i = 0; i < n; ++i) {
+    const int k = rows[i];
+    const double lam = lambdas[i];
+    if (k >= 0) {
+      const double w = lam * norms_[static_cast<size_t>(k)];
+      add_neuron(k, w);
+      scale += w;
+    } else {
+      // Domain row x-part . x + t <= b: its slack is b - x-part . x.
+      const int r = neuron_rows_ - 1 - k;
+      const double* g = lp_.row(r);
+      for (size_t q = 0; q < d; ++q) alpha_[q] -= lam * g[q];
+      beta += lam * lp_.rhs(r);
+      scale += lam;
+    }
+  }
+  {
+    const auto jj = static_cast<size_t>(j);
+    const double w = static_cast<double>(mu) * norms_[jj];
+    const double* ua = &unit_a_[jj * d];
+    for (size_t q = 0; q < d; ++q) alpha_[q] += w * ua[q];
+    beta += w * unit_c_[jj];
+  }
+  // The rows moved by a multiple of m's form: m's row (>= t here) cancels it
+  // when its multiplier comes out non-negative.
+  const auto mm = static_cast<size_t>(m);
+  double wm = 0.0;
+  for (size_t q = 0; q < d; ++q) wm -= alpha_[q] * sign_[mm] * unit_a_[mm * d + q];
+  if (wm > 0.0) {
+    add_neuron(m, wm);
+    scale += wm;
+  }
+  if (!(scale > 0.0)) return false;
+  // The LP's domain rows bound x to a box (a ball: its bounding box).
+  double sup = beta;
+  for (size_t q = 0; q < d; ++q) {
+    const double lo = dom_.kind == DomainKind::Box ? dom_.lo[q] : dom_.center[q] - dom_.radius;
+    const double hi = dom_.kind == DomainKind::Box ? dom_.hi[q] : dom_.center[q] + dom_.radius;
+    sup += std::max(alpha_[q] * lo, alpha_[q] * hi);
+  }
+  if (!(sup <= tol_ * scale)) return false;
+  out_rows.assign(rows, rows + n);
+  out_lambdas.assign(lambdas, lambdas + n);
+  if (wm > 0.0) {
+    out_rows.push_back(m);
+    out_lambdas.push_back(static_cast<float>(wm / norms_[mm]));
+  }
   return true;
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -23,20 +24,41 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Proofs that a neuron's hyperplane is no facet, passed from a region to the
-// regions found across its facets. A record is (j, n, r_1 .. r_n): the facet
-// LP of j was bounded by the rows r_i alone (neurons >= 0, domain rows < 0).
-// A neighbour where j and every r_i keep their rows (same sign, no earlier
-// layer flipped) has that same relaxation, so j is no facet there either.
+// regions found across its facets. A record is
+//   (j, n, same, mu, r_1 .. r_n, lambda_1 .. lambda_n)
+// (floats stored by their bits): the facet LP of j was bounded by the rows r_i
+// alone (neurons >= 0, domain rows < 0) with these multipliers. `same` says
+// that j and every r_i kept their rows on the way (same sign, no earlier
+// layer flipped): that same relaxation holds, so j is no facet there either.
+// Otherwise, across a single neuron m, the multipliers are re-checked with the
+// neighbour's forms (RegionGeometry::dual_certificate_holds).
 class Certificates {
  public:
+  static constexpr size_t kHead = 4;
+  // Records that grew past this many rows (one per re-check) are not passed on.
+  static constexpr int kMaxRows = 24;
+
   void clear() { records_.clear(); }
-  void add(int j, const std::vector<int>& rows) {
+  void add(int j, const std::vector<int>& rows, const std::vector<float>& lambdas, float mu) {
     records_.push_back(j);
     records_.push_back(static_cast<std::int32_t>(rows.size()));
+    records_.push_back(0);
+    records_.push_back(bits(mu));
     records_.insert(records_.end(), rows.begin(), rows.end());
+    for (float l : lambdas) records_.push_back(bits(l));
   }
   static size_t next(const std::vector<std::int32_t>& recs, size_t i) {
-    return i + 2 + static_cast<size_t>(recs[i + 1]);
+    return i + kHead + 2 * static_cast<size_t>(recs[i + 1]);
+  }
+  static float value(std::int32_t b) {
+    float f;
+    std::memcpy(&f, &b, sizeof f);
+    return f;
+  }
+  static std::int32_t bits(float f) {
+    std::int32_t b;
+    std::memcpy(&b, &f, sizeof b);
+    return b;
   }
   // Indexes inherited records by neuron (offset into `inherited`, -1: none).
   static void index(const std::vector<std::int32_t>& inherited, std::vector<int>& at) {
@@ -49,8 +71,12 @@ class Certificates {
     records_.insert(records_.end(), inherited.begin() + static_cast<long>(i),
                     inherited.begin() + static_cast<long>(next(inherited, i)));
   }
-  // The records that hold in a neighbour whose pattern differs in `flipped`.
-  void for_neighbour(const Pattern& flipped, const std::vector<int>& layer_of, std::vector<std::int32_t>& out) const {
+  // The records worth passing to a neighbour whose pattern differs in
+  // `flipped`, with `same` set where they hold unchanged. Across one neuron m,
+  // records not mentioning m go along for the dual re-check; across several
+  // (coincident hyperplanes) only the unchanged ones.
+  void for_neighbour(const Pattern& flipped, const std::vector<int>& layer_of, int single,
+                     std::vector<std::int32_t>& out) const {
     out.clear();
     int low = INT32_MAX;  // lowest layer with a flipped bit (neurons are numbered layer by layer)
     for (size_t w = 0; w < flipped.size(); ++w)
@@ -58,13 +84,19 @@ class Certificates {
         low = layer_of[w * 64 + static_cast<size_t>(__builtin_ctzll(flipped[w]))];
         break;
       }
-    auto same = [&](int k) {
-      return k < 0 || (layer_of[static_cast<size_t>(k)] <= low && !get_bit(flipped.data(), k));
-    };
     for (size_t i = 0; i < records_.size(); i = next(records_, i)) {
-      bool holds = same(records_[i]);
-      for (size_t r = i + 2; r < next(records_, i) && holds; ++r) holds = same(records_[r]);
-      if (holds) out.insert(out.end(), records_.begin() + static_cast<long>(i), records_.begin() + static_cast<long>(next(records_, i)));
+      const auto n = static_cast<size_t>(records_[i + 1]);
+      bool kept = true, same = true;
+      for (size_t r = 0; r <= n && kept; ++r) {
+        const int k = records_[r == 0 ? i : i + kHead + r - 1];
+        if (k < 0) continue;  // a domain row: always there
+        if (get_bit(flipped.data(), k)) kept = false;
+        same = same && layer_of[static_cast<size_t>(k)] <= low;
+      }
+      if (!kept || (!same && (single < 0 || n >= static_cast<size_t>(kMaxRows)))) continue;
+      const size_t at = out.size();
+      out.insert(out.end(), records_.begin() + static_cast<long>(i), records_.begin() + static_cast<long>(next(records_, i)));
+      out[at + 2] = same ? 1 : 0;
     }
   }
 
@@ -76,6 +108,7 @@ struct Item {
   Pattern pattern;
   std::vector<double> point;
   std::vector<std::int32_t> certificates;  // see Certificates
+  int crossed = -1;                        // the one neuron flipped from the region walked from (-1: several)
 };
 
 // Frontier shared by the worker threads; empty and nobody busy means done.
@@ -259,6 +292,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
       std::vector<int> record_at;
       Certificates certs;
       std::vector<int> cert_rows;
+      std::vector<float> cert_lambdas;
       Pattern nb(static_cast<size_t>(words));
       std::vector<double> point(d), facet_point(d), normal(d), z(static_cast<size_t>(net.hidden_neurons())), scratch;
       Pattern flipped;
@@ -279,6 +313,10 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
           certs.clear();
           Certificates::index(item.certificates, record_at);
           const bool planar = geom.polygon_facets();
+          auto audit = [&](int j) {
+            double m = 0.0;
+            if (opt.audit_proofs && geom.facet(j, group, item.point.data(), facet_point.data(), &m)) ++local.proof_errors;
+          };
           int polled = 0;
           // In 2D only the lines carrying an edge of the clipped polygon can be
           // facets; elsewhere every hyperplane that meets the domain is a candidate.
@@ -304,10 +342,25 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
             if (at >= 0) {
               const std::vector<std::int32_t>& rec = item.certificates;
               const auto i = static_cast<size_t>(at);
-              if (geom.certificate_holds(group, &rec[i + 2], rec[i + 1])) {
-                ++local.inherited_proofs;
-                certs.keep(rec, at);
-                continue;
+              const int n = rec[i + 1];
+              const int* rows = &rec[i + Certificates::kHead];
+              if (geom.certificate_holds(group, rows, n)) {
+                if (rec[i + 2] != 0) {
+                  ++local.inherited_proofs;
+                  audit(j);
+                  certs.keep(rec, at);
+                  continue;
+                }
+                cert_lambdas.resize(static_cast<size_t>(n));
+                for (int r = 0; r < n; ++r) cert_lambdas[static_cast<size_t>(r)] = Certificates::value(rows[n + r]);
+                if (group.size() == 1 &&
+                    geom.dual_certificate_holds(j, rows, cert_lambdas.data(), n, Certificates::value(rec[i + 3]),
+                                                item.crossed, cert_rows, cert_lambdas)) {
+                  ++local.rechecked_proofs;
+                  audit(j);
+                  certs.add(j, cert_rows, cert_lambdas, Certificates::value(rec[i + 3]));
+                  continue;
+                }
               }
             }
             // A facet shared with a known region needs no LP: the walk is only
@@ -329,9 +382,11 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
               if (edge == 0) continue;
             }
             if (edge == 2 && !geom.facet(j, group, item.point.data(), facet_point.data(), &margin)) {
-              if (geom.facet_certificate(cert_rows)) certs.add(j, cert_rows);
+              float mu = 0.0f;
+              if (geom.facet_certificate(cert_rows, cert_lambdas, &mu)) certs.add(j, cert_rows, cert_lambdas, mu);
               continue;
             }
+            ++local.facets_found;
             geom.inward_normal(j, normal.data());
             double step = 0.5 * margin;
             for (int k : group) step = std::max(step, 0.5 * margin + std::abs(geom.distance(k, facet_point.data())));
@@ -355,7 +410,14 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
             Item& it = found[f];
             flipped = it.pattern;
             for (int w = 0; w < words; ++w) flipped[static_cast<size_t>(w)] ^= item.pattern[static_cast<size_t>(w)];
-            certs.for_neighbour(flipped, layer_of, it.certificates);
+            int single = -1, bits = 0;
+            for (int w = 0; w < words; ++w)
+              if (flipped[static_cast<size_t>(w)] != 0) {
+                bits += __builtin_popcountll(flipped[static_cast<size_t>(w)]);
+                single = w * 64 + __builtin_ctzll(flipped[static_cast<size_t>(w)]);
+              }
+            it.crossed = bits == 1 ? single : -1;
+            certs.for_neighbour(flipped, layer_of, it.crossed, it.certificates);
           }
         }
         frontier.push(found);
@@ -366,7 +428,10 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
       res.stats.regions_expanded += local.regions_expanded;
       res.stats.facet_tests += local.facet_tests;
       res.stats.skipped_visited += local.skipped_visited;
+      res.stats.facets_found += local.facets_found;
       res.stats.inherited_proofs += local.inherited_proofs;
+      res.stats.rechecked_proofs += local.rechecked_proofs;
+      res.stats.proof_errors += local.proof_errors;
       res.stats.witness_failures += local.witness_failures;
       res.stats.lp_solves += g.lp_solves;
       res.stats.lp_iterations += g.lp_iterations;

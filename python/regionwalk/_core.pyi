@@ -40,4 +40,5 @@ def walk(
     store_points: bool = True,
     progress: Callable[[int, float], None] | None = None,
     progress_interval: float = 0.5,
+    audit_proofs: bool = False,
 ) -> dict[str, Any]: ...

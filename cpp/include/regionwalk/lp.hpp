@@ -42,6 +42,8 @@ class ActiveSetLp {
   int last_iterations() const { return iterations_; }
   // Rows tight at the last solution: at an optimum, the rows that certify it.
   const std::vector<int>& active_rows() const { return active_; }
+  // After Optimal: the multipliers of the active rows (same order), c = A_W^T lambda.
+  const std::vector<double>& multipliers() const { return lambda_; }
 
  private:
   bool append_active(int row);  // orthogonalise row into Q/R; false if dependent

@@ -54,13 +54,25 @@ class RegionGeometry {
   bool facet(int j, const std::vector<int>& group, const double* inside, double* facet_point, double* margin);
 
   // After facet() said no: the rows tight at the LP optimum that decided it,
-  // as neurons (>= 0) and domain rows (-1, -2, ...). Any region where j and
-  // these rows are unchanged has no facet on j either (a relaxation of its LP).
+  // as neurons (>= 0) and domain rows (-1, -2, ...), with their multipliers.
+  // Any region where j and these rows are unchanged has no facet on j either
+  // (a relaxation of its LP). The multipliers are for the raw forms: with
+  // G_k = sigma_k z_k for neurons and the slack of a domain row,
+  //   sum_i lambda_i G_i(x) + mu z_j(x) = t*   (identically in x),
+  // which dual_certificate_holds() re-checks on a neighbour.
   // False when the verdict did not come from an LP optimum (ball QP, undecided).
-  bool facet_certificate(std::vector<int>& rows) const;
-  // Whether certificate rows recorded on another region, known to be
-  // unchanged here, are all present and outside j's coincident group.
+  bool facet_certificate(std::vector<int>& rows, std::vector<float>& lambdas, float* mu) const;
+  // Whether certificate rows recorded on another region are all present here
+  // and outside j's coincident group.
   bool certificate_holds(const std::vector<int>& group, const int* rows, int n) const;
+  // A certificate from a neighbour across neuron m's hyperplane, whose rows
+  // may have changed (later-layer forms move by multiples of m's form). Sums
+  // the rows with their multipliers using this region's forms, adds m's row
+  // (m's sign here) to cancel the change, and bounds the sum over the domain's
+  // box: if that bounds the facet LP of j at <= tol, j is no facet here.
+  // On success writes the certificate valid here (m appended when used).
+  bool dual_certificate_holds(int j, const int* rows, const float* lambdas, int n, float mu, int m,
+                              std::vector<int>& out_rows, std::vector<float>& out_lambdas);
 
   // 2D box or ball only: clip the region's polygon (no LP) and report, per
   // neuron, whether its line bounds the polygon and, where the margin at the
@@ -121,7 +133,11 @@ class RegionGeometry {
   std::vector<int> candidates_;
   std::vector<double> v_, objective_, row_buf_;
   std::vector<int> eq_;
+  int eq_neuron_ = -1;             // the neuron whose hyperplane eq_ holds
   std::vector<int> certificate_;   // neurons of the last facet LP's optimal active set
+  std::vector<float> certificate_lambda_;  // their multipliers for the raw forms
+  float certificate_mu_ = 0.0f;            // the equality's
+  std::vector<double> alpha_;              // scratch of dual_certificate_holds
   bool certificate_valid_ = false;
   // 2D polygon of the region: vertices and, per vertex, the neuron whose line
   // carries the edge starting there (-1: the domain's boundary).

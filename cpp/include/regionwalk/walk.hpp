@@ -17,6 +17,9 @@ struct WalkOptions {
   double time_limit = -1.0;         // seconds; < 0: no limit
   int threads = 1;
   bool store_points = true;
+  // Testing aid: every facet test settled by a carried proof is also solved
+  // by its LP; disagreements are counted in WalkStats::proof_errors.
+  bool audit_proofs = false;
 };
 
 // Shared with the caller while the walk runs: a cancel flag and a live count.
@@ -30,8 +33,11 @@ enum class StopReason { Complete, MaxRegions, TimeLimit, Cancelled };
 struct WalkStats {
   std::int64_t regions_expanded = 0;
   std::int64_t facet_tests = 0;
+  std::int64_t facets_found = 0;     // facet tests that found a facet (crossed)
   std::int64_t skipped_visited = 0;  // neighbours already known: no LP needed
   std::int64_t inherited_proofs = 0;  // no facet, by an LP certificate from the region walked from
+  std::int64_t rechecked_proofs = 0;  // ... whose rows changed, re-checked with this region's forms
+  std::int64_t proof_errors = 0;      // audit_proofs only: carried proofs the LP contradicts
   std::int64_t lp_solves = 0;
   std::int64_t lp_iterations = 0;
   std::int64_t qp_solves = 0;

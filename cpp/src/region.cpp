@@ -370,14 +370,16 @@ bool RegionGeometry::dual_certificate_holds(int j, const int* rows, const float*
     add_neuron(m, wm);
     scale += wm;
   }
-  if (!(scale > 0.0)) return false;
-  // The LP's domain rows bound x to a box (a ball: its bounding box).
+  // What is left of alpha goes to the LP's domain rows (a box; for the
+  // ball its bounding box): +-x_q + t <= bound, each with multiplier |alpha_q|.
   double sup = beta;
   for (size_t q = 0; q < d; ++q) {
     const double lo = dom_.kind == DomainKind::Box ? dom_.lo[q] : dom_.center[q] - dom_.radius;
     const double hi = dom_.kind == DomainKind::Box ? dom_.hi[q] : dom_.center[q] + dom_.radius;
     sup += std::max(alpha_[q] * lo, alpha_[q] * hi);
+    scale += std::abs(alpha_[q]);
   }
+  if (!(scale > 0.0)) return false;
   if (!(sup <= tol_ * scale)) return false;
   out_rows.assign(rows, rows + n);
   out_lambdas.assign(lambdas, lambdas + n);

@@ -86,17 +86,29 @@ class Certificates {
       }
     for (size_t i = 0; i < records_.size(); i = next(records_, i)) {
       const auto n = static_cast<size_t>(records_[i + 1]);
-      bool kept = true, same = true;
-      for (size_t r = 0; r <= n && kept; ++r) {
-        const int k = records_[r == 0 ? i : i + kHead + r - 1];
+      if (records_[i] >= 0 && get_bit(flipped.data(), records_[i])) continue;  // j itself flipped: a facet
+      bool same = layer_of[static_cast<size_t>(records_[i])] <= low;
+      int drop = -1, flips = 0;
+      for (size_t r = 0; r < n; ++r) {
+        const int k = records_[i + kHead + r];
         if (k < 0) continue;  // a domain row: always there
-        if (get_bit(flipped.data(), k)) kept = false;
+        if (get_bit(flipped.data(), k)) {
+          ++flips;
+          drop = static_cast<int>(r);
+        }
         same = same && layer_of[static_cast<size_t>(k)] <= low;
       }
-      if (!kept || (!same && (single < 0 || n >= static_cast<size_t>(kMaxRows)))) continue;
+      if (flips > 0) same = false;
+      // A row flipped across the facet leaves the proof; the re-check bounds its part over the domain.
+      if (flips > 1 || (!same && (single < 0 || n >= static_cast<size_t>(kMaxRows)))) continue;
       const size_t at = out.size();
       out.insert(out.end(), records_.begin() + static_cast<long>(i), records_.begin() + static_cast<long>(next(records_, i)));
       out[at + 2] = same ? 1 : 0;
+      if (drop >= 0) {
+        out.erase(out.begin() + static_cast<long>(at + kHead + n + static_cast<size_t>(drop)));
+        out.erase(out.begin() + static_cast<long>(at + kHead + static_cast<size_t>(drop)));
+        out[at + 1] = static_cast<std::int32_t>(n - 1);
+      }
     }
   }
 

@@ -8,6 +8,10 @@ namespace regionwalk {
 namespace {
 constexpr double kZeroForm = 1e-13;   // |a_k| below this (relative) means constant on the region
 constexpr double kParallel = 1e-9;    // normals this close are the same direction
+// The margin's coefficient in every inequality row (the LP maximises
+// margin / kMarginCoef). Below 1 the rows share less of that one direction,
+// so Gram-Schmidt cancels less and rarely needs its second pass.
+constexpr double kMarginCoef = 0.5;
 }  // namespace
 
 RegionGeometry::RegionGeometry(const Domain& domain, const std::vector<signed char>& stable, double tol)
@@ -88,7 +92,7 @@ void RegionGeometry::build_rows() {
     const auto kk = static_cast<size_t>(k);
     const double sg = sign_[kk];
     for (size_t q = 0; q < d; ++q) row_buf_[q] = -sg * unit_a_[kk * d + q];
-    row_buf_[d] = 1.0;
+    row_buf_[d] = kMarginCoef;
     lp_.add_row(row_buf_.data(), sg * unit_c_[kk]);
   }
   if (dom_.kind == DomainKind::Ball) {
@@ -101,7 +105,7 @@ void RegionGeometry::build_rows() {
   }
   // Domain rows.
   std::fill(row_buf_.begin(), row_buf_.end(), 0.0);
-  row_buf_[d] = 1.0;
+  row_buf_[d] = kMarginCoef;
   switch (dom_.kind) {
     case DomainKind::Box:
     case DomainKind::Ball:
@@ -188,7 +192,7 @@ double RegionGeometry::lp_margin(double* x, const std::vector<int>& equalities, 
   const int max_iter = 50 * (d_ + 1) + 2 * lp_.rows() + 100;
   // Stop early once the margin is comfortably large: a point well inside is
   // all that is needed, not the optimum.
-  const double target = 0.25 * dom_.scale();
+  const double target = 0.25 * dom_.scale() / kMarginCoef;
   rows_.clear();
   for (int i : working_)
     if (!excluded_[static_cast<size_t>(i)]) rows_.push_back(i);
@@ -200,7 +204,7 @@ double RegionGeometry::lp_margin(double* x, const std::vector<int>& equalities, 
     stats_.lp_iterations += lp_.last_iterations();
     if (st == LpStatus::IterationLimit || st == LpStatus::Unbounded) break;
     std::copy(v_.begin(), v_.begin() + static_cast<long>(d), x);
-    const double t = v_[d];
+    const double t = kMarginCoef * v_[d];
     // A relaxation's optimum bounds the true margin from above.
     if (st == LpStatus::Optimal && t <= tol_) {
       *certified = true;
@@ -213,10 +217,10 @@ double RegionGeometry::lp_margin(double* x, const std::vector<int>& equalities, 
         const int r = active[a];
         if (r >= base_rows_) {
           // The equality a_j.x/|a_j| = -c_j/|a_j|: its slack is -z_j/|a_j|.
-          certificate_mu_ = static_cast<float>(-lambda[a] / norms_[static_cast<size_t>(eq_neuron_)]);
+          certificate_mu_ = static_cast<float>(-kMarginCoef * lambda[a] / norms_[static_cast<size_t>(eq_neuron_)]);
           continue;
         }
-        const double lam = std::max(0.0, lambda[a]);
+        const double lam = kMarginCoef * std::max(0.0, lambda[a]);  // for the margin t itself
         if (r < neuron_rows_) {
           const int k = row_neurons_[static_cast<size_t>(r)];
           certificate_.push_back(k);

@@ -26,10 +26,10 @@ class ActiveSetLp {
 
   // Maximise c.v over the rows listed in `rows` from the feasible point v
   // (updated in place). Rows listed in `equalities` must be tight at v and stay
-  // tight (they are never released). `lift_last`: every listed row has
-  // coefficient 1 on the last variable (a margin); it is set to its largest
-  // feasible value first, which makes any x feasible and saves the first,
-  // degenerate step.
+  // tight (they are never released). `lift_last`: every listed row has the
+  // same positive coefficient on the last variable (a margin); it is set to
+  // its largest feasible value first, which makes any x feasible and saves
+  // the first, degenerate step.
   LpStatus maximize(const double* c, double* v, const std::vector<int>& equalities,
                     const std::vector<int>& rows, double target, int max_iterations, bool lift_last = false);
   // Minimise |x - point| over the rows listed in `rows` (a projection QP)

@@ -1,7 +1,8 @@
 // The LPs of one region P(s) inside the domain (DESIGN.md section 2.4).
 //
-// Variables v = (x, t): a point and its margin. Every inequality row has
-// coefficient +1 on t, so any x with t low enough is feasible; the solver
+// Variables v = (x, t): a point and its margin (the solver's last variable is
+// t / kMarginCoef, see region.cpp). Every inequality row has a positive
+// coefficient on it, so any x with t low enough is feasible; the solver
 // starts there. Rows:
 //   neuron k:  -sigma_k a_k.x + t <= sigma_k c_k        (a_k normalised)
 //   box:       +-x_i + t <= +-bound_i

@@ -26,57 +26,59 @@ using Clock = std::chrono::steady_clock;
 // Proofs that a neuron's hyperplane is no facet, passed from a region to the
 // regions found across its facets. A record is
 //   (j, n, same, mu, r_1 .. r_n, lambda_1 .. lambda_n)
-// (floats stored by their bits): the facet LP of j was bounded by the rows r_i
-// alone (neurons >= 0, domain rows < 0) with these multipliers. `same` says
-// that j and every r_i kept their rows on the way (same sign, no earlier
-// layer flipped): that same relaxation holds, so j is no facet there either.
-// Otherwise, across a single neuron m, the multipliers are re-checked with the
-// neighbour's forms (RegionGeometry::dual_certificate_holds).
+// in 16-bit cells (each float takes two): the facet LP of j was bounded by
+// the rows r_i alone (neurons >= 0, domain rows < 0) with these multipliers.
+// `same` says that j and every r_i kept their rows on the way (same sign, no
+// earlier layer flipped): that same relaxation holds, so j is no facet there
+// either. Otherwise, across a single neuron m, the multipliers are re-checked
+// with the neighbour's forms (RegionGeometry::dual_certificate_holds). The
+// frontier holds many of these records: hence the small cells.
 class Certificates {
  public:
-  static constexpr size_t kHead = 4;
+  using Cell = std::int16_t;
+  static constexpr size_t kHead = 5;
+  static constexpr int kMaxNeurons = INT16_MAX;  // larger nets carry no records
   // Records that grew past this many rows (one per re-check) are not passed on.
   static constexpr int kMaxRows = 24;
 
   void clear() { records_.clear(); }
   void add(int j, const std::vector<int>& rows, const std::vector<float>& lambdas, float mu) {
-    records_.push_back(j);
-    records_.push_back(static_cast<std::int32_t>(rows.size()));
+    records_.push_back(static_cast<Cell>(j));
+    records_.push_back(static_cast<Cell>(rows.size()));
     records_.push_back(0);
-    records_.push_back(bits(mu));
-    records_.insert(records_.end(), rows.begin(), rows.end());
-    for (float l : lambdas) records_.push_back(bits(l));
+    put(mu);
+    for (int r : rows) records_.push_back(static_cast<Cell>(r));
+    for (float l : lambdas) put(l);
   }
-  static size_t next(const std::vector<std::int32_t>& recs, size_t i) {
-    return i + kHead + 2 * static_cast<size_t>(recs[i + 1]);
+  static size_t next(const std::vector<Cell>& recs, size_t i) {
+    return i + kHead + 3 * static_cast<size_t>(recs[i + 1]);
   }
-  static float value(std::int32_t b) {
-    float f;
-    std::memcpy(&f, &b, sizeof f);
-    return f;
-  }
-  static std::int32_t bits(float f) {
-    std::int32_t b;
-    std::memcpy(&b, &f, sizeof b);
-    return b;
+  static float mu(const std::vector<Cell>& recs, size_t i) { return value(&recs[i + 3]); }
+  // Rows and multipliers of the record at i.
+  static void read(const std::vector<Cell>& recs, size_t i, std::vector<int>& rows, std::vector<float>& lambdas) {
+    const auto n = static_cast<size_t>(recs[i + 1]);
+    rows.assign(recs.begin() + static_cast<long>(i + kHead), recs.begin() + static_cast<long>(i + kHead + n));
+    lambdas.resize(n);
+    for (size_t r = 0; r < n; ++r) lambdas[r] = value(&recs[i + kHead + n + 2 * r]);
   }
   // Indexes inherited records by neuron (offset into `inherited`, -1: none).
-  static void index(const std::vector<std::int32_t>& inherited, std::vector<int>& at) {
+  static void index(const std::vector<Cell>& inherited, std::vector<int>& at) {
     for (size_t i = 0; i < inherited.size(); i = next(inherited, i))
       at[static_cast<size_t>(inherited[i])] = static_cast<int>(i);
   }
   // Keeps an inherited record that held here, for this region's neighbours.
-  void keep(const std::vector<std::int32_t>& inherited, int at) {
+  void keep(const std::vector<Cell>& inherited, int at) {
     const auto i = static_cast<size_t>(at);
     records_.insert(records_.end(), inherited.begin() + static_cast<long>(i),
                     inherited.begin() + static_cast<long>(next(inherited, i)));
   }
   // The records worth passing to a neighbour whose pattern differs in
   // `flipped`, with `same` set where they hold unchanged. Across one neuron m,
-  // records not mentioning m go along for the dual re-check; across several
-  // (coincident hyperplanes) only the unchanged ones.
+  // records not mentioning m go along for the dual re-check (a record holding
+  // m's row goes without it: the re-check bounds that part over the domain);
+  // across several (coincident hyperplanes) only the unchanged ones.
   void for_neighbour(const Pattern& flipped, const std::vector<int>& layer_of, int single,
-                     std::vector<std::int32_t>& out) const {
+                     std::vector<Cell>& out) const {
     out.clear();
     int low = INT32_MAX;  // lowest layer with a flipped bit (neurons are numbered layer by layer)
     for (size_t w = 0; w < flipped.size(); ++w)
@@ -85,9 +87,10 @@ class Certificates {
         break;
       }
     for (size_t i = 0; i < records_.size(); i = next(records_, i)) {
+      const int j = records_[i];
       const auto n = static_cast<size_t>(records_[i + 1]);
-      if (records_[i] >= 0 && get_bit(flipped.data(), records_[i])) continue;  // j itself flipped: a facet
-      bool same = layer_of[static_cast<size_t>(records_[i])] <= low;
+      if (get_bit(flipped.data(), j)) continue;  // j's own hyperplane was crossed: a facet
+      bool same = layer_of[static_cast<size_t>(j)] <= low;
       int drop = -1, flips = 0;
       for (size_t r = 0; r < n; ++r) {
         const int k = records_[i + kHead + r];
@@ -99,27 +102,40 @@ class Certificates {
         same = same && layer_of[static_cast<size_t>(k)] <= low;
       }
       if (flips > 0) same = false;
-      // A row flipped across the facet leaves the proof; the re-check bounds its part over the domain.
       if (flips > 1 || (!same && (single < 0 || n >= static_cast<size_t>(kMaxRows)))) continue;
       const size_t at = out.size();
       out.insert(out.end(), records_.begin() + static_cast<long>(i), records_.begin() + static_cast<long>(next(records_, i)));
       out[at + 2] = same ? 1 : 0;
       if (drop >= 0) {
-        out.erase(out.begin() + static_cast<long>(at + kHead + n + static_cast<size_t>(drop)));
-        out.erase(out.begin() + static_cast<long>(at + kHead + static_cast<size_t>(drop)));
-        out[at + 1] = static_cast<std::int32_t>(n - 1);
+        const auto dr = static_cast<size_t>(drop);
+        const auto lam = static_cast<long>(at + kHead + n + 2 * dr);
+        out.erase(out.begin() + lam, out.begin() + lam + 2);
+        out.erase(out.begin() + static_cast<long>(at + kHead + dr));
+        out[at + 1] = static_cast<Cell>(n - 1);
       }
     }
   }
 
  private:
-  std::vector<std::int32_t> records_;
+  static float value(const Cell* c) {
+    float f;
+    std::memcpy(&f, c, sizeof f);
+    return f;
+  }
+  void put(float f) {
+    Cell c[2];
+    std::memcpy(c, &f, sizeof f);
+    records_.push_back(c[0]);
+    records_.push_back(c[1]);
+  }
+
+  std::vector<Cell> records_;
 };
 
 struct Item {
   Pattern pattern;
   std::vector<double> point;
-  std::vector<std::int32_t> certificates;  // see Certificates
+  std::vector<Certificates::Cell> certificates;  // see Certificates
   int crossed = -1;                        // the one neuron flipped from the region walked from (-1: several)
 };
 
@@ -305,6 +321,9 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
       Certificates certs;
       std::vector<int> cert_rows;
       std::vector<float> cert_lambdas;
+      std::vector<int> held_rows;  // an inherited record, unpacked
+      std::vector<float> held_lambdas;
+      const bool carry = net.hidden_neurons() <= Certificates::kMaxNeurons;
       Pattern nb(static_cast<size_t>(words));
       std::vector<double> point(d), facet_point(d), normal(d), z(static_cast<size_t>(net.hidden_neurons())), scratch;
       Pattern flipped;
@@ -352,25 +371,22 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
             // A proof carried over from the region walked from: no LP.
             const int at = record_at[static_cast<size_t>(j)];
             if (at >= 0) {
-              const std::vector<std::int32_t>& rec = item.certificates;
               const auto i = static_cast<size_t>(at);
-              const int n = rec[i + 1];
-              const int* rows = &rec[i + Certificates::kHead];
-              if (geom.certificate_holds(group, rows, n)) {
-                if (rec[i + 2] != 0) {
+              Certificates::read(item.certificates, i, held_rows, held_lambdas);
+              const int n = static_cast<int>(held_rows.size());
+              if (geom.certificate_holds(group, held_rows.data(), n)) {
+                if (item.certificates[i + 2] != 0) {
                   ++local.inherited_proofs;
                   audit(j);
-                  certs.keep(rec, at);
+                  certs.keep(item.certificates, at);
                   continue;
                 }
-                cert_lambdas.resize(static_cast<size_t>(n));
-                for (int r = 0; r < n; ++r) cert_lambdas[static_cast<size_t>(r)] = Certificates::value(rows[n + r]);
-                if (group.size() == 1 &&
-                    geom.dual_certificate_holds(j, rows, cert_lambdas.data(), n, Certificates::value(rec[i + 3]),
-                                                item.crossed, cert_rows, cert_lambdas)) {
+                const float mu = Certificates::mu(item.certificates, i);
+                if (group.size() == 1 && geom.dual_certificate_holds(j, held_rows.data(), held_lambdas.data(), n, mu,
+                                                                     item.crossed, cert_rows, cert_lambdas)) {
                   ++local.rechecked_proofs;
                   audit(j);
-                  certs.add(j, cert_rows, cert_lambdas, Certificates::value(rec[i + 3]));
+                  certs.add(j, cert_rows, cert_lambdas, mu);
                   continue;
                 }
               }
@@ -395,7 +411,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
             }
             if (edge == 2 && !geom.facet(j, group, item.point.data(), facet_point.data(), &margin)) {
               float mu = 0.0f;
-              if (geom.facet_certificate(cert_rows, cert_lambdas, &mu)) certs.add(j, cert_rows, cert_lambdas, mu);
+              if (carry && geom.facet_certificate(cert_rows, cert_lambdas, &mu)) certs.add(j, cert_rows, cert_lambdas, mu);
               continue;
             }
             ++local.facets_found;

@@ -80,10 +80,40 @@ static void test_zaslavsky_and_threads() {
   }
 }
 
+// Two layers in a box: carried proofs (unchanged and re-checked) are in play,
+// and the count must not depend on the threads; the audit re-solves every
+// carried proof's LP.
+static void test_box_threads_and_proofs() {
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> g;
+  const int d = 4, w = 10;
+  Layer l1{d, w, std::vector<double>(d * w), std::vector<double>(w)};
+  Layer l2{w, w, std::vector<double>(w * w), std::vector<double>(w)};
+  for (Layer* l : {&l1, &l2}) {
+    for (double& x : l->weight) x = g(rng);
+    for (double& x : l->bias) x = g(rng);
+  }
+  Network net({l1, l2, Layer{w, 1, std::vector<double>(w, 1.0), {0.0}}}, 0.0);
+  const double seed[] = {0.1, 0.1, 0.1, 0.1};
+  const Domain box = Domain::box(std::vector<double>(d, -1.0), std::vector<double>(d, 1.0));
+  std::int64_t first = -1;
+  for (int threads : {1, 2, 3}) {
+    WalkOptions opt;
+    opt.threads = threads;
+    opt.audit_proofs = true;
+    WalkControl control;
+    WalkResult r = walk(net, box, seed, opt, control);
+    if (first < 0) first = r.count;
+    CHECK(r.count == first && r.count > 100);
+    CHECK(r.stats.rechecked_proofs > 0 && r.stats.proof_errors == 0);
+  }
+}
+
 int main() {
   test_lp_square();
   test_tent_maps();
   test_zaslavsky_and_threads();
+  test_box_threads_and_proofs();
   if (failures == 0) std::printf("test_core: all checks passed\n");
   return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

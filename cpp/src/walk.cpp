@@ -154,7 +154,9 @@ class Frontier {
   // never more than a fair share of the queue.
   bool pop(std::vector<Item>& out, const std::atomic<bool>& stop, int threads) {
     std::unique_lock<std::mutex> lock(mu_);
+    ++waiting_;
     cv_.wait(lock, [&] { return stop.load() || !queue_.empty() || busy_ == 0; });
+    --waiting_;
     if (stop.load() || queue_.empty()) {
       cv_.notify_all();
       return false;
@@ -177,6 +179,9 @@ class Frontier {
     std::lock_guard<std::mutex> lock(mu_);
     cv_.notify_all();
   }
+  // Some thread waits for work: worth handing over regions found so far
+  // rather than at the end of a batch.
+  bool hungry() const { return waiting_.load(std::memory_order_relaxed) > 0; }
   std::int64_t size() {
     std::lock_guard<std::mutex> lock(mu_);
     return static_cast<std::int64_t>(queue_.size());
@@ -187,6 +192,7 @@ class Frontier {
   std::condition_variable cv_;
   std::deque<Item> queue_;
   int busy_ = 0;
+  std::atomic<int> waiting_{0};
 };
 
 // Finds an interior point of the seed's region, nudging the seed off
@@ -447,6 +453,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
             it.crossed = bits == 1 ? single : -1;
             certs.for_neighbour(flipped, layer_of, it.crossed, it.certificates);
           }
+          if (threads > 1 && !found.empty() && frontier.hungry()) frontier.push(found);
         }
         frontier.push(found);
         frontier.done();

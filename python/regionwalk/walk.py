@@ -53,9 +53,11 @@ class Regions:
     seconds
         Wall time of the walk.
     stats
-        Counters of the walk (LPs solved, facet tests, neighbours skipped as
-        already known, facet tests settled by LP certificates inherited from
-        the region walked from, ...).
+        Counters of the walk (LPs solved, facet tests, facets found,
+        neighbours skipped as already known, facet tests settled by LP
+        certificates inherited unchanged from the region walked from
+        (``inherited_proofs``) or re-checked with this region's forms
+        (``rechecked_proofs``), ...).
     """
 
     count: int

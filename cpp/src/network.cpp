@@ -56,10 +56,26 @@ void Network::preactivations(const double* x, double* z, std::vector<double>& sc
     double* out = z + offsets_[static_cast<size_t>(l)];
     std::copy(L.bias.begin(), L.bias.end(), out);
     const auto n_out = static_cast<size_t>(L.out);
+    // Inactive ReLU inputs cost nothing; the others go four at a time, summed
+    // in the one-at-a-time order (as in local_forms).
+    int live[4];
+    int n_live = 0;
     for (int k = 0; k < L.in; ++k) {
-      const double h = scratch[static_cast<size_t>(k)];
-      if (h == 0.0) continue;  // inactive ReLU inputs cost nothing
-      const double* w = &wt[static_cast<size_t>(k) * n_out];
+      if (scratch[static_cast<size_t>(k)] == 0.0) continue;
+      live[n_live++] = k;
+      if (n_live < 4) continue;
+      n_live = 0;
+      const double* w0 = &wt[static_cast<size_t>(live[0]) * n_out];
+      const double* w1 = &wt[static_cast<size_t>(live[1]) * n_out];
+      const double* w2 = &wt[static_cast<size_t>(live[2]) * n_out];
+      const double* w3 = &wt[static_cast<size_t>(live[3]) * n_out];
+      const double h0 = scratch[static_cast<size_t>(live[0])], h1 = scratch[static_cast<size_t>(live[1])];
+      const double h2 = scratch[static_cast<size_t>(live[2])], h3 = scratch[static_cast<size_t>(live[3])];
+      for (size_t i = 0; i < n_out; ++i) out[i] = out[i] + w0[i] * h0 + w1[i] * h1 + w2[i] * h2 + w3[i] * h3;
+    }
+    for (int b = 0; b < n_live; ++b) {
+      const double* w = &wt[static_cast<size_t>(live[b]) * n_out];
+      const double h = scratch[static_cast<size_t>(live[b])];
       for (size_t i = 0; i < n_out; ++i) out[i] += w[i] * h;
     }
     scratch.resize(n_out);
@@ -104,18 +120,41 @@ void Network::local_forms(const Word* pattern, LocalForms& out) const {
     const auto n_out = static_cast<size_t>(L.out);
     double* c = &out.c[cur];
     std::copy(L.bias.begin(), L.bias.end(), c);
-    for (int k = 0; k < L.in; ++k) {
-      const double f = get_bit(pattern, static_cast<int>(prev) + k) ? 1.0 : alpha_;
-      if (f == 0.0) continue;  // dead inputs (alpha = 0) cost nothing
+    // Inputs with a nonzero slope (alpha = 0: the active ones), taken four at
+    // a time: each pass over a column then loads and stores it once for four
+    // axpys. The sums keep the one-at-a-time order, so the forms are the same
+    // to the bit.
+    std::vector<int>& live = out.live;
+    live.clear();
+    for (int k = 0; k < L.in; ++k)
+      if (alpha_ != 0.0 || get_bit(pattern, static_cast<int>(prev) + k)) live.push_back(k);
+    auto slope = [&](int k) { return get_bit(pattern, static_cast<int>(prev) + k) ? 1.0 : alpha_; };
+    size_t b = 0;
+    for (; b + 4 <= live.size(); b += 4) {
+      const int k0 = live[b], k1 = live[b + 1], k2 = live[b + 2], k3 = live[b + 3];
+      const double* w0 = &wt[static_cast<size_t>(k0) * n_out];
+      const double* w1 = &wt[static_cast<size_t>(k1) * n_out];
+      const double* w2 = &wt[static_cast<size_t>(k2) * n_out];
+      const double* w3 = &wt[static_cast<size_t>(k3) * n_out];
+      const double f0 = slope(k0), f1 = slope(k1), f2 = slope(k2), f3 = slope(k3);
+      for (int q = 0; q <= d; ++q) {
+        // q == d is the constant term.
+        const double* src = q < d ? &out.a[static_cast<size_t>(q) * N + prev] : &out.c[prev];
+        double* col = q < d ? &out.a[static_cast<size_t>(q) * N + cur] : c;
+        const double m0 = f0 * src[k0], m1 = f1 * src[k1], m2 = f2 * src[k2], m3 = f3 * src[k3];
+        for (size_t i = 0; i < n_out; ++i) col[i] = col[i] + w0[i] * m0 + w1[i] * m1 + w2[i] * m2 + w3[i] * m3;
+      }
+    }
+    for (; b < live.size(); ++b) {
+      const int k = live[b];
       const double* w = &wt[static_cast<size_t>(k) * n_out];
-      const size_t src = prev + static_cast<size_t>(k);
-      for (int q = 0; q < d; ++q) {
-        const double m = f * out.a[static_cast<size_t>(q) * N + src];
-        double* col = &out.a[static_cast<size_t>(q) * N + cur];
+      const double f = slope(k);
+      for (int q = 0; q <= d; ++q) {
+        const double* src = q < d ? &out.a[static_cast<size_t>(q) * N + prev] : &out.c[prev];
+        double* col = q < d ? &out.a[static_cast<size_t>(q) * N + cur] : c;
+        const double m = f * src[k];
         for (size_t i = 0; i < n_out; ++i) col[i] += w[i] * m;
       }
-      const double m = f * out.c[src];
-      for (size_t i = 0; i < n_out; ++i) c[i] += w[i] * m;
     }
   }
 }

@@ -47,23 +47,28 @@ void RegionGeometry::load(const LocalForms& f, const Word* s) {
   unit_a_.resize(static_cast<size_t>(N) * d);
   unit_c_.resize(static_cast<size_t>(N));
   sign_.resize(static_cast<size_t>(N));
-  rows_built_ = candidates_built_ = false;
+  rows_built_ = candidates_built_ = planar_ = false;
 
-  double max_norm = 0.0;
+  // Norms column by column (the forms are stored by coordinate), in the same
+  // order of summation as one neuron at a time.
   norms_.assign(static_cast<size_t>(N), 0.0);
+  for (int q = 0; q < d_; ++q) {
+    const double* col = &f.a[static_cast<size_t>(q) * static_cast<size_t>(N)];
+    for (int k = 0; k < N; ++k) norms_[static_cast<size_t>(k)] += col[k] * col[k];
+  }
+  double max_norm = 0.0;
   for (int k = 0; k < N; ++k) {
-    if (stable_[static_cast<size_t>(k)] != 0) continue;
-    double nn = 0.0;
-    for (int q = 0; q < d_; ++q) nn += f.coef(k, q) * f.coef(k, q);
-    norms_[static_cast<size_t>(k)] = std::sqrt(nn);
-    max_norm = std::max(max_norm, norms_[static_cast<size_t>(k)]);
+    const auto kk = static_cast<size_t>(k);
+    norms_[kk] = stable_[kk] != 0 ? 0.0 : std::sqrt(norms_[kk]);
+    max_norm = std::max(max_norm, norms_[kk]);
   }
   for (int k = 0; k < N; ++k) {
     const auto kk = static_cast<size_t>(k);
     if (stable_[kk] != 0 || !(norms_[kk] > kZeroForm * max_norm) || norms_[kk] == 0.0) continue;
     double* ua = &unit_a_[kk * d];
-    for (int q = 0; q < d_; ++q) ua[q] = f.coef(k, q) / norms_[kk];
-    unit_c_[kk] = f.c[kk] / norms_[kk];
+    const double inv = 1.0 / norms_[kk];
+    for (int q = 0; q < d_; ++q) ua[q] = f.coef(k, q) * inv;
+    unit_c_[kk] = f.c[kk] * inv;
     sign_[kk] = get_bit(s, k) ? 1 : -1;
     row_of_[kk] = static_cast<int>(row_neurons_.size());
     row_neurons_.push_back(k);
@@ -146,8 +151,11 @@ void RegionGeometry::coincident(int j, std::vector<int>& group) const {
     reach = std::sqrt(reach);
   }
   const double aj0 = std::abs(aj[0]);
-  for (int k = 0; k < static_cast<int>(row_of_.size()); ++k) {
-    if (k == j || row_of_[static_cast<size_t>(k)] < 0) continue;
+  // After polygon_facets, j carries an edge, so within `radius` of the inside
+  // point: its coincident lines are within radius + tol, all in nearest_.
+  const std::vector<int>& lines = planar_ ? nearest_ : row_neurons_;
+  for (int k : lines) {
+    if (k == j) continue;
     const double* ak = &unit_a_[static_cast<size_t>(k) * d];
     // Unit normals within kParallel agree to ~5e-5 in every coordinate (up to sign).
     if (std::abs(std::abs(ak[0]) - aj0) > 1e-4) continue;
@@ -403,7 +411,7 @@ bool RegionGeometry::certificate_holds(const std::vector<int>& group, const int*
   return true;
 }
 
-bool RegionGeometry::polygon_facets() {
+bool RegionGeometry::polygon_facets(const double* inside) {
   if (d_ != 2 || dom_.kind == DomainKind::Whole) return false;
   const auto N = row_of_.size();
   edge_state_.assign(N, 0);
@@ -419,9 +427,34 @@ bool RegionGeometry::polygon_facets() {
   poly_x_.assign({lo[0], hi[0], hi[0], lo[0]});
   poly_y_.assign({lo[1], lo[1], hi[1], hi[1]});
   poly_label_.assign(4, -1);
-  for (size_t k = 0; k < N && !poly_x_.empty(); ++k) {
-    if (row_of_[k] < 0) continue;
-    // Keep sigma (a.x + c) >= 0 (Sutherland-Hodgman), labelling the new edge k.
+  const double px0 = inside[0], py0 = inside[1];
+  // Every vertex lies within `reach` of the inside point, so a line farther
+  // away than that cannot cut the polygon: most lines are dismissed by their
+  // distance alone once the nearest few have been clipped.
+  auto reach = [&] {
+    double r2 = 0.0;
+    for (size_t i = 0; i < poly_x_.size(); ++i)
+      r2 = std::max(r2, (poly_x_[i] - px0) * (poly_x_[i] - px0) + (poly_y_[i] - py0) * (poly_y_[i] - py0));
+    return std::sqrt(r2) * (1.0 + 1e-12);
+  };
+  // The eight nearest lines, by insertion into a sorted array (cheaper than
+  // a selection over all of them: after the first few, almost every line
+  // fails the one comparison with the eighth).
+  constexpr size_t kFirst = 8;
+  std::pair<double, int> first[kFirst];
+  size_t n_first = 0;
+  line_dist_.assign(N, 0.0);
+  for (int k : row_neurons_) {
+    const auto kk = static_cast<size_t>(k);
+    const double dk = sign_[kk] * (unit_a_[2 * kk] * px0 + unit_a_[2 * kk + 1] * py0 + unit_c_[kk]);
+    line_dist_[kk] = dk;
+    if (n_first == kFirst && dk >= first[kFirst - 1].first) continue;
+    size_t at = n_first < kFirst ? n_first++ : kFirst - 1;
+    for (; at > 0 && first[at - 1].first > dk; --at) first[at] = first[at - 1];
+    first[at] = {dk, k};
+  }
+  // Keep sigma (a.x + c) >= 0 (Sutherland-Hodgman), labelling the new edge k.
+  auto clip = [&](size_t k) {
     const double ax = sign_[k] * unit_a_[2 * k], ay = sign_[k] * unit_a_[2 * k + 1], c = sign_[k] * unit_c_[k];
     const size_t n = poly_x_.size();
     side_.resize(n);
@@ -430,7 +463,7 @@ bool RegionGeometry::polygon_facets() {
       side_[i] = ax * poly_x_[i] + ay * poly_y_[i] + c;
       all_inside = all_inside && side_[i] >= 0;
     }
-    if (all_inside) continue;  // most lines miss the polygon once it is small
+    if (all_inside) return false;
     next_x_.clear();
     next_y_.clear();
     next_label_.clear();
@@ -454,7 +487,26 @@ bool RegionGeometry::polygon_facets() {
     poly_x_.swap(next_x_);
     poly_y_.swap(next_y_);
     poly_label_.swap(next_label_);
+    return true;
+  };
+  // (Clipping twice by one line could split an edge at a rounding error:
+  // the nearest eight are marked in edge_state_ meanwhile.)
+  for (size_t i = 0; i < n_first && !poly_x_.empty(); ++i) {
+    clip(static_cast<size_t>(first[i].second));
+    edge_state_[static_cast<size_t>(first[i].second)] = -1;
   }
+  double radius = reach();
+  for (int k : row_neurons_) {
+    if (poly_x_.empty()) break;
+    const auto kk = static_cast<size_t>(k);
+    if (edge_state_[kk] != 0 || line_dist_[kk] > radius) continue;
+    if (clip(kk)) radius = reach();
+  }
+  for (size_t i = 0; i < n_first; ++i) edge_state_[static_cast<size_t>(first[i].second)] = 0;
+  // Lines that can bound an edge's margin: see below.
+  nearest_.clear();
+  for (int k : row_neurons_)
+    if (line_dist_[static_cast<size_t>(k)] < 3.0 * radius + 2.0 * tol_) nearest_.push_back(k);
   const size_t n = poly_x_.size();
   edge_neurons_.clear();
   for (size_t i = 0; i < n; ++i) {
@@ -486,14 +538,25 @@ bool RegionGeometry::polygon_facets() {
     double m = dom_.kind == DomainKind::Box
                    ? std::min({x[0] - dom_.lo[0], dom_.hi[0] - x[0], x[1] - dom_.lo[1], dom_.hi[1] - x[1]})
                    : dom_.radius - std::hypot(x[0] - dom_.center[0], x[1] - dom_.center[1]);
-    for (size_t r = 0; r < N && m > tol_; ++r) {
-      if (r == kk || row_of_[r] < 0) continue;
+    // A line at distance D from the inside point is at least D - rho from
+    // x: lines that cannot lower m are passed over. Only the lines within 3
+    // radius are looked at: the others are at least 2 radius from x, and the
+    // polygon's other edges (or the domain) are within 2 radius, so they cannot lower m.
+    // Should that fail (a degenerate polygon), every line is looked at.
+    const double rho = std::hypot(x[0] - px0, x[1] - py0) * (1.0 + 1e-12);
+    auto lower = [&](size_t r) {
+      if (r == kk || row_of_[r] < 0 || line_dist_[r] - rho >= m) return;
       const double dist = sign_[r] * (unit_a_[2 * r] * x[0] + unit_a_[2 * r + 1] * x[1] + unit_c_[r]);
       // rows coincident with k are the same facet; they do not bound it
       const double dot = unit_a_[2 * r] * unit_a_[2 * kk] + unit_a_[2 * r + 1] * unit_a_[2 * kk + 1];
-      if (std::abs(dist) <= tol_ && std::abs(dot) > 1.0 - 1e-9) continue;
+      if (std::abs(dist) <= tol_ && std::abs(dot) > 1.0 - 1e-9) return;
       m = std::min(m, dist);
-    }
+    };
+    for (size_t e = 0; e < n && m > tol_; ++e)
+      if (poly_label_[e] >= 0) lower(static_cast<size_t>(poly_label_[e]));
+    for (size_t i = 0; i < nearest_.size() && m > tol_; ++i) lower(static_cast<size_t>(nearest_[i]));
+    if (m > 2.0 * radius)
+      for (size_t q = 0; q < N && m > tol_; ++q) lower(q);
     if (m > tol_) {
       edge_state_[kk] = 1;
       edge_point_[2 * kk] = x[0];
@@ -501,6 +564,7 @@ bool RegionGeometry::polygon_facets() {
       edge_margin_[kk] = m;
     }
   }
+  planar_ = true;
   return true;
 }
 

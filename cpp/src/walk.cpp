@@ -349,7 +349,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
           record_at.assign(static_cast<size_t>(net.hidden_neurons()), -1);
           certs.clear();
           Certificates::index(item.certificates, record_at);
-          const bool planar = geom.polygon_facets();
+          const bool planar = geom.polygon_facets(item.point.data());
           auto audit = [&](int j) {
             double m = 0.0;
             if (opt.audit_proofs && geom.facet(j, group, item.point.data(), facet_point.data(), &m)) ++local.proof_errors;

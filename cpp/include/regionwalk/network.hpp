@@ -23,6 +23,7 @@ struct LocalForms {
   int neurons = 0;            // hidden neurons N
   std::vector<double> a;      // d x N: a[q * N + j] is neuron j's coefficient on x_q
   std::vector<double> c;      // N
+  std::vector<int> live;      // scratch: a layer's inputs with a nonzero slope
   double coef(int j, int q) const {
     return a[static_cast<std::size_t>(q) * static_cast<std::size_t>(neurons) + static_cast<std::size_t>(j)];
   }

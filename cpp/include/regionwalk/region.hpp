@@ -78,9 +78,9 @@ class RegionGeometry {
   // 2D box or ball only: clip the region's polygon (no LP) and report, per
   // neuron, whether its line bounds the polygon and, where the margin at the
   // edge's midpoint (inside the ball: its chord's midpoint) certifies it, that
-  // point and margin. Returns false where not applicable (other dimensions,
-  // the whole space).
-  bool polygon_facets();
+  // point and margin. `inside` is a point strictly inside the region. Returns
+  // false where not applicable (other dimensions, the whole space).
+  bool polygon_facets(const double* inside);
   // After polygon_facets(): 0 = not an edge (no facet), 1 = certified facet
   // (point/margin valid), 2 = an edge too thin to certify: ask the LP.
   int polygon_edge(int j, double* point, double* margin) const;
@@ -144,6 +144,9 @@ class RegionGeometry {
   // carries the edge starting there (-1: the domain's boundary).
   std::vector<double> poly_x_, poly_y_, next_x_, next_y_, side_;
   std::vector<int> poly_label_, next_label_;
+  std::vector<double> line_dist_;  // per neuron: its line's distance from the inside point
+  std::vector<int> nearest_;       // the lines within 3x the polygon's reach of it
+  bool planar_ = false;            // polygon_facets ran on the loaded region
   std::vector<signed char> edge_state_;
   std::vector<double> edge_point_, edge_margin_;
   std::vector<int> edge_neurons_;

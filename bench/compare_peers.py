@@ -24,26 +24,41 @@ import regionwalk as rw
 from regionwalk.examples import random_mlp
 
 
-def _timed(fn, repeat=3):
-    best, out = np.inf, None
-    for _ in range(repeat):
+def _repeats(seconds: float) -> int:
+    """Runs to take the best of: 3, or more for short runs (up to 15, about a
+    second in all), since a 10 ms run is easily hit by a slow spell of the host."""
+    return int(np.clip(np.ceil(1.0 / max(seconds, 1e-9)), 3, 15))
+
+
+def _timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    best = time.perf_counter() - t
+    for _ in range(_repeats(best) - 1):
         t = time.perf_counter()
         out = fn()
         best = min(best, time.perf_counter() - t)
     return out, best
 
 
-def run_regionwalk(net, half, repeat=3):
-    """Best of `repeat` on one thread and on two, the runs interleaved so that
-    a slow spell of this shared machine hits both alike."""
+def run_regionwalk(net, half):
+    """Best of several runs on one thread and on two (see `_repeats`), the runs
+    interleaved so that a slow spell of this shared machine hits both alike."""
     d = net.input_dim
     box = rw.Box(np.full(d, -half), np.full(d, half))
     best = {1: (None, np.inf), 2: (None, np.inf)}
-    for _ in range(repeat):
+    rounds = 1
+    i = 0
+    while i < rounds:
         for threads in (1, 2):
-            out, secs = _timed(lambda: rw.count_regions(net, box, threads=threads), repeat=1)
+            t = time.perf_counter()
+            out = rw.count_regions(net, box, threads=threads)
+            secs = time.perf_counter() - t
             if secs < best[threads][1]:
                 best[threads] = (out, secs)
+        if i == 0:
+            rounds = _repeats(best[1][1])
+        i += 1
     return best[1], best[2]
 
 

@@ -69,7 +69,7 @@ void RegionGeometry::load(const LocalForms& f, const Word* s) {
     const double inv = 1.0 / norms_[kk];
     for (int q = 0; q < d_; ++q) ua[q] = f.coef(k, q) * inv;
     unit_c_[kk] = f.c[kk] * inv;
-    sign_[kk] = get_bit(s, k) ? 1 : -1;
+    sign_[kk] = get_bit(s, k) ? 1.0 : -1.0;
     row_of_[kk] = static_cast<int>(row_neurons_.size());
     row_neurons_.push_back(k);
   }
@@ -496,17 +496,19 @@ bool RegionGeometry::polygon_facets(const double* inside) {
     edge_state_[static_cast<size_t>(first[i].second)] = -1;
   }
   double radius = reach();
+  // On the way, the lines that can bound an edge's margin (see below): within
+  // 3 radius of the inside point (radius only shrinks, so the list may hold
+  // a few more).
+  nearest_.clear();
   for (int k : row_neurons_) {
     if (poly_x_.empty()) break;
     const auto kk = static_cast<size_t>(k);
+    if (line_dist_[kk] >= 3.0 * radius + 2.0 * tol_) continue;
+    nearest_.push_back(k);
     if (edge_state_[kk] != 0 || line_dist_[kk] > radius) continue;
     if (clip(kk)) radius = reach();
   }
   for (size_t i = 0; i < n_first; ++i) edge_state_[static_cast<size_t>(first[i].second)] = 0;
-  // Lines that can bound an edge's margin: see below.
-  nearest_.clear();
-  for (int k : row_neurons_)
-    if (line_dist_[static_cast<size_t>(k)] < 3.0 * radius + 2.0 * tol_) nearest_.push_back(k);
   const size_t n = poly_x_.size();
   edge_neurons_.clear();
   for (size_t i = 0; i < n; ++i) {

@@ -130,7 +130,7 @@ class RegionGeometry {
   std::vector<int> rows_;          // rows of the LP being solved
   std::vector<double> unit_a_;     // neuron -> normalised form (N x d)
   std::vector<double> unit_c_;
-  std::vector<signed char> sign_;  // sigma_k
+  std::vector<double> sign_;  // sigma_k (+-1, as a double: it multiplies)
   std::vector<int> candidates_;
   std::vector<double> v_, objective_, row_buf_;
   std::vector<int> eq_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "regionwalk/simd.hpp"
+
 namespace regionwalk {
 
 namespace {
@@ -41,7 +43,7 @@ void ActiveSetLp::truncate(int rows) {
 }
 
 // Modified Gram-Schmidt, re-orthogonalised once where cancellation is heavy.
-bool ActiveSetLp::append_active(int r) {
+REGIONWALK_HOT bool ActiveSetLp::append_active(int r) {
   const auto n = static_cast<size_t>(n_);
   const size_t k = active_.size();
   if (k >= n) return false;
@@ -97,7 +99,7 @@ void ActiveSetLp::start_active(const std::vector<int>& equalities) {
   for (int r : active_) in_active_[static_cast<size_t>(r)] = 1;
 }
 
-void ActiveSetLp::start_slacks(const std::vector<int>& rows, const double* v) {
+REGIONWALK_HOT void ActiveSetLp::start_slacks(const std::vector<int>& rows, const double* v) {
   slack_.resize(rows.size());
   dir_dot_.resize(rows.size());
   std::copy(v, v + n_, padded_.begin());
@@ -112,7 +114,7 @@ void ActiveSetLp::start_slacks(const std::vector<int>& rows, const double* v) {
   }
 }
 
-int ActiveSetLp::ratio_test(const std::vector<int>& rows, const double* dir, double dir_norm, double* step) {
+REGIONWALK_HOT int ActiveSetLp::ratio_test(const std::vector<int>& rows, const double* dir, double dir_norm, double* step) {
   // The first row hit when moving along dir (smallest row index on ties).
   // Steps slack/ap are compared as cross products: no division per row.
   int block = -1;
@@ -181,7 +183,7 @@ bool ActiveSetLp::release_negative(const double* rhs, bool degenerate) {
   return true;
 }
 
-LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int>& equalities,
+REGIONWALK_HOT LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int>& equalities,
                                const std::vector<int>& rows, double target, int max_iterations, bool lift_last) {
   const auto n = static_cast<size_t>(n_);
   start_active(equalities);
@@ -249,7 +251,7 @@ LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int
   return LpStatus::IterationLimit;
 }
 
-LpStatus ActiveSetLp::project(const double* point, double* x, const std::vector<int>& equalities,
+REGIONWALK_HOT LpStatus ActiveSetLp::project(const double* point, double* x, const std::vector<int>& equalities,
                               const std::vector<int>& rows, double target, int max_iterations) {
   const auto n = static_cast<size_t>(n_);
   start_active(equalities);

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "regionwalk/simd.hpp"
+
 namespace regionwalk {
 
 namespace {
@@ -46,7 +48,7 @@ Network::Network(std::vector<Layer> layers, double alpha) : layers_(std::move(la
   }
 }
 
-void Network::preactivations(const double* x, double* z, std::vector<double>& scratch) const {
+REGIONWALK_HOT void Network::preactivations(const double* x, double* z, std::vector<double>& scratch) const {
   // scratch holds the current layer's outputs, then the next pre-activations.
   const int d = input_dim();
   scratch.assign(x, x + d);
@@ -97,7 +99,7 @@ Pattern Network::pattern_of(const double* x) const {
   return p;
 }
 
-void Network::local_forms(const Word* pattern, LocalForms& out) const {
+REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out) const {
   const int d = input_dim();
   const auto N = static_cast<size_t>(hidden_);
   out.dim = d;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "regionwalk/simd.hpp"
+
 namespace regionwalk {
 
 namespace {
@@ -37,7 +39,7 @@ double RegionGeometry::distance(int k, const double* x) const {
   return sign_[kk] * z;
 }
 
-void RegionGeometry::load(const LocalForms& f, const Word* s) {
+REGIONWALK_HOT void RegionGeometry::load(const LocalForms& f, const Word* s) {
   // Only the unit forms here: the LP rows and the candidate list are built on
   // first use, since the 2D fast path answers most regions without them.
   const int N = f.neurons;
@@ -136,7 +138,7 @@ void RegionGeometry::build_rows() {
   for (int i : working_) in_working_[static_cast<size_t>(i)] = 1;
 }
 
-void RegionGeometry::coincident(int j, std::vector<int>& group) const {
+REGIONWALK_HOT void RegionGeometry::coincident(int j, std::vector<int>& group) const {
   group.clear();
   group.push_back(j);
   const auto d = static_cast<size_t>(d_);
@@ -174,7 +176,7 @@ void RegionGeometry::coincident(int j, std::vector<int>& group) const {
   }
 }
 
-bool RegionGeometry::add_violated(const double* v, double t, const ActiveSetLp& solver,
+REGIONWALK_HOT bool RegionGeometry::add_violated(const double* v, double t, const ActiveSetLp& solver,
                                        std::vector<int>& rows) {
   // Clarkson: every violated neuron row outside the working set joins it
   // (all at once: each re-solve costs about d iterations).
@@ -334,7 +336,7 @@ bool RegionGeometry::facet_certificate(std::vector<int>& rows, std::vector<float
   return true;
 }
 
-bool RegionGeometry::dual_certificate_holds(int j, const int* rows, const float* lambdas, int n, float mu, int m,
+REGIONWALK_HOT bool RegionGeometry::dual_certificate_holds(int j, const int* rows, const float* lambdas, int n, float mu, int m,
                                             std::vector<int>& out_rows, std::vector<float>& out_lambdas) {
   // The sum below must be bounded over the domain; in the whole space only
   // an exactly cancelling sum would be, so there the LP decides.
@@ -411,7 +413,7 @@ bool RegionGeometry::certificate_holds(const std::vector<int>& group, const int*
   return true;
 }
 
-bool RegionGeometry::polygon_facets(const double* inside) {
+REGIONWALK_HOT bool RegionGeometry::polygon_facets(const double* inside) {
   if (d_ != 2 || dom_.kind == DomainKind::Whole) return false;
   const auto N = row_of_.size();
   edge_state_.assign(N, 0);

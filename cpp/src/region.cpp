@@ -58,17 +58,22 @@ REGIONWALK_HOT void RegionGeometry::load(const LocalForms& f, const Word* s) {
     const double* col = &f.a[static_cast<size_t>(q) * static_cast<size_t>(N)];
     for (int k = 0; k < N; ++k) norms_[static_cast<size_t>(k)] += col[k] * col[k];
   }
+  // Square roots and reciprocals over all neurons first, branch-free, so
+  // that they vectorise; the stable ones are zeroed after.
+  inv_norms_.resize(static_cast<size_t>(N));
+  for (int k = 0; k < N; ++k) norms_[static_cast<size_t>(k)] = std::sqrt(norms_[static_cast<size_t>(k)]);
+  for (int k = 0; k < N; ++k) inv_norms_[static_cast<size_t>(k)] = 1.0 / norms_[static_cast<size_t>(k)];
   double max_norm = 0.0;
   for (int k = 0; k < N; ++k) {
     const auto kk = static_cast<size_t>(k);
-    norms_[kk] = stable_[kk] != 0 ? 0.0 : std::sqrt(norms_[kk]);
+    if (stable_[kk] != 0) norms_[kk] = 0.0;
     max_norm = std::max(max_norm, norms_[kk]);
   }
   for (int k = 0; k < N; ++k) {
     const auto kk = static_cast<size_t>(k);
     if (stable_[kk] != 0 || !(norms_[kk] > kZeroForm * max_norm) || norms_[kk] == 0.0) continue;
     double* ua = &unit_a_[kk * d];
-    const double inv = 1.0 / norms_[kk];
+    const double inv = inv_norms_[kk];
     for (int q = 0; q < d_; ++q) ua[q] = f.coef(k, q) * inv;
     unit_c_[kk] = f.c[kk] * inv;
     sign_[kk] = get_bit(s, k) ? 1.0 : -1.0;

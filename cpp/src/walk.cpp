@@ -66,6 +66,9 @@ class Certificates {
     for (size_t i = 0; i < inherited.size(); i = next(inherited, i))
       at[static_cast<size_t>(inherited[i])] = static_cast<int>(i);
   }
+  static void unindex(const std::vector<Cell>& inherited, std::vector<int>& at) {
+    for (size_t i = 0; i < inherited.size(); i = next(inherited, i)) at[static_cast<size_t>(inherited[i])] = -1;
+  }
   // Keeps an inherited record that held here, for this region's neighbours.
   void keep(const std::vector<Cell>& inherited, int at) {
     const auto i = static_cast<size_t>(at);
@@ -322,8 +325,11 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
       std::vector<Item> batch;
       std::vector<Item> found;
       std::vector<int> group;
-      std::vector<char> handled;
-      std::vector<int> record_at;
+      // Per neuron, reset after each region by the lists that set them (a
+      // region touches few neurons in 2D, where regions are cheap).
+      std::vector<char> handled(static_cast<size_t>(net.hidden_neurons()), 0);
+      std::vector<int> handled_list;
+      std::vector<int> record_at(static_cast<size_t>(net.hidden_neurons()), -1);
       Certificates certs;
       std::vector<int> cert_rows;
       std::vector<float> cert_lambdas;
@@ -345,8 +351,6 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
           ++local.regions_expanded;
           net.local_forms(item.pattern.data(), forms);
           geom.load(forms, item.pattern.data());
-          handled.assign(static_cast<size_t>(net.hidden_neurons()), 0);
-          record_at.assign(static_cast<size_t>(net.hidden_neurons()), -1);
           certs.clear();
           Certificates::index(item.certificates, record_at);
           const bool planar = geom.polygon_facets(item.point.data());
@@ -371,6 +375,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
             nb = item.pattern;
             for (int k : group) {
               handled[static_cast<size_t>(k)] = 1;
+              handled_list.push_back(k);
               flip_bit(nb.data(), k);
               one_layer = one_layer && layer_of[static_cast<size_t>(k)] == layer_of[static_cast<size_t>(j)];
             }
@@ -439,6 +444,9 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
               found.push_back(Item{nb, point, {}});
             }
           }
+          for (int k : handled_list) handled[static_cast<size_t>(k)] = 0;
+          handled_list.clear();
+          Certificates::unindex(item.certificates, record_at);
           // The proofs gathered on this region go to each neighbour they hold in.
           for (size_t f = first_found; f < found.size(); ++f) {
             Item& it = found[f];

@@ -123,7 +123,7 @@ class RegionGeometry {
   int neuron_rows_ = 0;            // rows [0, neuron_rows_) belong to neurons
   std::vector<int> row_of_;        // neuron -> LP row, -1 when it has none
   std::vector<int> row_neurons_;   // LP row -> neuron
-  std::vector<double> norms_;
+  std::vector<double> norms_, inv_norms_;
   bool rows_built_ = false, candidates_built_ = false;
   std::vector<int> working_;       // rows every LP of this region starts with
   std::vector<char> in_working_, excluded_;

@@ -563,7 +563,10 @@ REGIONWALK_HOT bool RegionGeometry::polygon_facets(const double* inside) {
     };
     for (size_t e = 0; e < n && m > tol_; ++e)
       if (poly_label_[e] >= 0) lower(static_cast<size_t>(poly_label_[e]));
-    for (size_t i = 0; i < nearest_.size() && m > tol_; ++i) lower(static_cast<size_t>(nearest_[i]));
+    for (const int line : nearest_) {
+      if (!(m > tol_)) break;
+      lower(static_cast<size_t>(line));
+    }
     if (m > 2.0 * radius)
       for (size_t q = 0; q < N && m > tol_; ++q) lower(q);
     if (m > tol_) {

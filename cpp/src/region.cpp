@@ -548,10 +548,11 @@ REGIONWALK_HOT bool RegionGeometry::polygon_facets(const double* inside) {
                    ? std::min({x[0] - dom_.lo[0], dom_.hi[0] - x[0], x[1] - dom_.lo[1], dom_.hi[1] - x[1]})
                    : dom_.radius - std::hypot(x[0] - dom_.center[0], x[1] - dom_.center[1]);
     // A line at distance D from the inside point is at least D - rho from
-    // x: lines that cannot lower m are passed over. Only the lines within 3
-    // radius are looked at: the others are at least 2 radius from x, and the
-    // polygon's other edges (or the domain) are within 2 radius, so they cannot lower m.
-    // Should that fail (a degenerate polygon), every line is looked at.
+    // x: lines that cannot lower m are passed over; the polygon's own edges,
+    // likeliest to lower it, go first. Only the lines within 3 radius are
+    // looked at: the others are at least 2 radius from x, while the polygon's
+    // other edges (or the domain) are within 2 radius. Should that fail (a
+    // degenerate polygon), every line is looked at.
     const double rho = std::hypot(x[0] - px0, x[1] - py0) * (1.0 + 1e-12);
     auto lower = [&](size_t r) {
       if (r == kk || row_of_[r] < 0 || line_dist_[r] - rho >= m) return;

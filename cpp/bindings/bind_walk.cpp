@@ -18,16 +18,27 @@ const char* reason_name(StopReason r) {
     case StopReason::Complete: return "complete";
     case StopReason::MaxRegions: return "max_regions";
     case StopReason::TimeLimit: return "time_limit";
-    case StopReason::Cancelled: return "cancelled";
+    case StopReason::Cancelled: return "interrupted";
+    case StopReason::Memory: return "memory";
   }
   return "unknown";
 }
 
-using Progress = std::function<void(std::int64_t, double)>;
+using Progress = std::function<void(std::int64_t, double, std::int64_t)>;
+
+// Ctrl-C (a KeyboardInterrupt raised by Python's signal handler, or by the
+// progress callback) stops the walk and is swallowed: the partial result goes
+// back marked "interrupted". Any other exception is raised again.
+bool swallow_keyboard_interrupt() {
+  if (!PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) return false;
+  PyErr_Clear();
+  return true;
+}
 
 py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& seed_arr, double tol,
                   std::int64_t max_regions, double time_limit, int threads, bool store_points,
-                  const std::optional<Progress>& progress, double progress_interval, bool audit_proofs) {
+                  const std::optional<Progress>& progress, double progress_interval, bool audit_proofs,
+                  std::int64_t max_memory) {
   const std::vector<double> seed = to_vector(seed_arr, "seed", net.input_dim());
   WalkOptions opt;
   opt.tol = tol;
@@ -36,6 +47,7 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
   opt.threads = threads;
   opt.store_points = store_points;
   opt.audit_proofs = audit_proofs;
+  opt.max_memory = max_memory;
   WalkControl control;
   WalkResult res;
   std::exception_ptr error;
@@ -74,7 +86,8 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
       if (!interrupted && progress && std::chrono::duration<double>(now - last_report).count() >= progress_interval) {
         last_report = now;
         try {
-          (*progress)(control.regions.load(), std::chrono::duration<double>(now - start).count());
+          (*progress)(control.regions.load(), std::chrono::duration<double>(now - start).count(),
+                      control.frontier.load());
         } catch (py::error_already_set& e) {
           e.restore();  // re-raised below, after the walk has stopped
           interrupted = true;
@@ -84,8 +97,9 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
     }
     runner.join();
   }
-  if (interrupted) throw py::error_already_set();
+  if (interrupted && !swallow_keyboard_interrupt()) throw py::error_already_set();
   if (error) std::rethrow_exception(error);
+  if (interrupted) res.stop = StopReason::Cancelled;
 
   const auto n = static_cast<py::ssize_t>(res.count);
   array_t<std::uint64_t> patterns({n, static_cast<py::ssize_t>(res.words)});
@@ -101,6 +115,8 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
     out["points"] = py::none();
   }
   out["stop"] = reason_name(res.stop);
+  out["certified"] = res.certified();
+  out["bytes"] = control.bytes.load();
   py::dict stats;
   stats["regions_expanded"] = res.stats.regions_expanded;
   stats["facet_tests"] = res.stats.facet_tests;
@@ -126,7 +142,7 @@ void bind_walk(py::module_& m) {
   m.def("walk", &run_walk, py::arg("network"), py::arg("domain"), py::arg("seed"), py::arg("tol") = 0.0,
         py::arg("max_regions") = -1, py::arg("time_limit") = -1.0, py::arg("threads") = 1,
         py::arg("store_points") = true, py::arg("progress") = py::none(), py::arg("progress_interval") = 0.5,
-        py::arg("audit_proofs") = false,
+        py::arg("audit_proofs") = false, py::arg("max_memory") = -1,
         "Walk the regions that meet the domain; returns a dict of arrays.");
 }
 

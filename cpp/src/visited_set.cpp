@@ -25,17 +25,18 @@ std::int64_t VisitedSet::find_slot(const Shard& s, const Word* p, int words, std
 }
 
 void VisitedSet::grow(Shard& s) const {
-  std::vector<std::uint32_t> old;
-  old.swap(s.slots);
-  s.slots.assign(old.size() * 2, 0);
-  const size_t mask = s.slots.size() - 1;
+  // The new table is filled before it replaces the old one: an allocation
+  // failure (std::bad_alloc) leaves the shard as it was.
+  std::vector<std::uint32_t> slots(s.slots.size() * 2, 0);
+  const size_t mask = slots.size() - 1;
   const auto w = static_cast<size_t>(words_);
-  for (std::uint32_t e : old) {
+  for (std::uint32_t e : s.slots) {
     if (e == 0) continue;
     size_t i = static_cast<size_t>(hash_words(&s.arena[(e - 1) * w], words_) >> 20) & mask;
-    while (s.slots[i] != 0) i = (i + 1) & mask;
-    s.slots[i] = e;
+    while (slots[i] != 0) i = (i + 1) & mask;
+    slots[i] = e;
   }
+  s.slots.swap(slots);
 }
 
 bool VisitedSet::contains(const Word* p) const {
@@ -57,7 +58,14 @@ bool VisitedSet::insert(const Word* p, const double* point) {
     slot = find_slot(s, p, words_, h);
   }
   s.arena.insert(s.arena.end(), p, p + words_);
-  if (store_points_) s.points.insert(s.points.end(), point, point + dim_);
+  if (store_points_) {
+    try {
+      s.points.insert(s.points.end(), point, point + dim_);
+    } catch (...) {
+      s.arena.resize(s.arena.size() - static_cast<size_t>(words_));  // as before the call
+      throw;
+    }
+  }
   s.slots[static_cast<size_t>(-slot - 1)] = ++s.entries;
   return true;
 }
@@ -67,6 +75,16 @@ std::int64_t VisitedSet::size() const {
   for (const Shard& s : shards_) {
     std::lock_guard<std::mutex> lock(s.mu);
     n += s.entries;
+  }
+  return n;
+}
+
+std::int64_t VisitedSet::bytes() const {
+  std::int64_t n = 0;
+  for (const Shard& s : shards_) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    n += static_cast<std::int64_t>(s.arena.capacity() * sizeof(Word) + s.points.capacity() * sizeof(double) +
+                                   s.slots.capacity() * sizeof(std::uint32_t));
   }
   return n;
 }

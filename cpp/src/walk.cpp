@@ -8,6 +8,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <new>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -140,16 +141,28 @@ struct Item {
   std::vector<double> point;
   std::vector<Certificates::Cell> certificates;  // see Certificates
   int crossed = -1;                        // the one neuron flipped from the region walked from (-1: several)
+
+  std::int64_t bytes() const {
+    return static_cast<std::int64_t>(sizeof(Item) + pattern.capacity() * sizeof(Word) +
+                                     point.capacity() * sizeof(double) +
+                                     certificates.capacity() * sizeof(Certificates::Cell));
+  }
 };
 
 // Frontier shared by the worker threads; empty and nobody busy means done.
+// Its size and bytes are published to the caller's WalkControl.
 class Frontier {
  public:
+  explicit Frontier(WalkControl& control) : control_(control) {}
   void push(std::vector<Item>& items) {
     if (items.empty()) return;
     std::lock_guard<std::mutex> lock(mu_);
-    for (Item& it : items) queue_.push_back(std::move(it));
+    for (Item& it : items) {
+      bytes_ += it.bytes();
+      queue_.push_back(std::move(it));
+    }
     items.clear();
+    publish();
     cv_.notify_all();
   }
   // Blocks until items are available (true) or the walk is over (false);
@@ -167,9 +180,11 @@ class Frontier {
     const size_t take = std::clamp<size_t>(queue_.size() / static_cast<size_t>(2 * threads), 1, 8);
     out.clear();
     for (size_t i = 0; i < take; ++i) {
+      bytes_ -= queue_.front().bytes();
       out.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
+    publish();
     ++busy_;
     return true;
   }
@@ -185,12 +200,17 @@ class Frontier {
   // Some thread waits for work: worth handing over regions found so far
   // rather than at the end of a batch.
   bool hungry() const { return waiting_.load(std::memory_order_relaxed) > 0; }
-  std::int64_t size() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return static_cast<std::int64_t>(queue_.size());
-  }
+  std::int64_t bytes() const { return bytes_published_.load(std::memory_order_relaxed); }
 
  private:
+  void publish() {  // under mu_
+    control_.frontier.store(static_cast<std::int64_t>(queue_.size()), std::memory_order_relaxed);
+    bytes_published_.store(bytes_, std::memory_order_relaxed);
+  }
+
+  WalkControl& control_;
+  std::int64_t bytes_ = 0;
+  std::atomic<std::int64_t> bytes_published_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;
@@ -295,7 +315,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   res.stats.stable_neurons = std::count_if(stable.begin(), stable.end(), [](signed char s) { return s != 0; });
 
   VisitedSet visited(words, dom.dim, opt.store_points);
-  Frontier frontier;
+  Frontier frontier(control);
   std::atomic<bool> stop{false};
   std::atomic<int> reason{static_cast<int>(StopReason::Complete)};
   std::atomic<std::int64_t> count{0};
@@ -346,6 +366,12 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
           if (opt.time_limit >= 0 &&
               std::chrono::duration<double>(Clock::now() - t0).count() > opt.time_limit)
             halt(StopReason::TimeLimit);
+          // The visited set's size takes every shard's lock: looked at now and then.
+          if (opt.max_memory >= 0 && (local.regions_expanded & 63) == 0) {
+            const std::int64_t bytes = visited.bytes() + frontier.bytes();
+            control.bytes.store(bytes);
+            if (bytes >= opt.max_memory) halt(StopReason::Memory);
+          }
           if (stop.load()) break;
           const size_t first_found = found.size();
           ++local.regions_expanded;
@@ -480,6 +506,8 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
       res.stats.lp_iterations += g.lp_iterations;
       res.stats.qp_solves += g.qp_solves;
       res.stats.undecided += g.undecided;
+    } catch (const std::bad_alloc&) {
+      halt(StopReason::Memory);  // what was found so far is still returned
     } catch (...) {
       std::lock_guard<std::mutex> lock(stats_mu);
       if (!error) error = std::current_exception();

@@ -38,7 +38,8 @@ def walk(
     time_limit: float = -1.0,
     threads: int = 1,
     store_points: bool = True,
-    progress: Callable[[int, float], None] | None = None,
+    progress: Callable[[int, float, int], None] | None = None,
     progress_interval: float = 0.5,
     audit_proofs: bool = False,
+    max_memory: int = -1,
 ) -> dict[str, Any]: ...

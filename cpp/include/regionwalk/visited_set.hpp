@@ -18,6 +18,8 @@ class VisitedSet {
   // Inserts p (with its point) unless present; returns true when inserted.
   bool insert(const Word* p, const double* point);
   std::int64_t size() const;
+  // Bytes held by the arenas and slot tables (capacity, not just use).
+  std::int64_t bytes() const;
 
   // Every stored pattern and point, in shard order (the caller sorts).
   void collect(std::vector<Word>& patterns, std::vector<double>& points) const;

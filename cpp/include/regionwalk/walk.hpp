@@ -17,18 +17,25 @@ struct WalkOptions {
   double time_limit = -1.0;         // seconds; < 0: no limit
   int threads = 1;
   bool store_points = true;
+  // Stop (StopReason::Memory) before the walk's own data (visited set and
+  // frontier) grows past this many bytes; < 0: no limit.
+  std::int64_t max_memory = -1;
   // Testing aid: every facet test settled by a carried proof is also solved
   // by its LP; disagreements are counted in WalkStats::proof_errors.
   bool audit_proofs = false;
 };
 
-// Shared with the caller while the walk runs: a cancel flag and a live count.
+// Shared with the caller while the walk runs: a cancel flag and live counts.
 struct WalkControl {
   std::atomic<bool> cancel{false};
   std::atomic<std::int64_t> regions{0};
+  std::atomic<std::int64_t> frontier{0};  // regions found but not yet expanded
+  std::atomic<std::int64_t> bytes{0};     // the walk's own data, estimated
 };
 
-enum class StopReason { Complete, MaxRegions, TimeLimit, Cancelled };
+// Complete: the frontier ran dry. Memory: max_memory was reached or an
+// allocation failed; what was found so far is returned.
+enum class StopReason { Complete, MaxRegions, TimeLimit, Cancelled, Memory };
 
 struct WalkStats {
   std::int64_t regions_expanded = 0;
@@ -55,6 +62,9 @@ struct WalkResult {
   std::vector<double> points;   // count x dim when stored
   StopReason stop = StopReason::Complete;
   WalkStats stats;
+  // Every step settled exactly: no facet test hit a solver limit and every
+  // crossing landed in its region. Without it a count may be off.
+  bool certified() const { return stats.undecided == 0 && stats.witness_failures == 0; }
 };
 
 // Walks from the region of `seed` (a point of the open domain). Throws

@@ -12,6 +12,7 @@ from regionwalk import bounds
 from regionwalk.bounds import validate_bounds
 from regionwalk.domains import Ball, Box, Domain
 from regionwalk.io import load_model
+from regionwalk.local import LocalCounts, LocalInterrupted, local_counts
 from regionwalk.network import Network
 from regionwalk.sampling import SampleResult, compare_sampling, sample_patterns
 from regionwalk.walk import IncompleteWarning, Regions, count_regions, enumerate_regions
@@ -33,5 +34,8 @@ __all__ = [
     "count_regions",
     "enumerate_regions",
     "load_model",
+    "LocalCounts",
+    "LocalInterrupted",
+    "local_counts",
     "__version__",
 ]

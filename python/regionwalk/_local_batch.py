@@ -1,0 +1,203 @@
+"""Batched per-point quantities for :func:`regionwalk.local_counts`.
+
+Everything here works on many points at once with numpy: the forward pass, the
+local forms' norms (Lee's L2 margin), the stable-neuron proofs behind the local
+bound in each ball, and the distinct patterns among points sampled in each
+ball. Work is chunked to a memory budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from math import comb
+
+import numpy as np
+
+from regionwalk.network import Network
+
+__all__ = ["margins_and_preactivations", "local_bounds", "sampled_counts"]
+
+_BUDGET = 64 * 2**20  # bytes of scratch per chunk
+
+
+def _chunks(n: int, per_item: int) -> Iterator[slice]:
+    step = max(1, _BUDGET // max(1, per_item))
+    for lo in range(0, n, step):
+        yield slice(lo, min(n, lo + step))
+
+
+def _first_layer_basis(net: Network) -> np.ndarray:
+    """``W_1`` in coordinates of its row space when that is smaller than the input.
+
+    Every local form ``a_j`` is a combination of rows of ``W_1``, so its norm is the
+    same in any orthonormal basis of their span; this keeps the forms ``(n_l, r)``
+    with ``r <= n_1`` however large the input dimension is.
+    """
+    from regionwalk.walk import _row_space
+
+    w1 = net.weights[0]
+    if w1.shape[1] <= w1.shape[0]:
+        return w1
+    return w1 @ _row_space(w1)
+
+
+def _chunk_margins(net: Network, x: np.ndarray, a1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pre-activations ``(p, N)`` and margins ``(p,)`` of one chunk of points."""
+    p = len(x)
+    r = a1.shape[1]
+    h = x
+    forms = np.broadcast_to(a1[:, None, :], (a1.shape[0], p, r))  # (n_l, p, r): forms of layer l
+    zs, ratios = [], []
+    layers = list(zip(net.weights[:-1], net.biases[:-1]))
+    for k, (w, b) in enumerate(layers):
+        if k > 0:
+            n_prev = forms.shape[0]
+            forms = (w @ forms.reshape(n_prev, p * r)).reshape(w.shape[0], p, r)
+        z = h @ w.T + b
+        if k == 0:
+            norms = np.broadcast_to(np.linalg.norm(w, axis=1), z.shape)
+        else:
+            norms = np.sqrt(np.einsum("ipr,ipr->pi", forms, forms))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios.append(np.where(norms > 0, np.abs(z) / np.where(norms > 0, norms, 1.0), np.inf))
+        zs.append(z)
+        slope = np.where(z > 0, 1.0, net.alpha)
+        h = z * slope
+        forms = forms * slope.T[:, :, None]
+    ratio = np.concatenate(ratios, axis=1)
+    return np.concatenate(zs, axis=1), ratio.min(axis=1, initial=np.inf)
+
+
+def margins_and_preactivations(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hidden pre-activations ``(n, N)`` and Lee's L2 margin ``(n,)`` at each point.
+
+    The margin is ``min_j |z_j(x)| / ||a_j(x)||_2`` over the neurons whose local
+    form ``a_j(x)`` is not zero (``inf`` when there is none): the open ball of that
+    radius around ``x`` lies inside the region of ``x``'s pattern.
+    """
+    a1 = _first_layer_basis(net)
+    n = len(x)
+    z = np.empty((n, net.hidden_neurons))
+    margin = np.empty(n)
+    per_point = 8 * (2 * max(net.widths) * a1.shape[1] + 3 * net.hidden_neurons + net.input_dim)
+    for sl in _chunks(n, per_point):
+        z[sl], margin[sl] = _chunk_margins(net, x[sl], a1)
+    return z, margin
+
+
+def _split(net: Network, values: np.ndarray) -> list[np.ndarray]:
+    return np.split(values, np.cumsum(net.widths)[:-1], axis=1)
+
+
+def _interval_signs(net: Network, z: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Interval arithmetic over each ball, as ``Network.stable_signs`` does in the core:
+    the first layer exactly (``z_j +- r ||w_j||``), later layers by intervals."""
+    alpha = net.alpha
+    signs, lo, hi = [], None, None
+    for k, (w, b, zk) in enumerate(zip(net.weights[:-1], net.biases[:-1], _split(net, z))):
+        if k == 0:
+            reach = radii[:, None] * np.linalg.norm(w, axis=1)[None, :]
+            zl, zu = zk - reach, zk + reach
+        else:
+            wp, wn = np.maximum(w, 0.0), np.minimum(w, 0.0)
+            zl = lo @ wp.T + hi @ wn.T + b
+            zu = hi @ wp.T + lo @ wn.T + b
+        guard = 1e-12 * (np.abs(zl) + np.abs(zu))
+        inactive = (zu < -guard) | ((zu == 0) & (zl == 0))
+        signs.append(np.where(zl > guard, 1, np.where(inactive, -1, 0)))
+        lo = np.where(zl > 0, zl, alpha * zl)
+        hi = np.where(zu > 0, zu, alpha * zu)
+    return np.concatenate(signs, axis=1).astype(np.int8)
+
+
+def _ball_signs(net: Network, z: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Propagated balls (see ``bounds._propagated_ball_signs``), for every point at once."""
+    signs = []
+    scale = radii.copy()
+    for w, zk in zip(net.weights[:-1], _split(net, z)):
+        reach = scale[:, None] * np.linalg.norm(w, axis=1)[None, :]
+        signs.append(np.where(zk - reach > 0, 1, np.where(zk + reach <= 0, -1, 0)))
+        scale = scale * float(np.linalg.norm(w, 2))
+    return np.concatenate(signs, axis=1).astype(np.int8)
+
+
+def _product(net: Network, signs: np.ndarray) -> list[int]:
+    """``bounds._unstable_product_from_signs`` for each row of ``signs`` (Python ints)."""
+    layers = _split(net, signs)
+    unstable = np.stack([np.sum(s == 0, axis=1) for s in layers], axis=1)
+    if net.alpha > 0:
+        active = np.tile(np.array(net.widths), (len(signs), 1))
+    else:
+        active = np.stack([np.sum(s >= 0, axis=1) for s in layers], axis=1)
+    cache: dict[tuple[int, int], int] = {}
+
+    def partial_sum(u: int, k: int) -> int:
+        if (u, k) not in cache:
+            cache[(u, k)] = sum(comb(u, j) for j in range(min(k, u) + 1))
+        return cache[(u, k)]
+
+    out = []
+    for us, acts in zip(unstable.tolist(), active.tolist()):
+        value, rank = 1, net.input_dim
+        for u, a in zip(us, acts):
+            value *= partial_sum(u, min(rank, u))
+            rank = min(rank, a)
+        out.append(value)
+    return out
+
+
+def local_bounds(net: Network, z: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Per ball: ``min(unstable_product, serra2018)``, an object array of Python ints.
+
+    ``unstable_product`` is :func:`regionwalk.bounds.unstable_product` (neurons not
+    proven stable by interval arithmetic or propagated balls), computed for all balls
+    at once from the pre-activations ``z`` at their centres.
+    """
+    from regionwalk.bounds import serra2018
+
+    interval = _interval_signs(net, z, radii)
+    best = np.where(interval != 0, interval, _ball_signs(net, z, radii)).astype(np.int8)
+    cap = serra2018(net)
+    out = np.empty(len(z), dtype=object)
+    out[:] = [min(v, cap) for v in _product(net, best)]
+    return out
+
+
+def _patterns_words(net: Network, x: np.ndarray) -> np.ndarray:
+    """Activation patterns of points packed into uint64 words, shape ``(n, words)``."""
+    h, bits = x, []
+    for w, b in zip(net.weights[:-1], net.biases[:-1]):
+        z = h @ w.T + b
+        bits.append(z > 0)
+        h = np.where(z > 0, z, net.alpha * z)
+    packed = np.packbits(np.concatenate(bits, axis=1), axis=1, bitorder="little")
+    pad = (-packed.shape[1]) % 8
+    if pad:
+        packed = np.pad(packed, ((0, 0), (0, pad)))
+    return np.ascontiguousarray(packed).view("<u8")
+
+
+def _distinct_per_group(groups: np.ndarray, words: np.ndarray, n_groups: int) -> np.ndarray:
+    """Number of distinct rows of ``words`` within each group id."""
+    order = np.lexsort((*words.T[::-1], groups))
+    g, w = groups[order], words[order]
+    new = np.ones(len(g), dtype=bool)
+    new[1:] = (g[1:] != g[:-1]) | np.any(w[1:] != w[:-1], axis=1)
+    return np.bincount(g[new], minlength=n_groups)
+
+
+def sampled_counts(net: Network, x: np.ndarray, radii: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Distinct patterns among ``k`` points drawn uniformly (in volume) in each ball."""
+    rng = np.random.default_rng(seed)
+    n, d = x.shape
+    out = np.zeros(n, dtype=np.int64)
+    per_ball = 8 * k * (2 * d + 2 * max(net.widths) + net.hidden_neurons)
+    for sl in _chunks(n, per_ball):
+        p = sl.stop - sl.start
+        g = rng.standard_normal((p, k, d))
+        g /= np.linalg.norm(g, axis=2, keepdims=True)
+        r = radii[sl, None, None] * rng.random((p, k, 1)) ** (1.0 / d)
+        pts = (x[sl, None, :] + r * g).reshape(p * k, d)
+        groups = np.repeat(np.arange(p), k)
+        out[sl] = _distinct_per_group(groups, _patterns_words(net, pts), p)
+    return out

@@ -14,6 +14,7 @@ from regionwalk.domains import Ball, Box, Domain
 from regionwalk.io import load_model
 from regionwalk.local import LocalCounts, LocalInterrupted, local_counts
 from regionwalk.network import Network
+from regionwalk.paths import PathCounts, PathRegions, count_along, count_along_many
 from regionwalk.sampling import SampleResult, compare_sampling, sample_patterns
 from regionwalk.walk import IncompleteWarning, Regions, count_regions, enumerate_regions
 
@@ -37,5 +38,9 @@ __all__ = [
     "LocalCounts",
     "LocalInterrupted",
     "local_counts",
+    "PathCounts",
+    "PathRegions",
+    "count_along",
+    "count_along_many",
     "__version__",
 ]

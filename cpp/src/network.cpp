@@ -1,5 +1,6 @@
 #include "regionwalk/network.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -160,6 +161,66 @@ REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out) c
     for (; b < live.size(); ++b) {
       const int k = live[b];
       for (int q = 0; q <= d; ++q) axpy(dst(q), &wt[static_cast<size_t>(k) * n_out], slope(k) * src(q)[k], n_out);
+    }
+  }
+  // Norms column by column, each neuron's terms summed in coordinate order.
+  out.norm.assign(N, 0.0);
+  for (int q = 0; q < d; ++q) {
+    const double* col = &out.a[static_cast<size_t>(q) * N];
+    for (size_t k = 0; k < N; ++k) out.norm[k] += col[k] * col[k];
+  }
+  for (size_t k = 0; k < N; ++k) out.norm[k] = std::sqrt(out.norm[k]);
+  find_vanishing(pattern, out);
+}
+
+int Network::layer_of(int neuron) const {
+  int l = 0;
+  while (offsets_[static_cast<size_t>(l) + 1] <= neuron) ++l;
+  return l;
+}
+
+void Network::find_vanishing(const Word* pattern, LocalForms& out) const {
+  // Rounding leaves a cancelled sum of n terms below n * eps * (sum of their
+  // sizes); kCancel allows fan-ins of thousands. Only forms far below the
+  // largest are looked at closely: in general position there are none.
+  constexpr double kSuspect = 1e-9;
+  constexpr double kCancel = 1e-11;
+  const int d = input_dim();
+  const auto N = static_cast<size_t>(hidden_);
+  out.flat.assign(N, 0);
+  out.zeros.clear();
+  double max_norm = 0.0;
+  for (size_t k = 0; k < N; ++k) max_norm = std::max(max_norm, out.norm[k]);
+  bool measured = false;  // out.scratch holds |a_k|_inf
+  for (int l = 0; l < num_hidden_layers(); ++l) {
+    for (int j = offsets_[static_cast<size_t>(l)]; j < offsets_[static_cast<size_t>(l) + 1]; ++j) {
+      const auto jj = static_cast<size_t>(j);
+      if (out.norm[jj] > kSuspect * max_norm) continue;
+      double size_a = 0.0, size_c = 0.0;  // the summed terms' sizes (0: the first layer is exact)
+      if (l > 0) {
+        if (!measured) {
+          out.scratch.assign(N, 0.0);
+          for (int q = 0; q < d; ++q)
+            for (size_t k = 0; k < N; ++k)
+              out.scratch[k] = std::max(out.scratch[k], std::abs(out.a[static_cast<size_t>(q) * N + k]));
+          measured = true;
+        }
+        const Layer& L = layers_[static_cast<size_t>(l)];
+        const int prev = offsets_[static_cast<size_t>(l) - 1];
+        const auto row = static_cast<size_t>(j - offsets_[static_cast<size_t>(l)]) * static_cast<size_t>(L.in);
+        size_c = std::abs(L.bias[static_cast<size_t>(j - offsets_[static_cast<size_t>(l)])]);
+        for (int k = 0; k < L.in; ++k) {
+          const double slope = get_bit(pattern, prev + k) ? 1.0 : alpha_;
+          const double w = std::abs(L.weight[row + static_cast<size_t>(k)]) * slope;
+          size_a += w * out.scratch[static_cast<size_t>(prev + k)];
+          size_c += w * std::abs(out.c[static_cast<size_t>(prev + k)]);
+        }
+      }
+      double max_a = 0.0;
+      for (int q = 0; q < d; ++q) max_a = std::max(max_a, std::abs(out.a[static_cast<size_t>(q) * N + jj]));
+      if (max_a > kCancel * size_a) continue;
+      out.flat[jj] = 1;
+      if (std::abs(out.c[jj]) <= kCancel * size_c) out.zeros.push_back(j);
     }
   }
 }

@@ -8,7 +8,6 @@
 namespace regionwalk {
 
 namespace {
-constexpr double kZeroForm = 1e-13;   // |a_k| below this (relative) means constant on the region
 constexpr double kParallel = 1e-9;    // normals this close are the same direction
 // The margin's coefficient in every inequality row (the LP maximises
 // margin / kMarginCoef). Below 1 the rows share less of that one direction,
@@ -51,27 +50,15 @@ REGIONWALK_HOT void RegionGeometry::load(const LocalForms& f, const Word* s) {
   sign_.resize(static_cast<size_t>(N));
   rows_built_ = candidates_built_ = planar_ = false;
 
-  // Norms column by column (the forms are stored by coordinate), in the same
-  // order of summation as one neuron at a time.
-  norms_.assign(static_cast<size_t>(N), 0.0);
-  for (int q = 0; q < d_; ++q) {
-    const double* col = &f.a[static_cast<size_t>(q) * static_cast<size_t>(N)];
-    for (int k = 0; k < N; ++k) norms_[static_cast<size_t>(k)] += col[k] * col[k];
-  }
-  // Square roots and reciprocals over all neurons first, branch-free, so
-  // that they vectorise; the stable ones are zeroed after.
+  // Reciprocal norms over all neurons first, branch-free, so that they
+  // vectorise. Stable neurons and forms that vanish on the region (constant
+  // there, see LocalForms) get no row.
+  norms_.assign(f.norm.begin(), f.norm.end());
   inv_norms_.resize(static_cast<size_t>(N));
-  for (int k = 0; k < N; ++k) norms_[static_cast<size_t>(k)] = std::sqrt(norms_[static_cast<size_t>(k)]);
   for (int k = 0; k < N; ++k) inv_norms_[static_cast<size_t>(k)] = 1.0 / norms_[static_cast<size_t>(k)];
-  double max_norm = 0.0;
   for (int k = 0; k < N; ++k) {
     const auto kk = static_cast<size_t>(k);
-    if (stable_[kk] != 0) norms_[kk] = 0.0;
-    max_norm = std::max(max_norm, norms_[kk]);
-  }
-  for (int k = 0; k < N; ++k) {
-    const auto kk = static_cast<size_t>(k);
-    if (stable_[kk] != 0 || !(norms_[kk] > kZeroForm * max_norm) || norms_[kk] == 0.0) continue;
+    if (stable_[kk] != 0 || f.flat[kk] || norms_[kk] == 0.0) continue;
     double* ua = &unit_a_[kk * d];
     const double inv = inv_norms_[kk];
     for (int q = 0; q < d_; ++q) ua[q] = f.coef(k, q) * inv;

@@ -249,41 +249,75 @@ Item seed_item(const Network& net, const Domain& dom, const std::vector<signed c
   throw std::runtime_error("could not find a full-dimensional region at the seed point");
 }
 
+// Where a crossing starts: the region's pattern, its zero neurons (identically
+// zero there: any of them may turn on across a facet), and the facet's group.
+struct CrossingFrom {
+  const Word* pattern;
+  const std::vector<int>& zeros;
+  const std::vector<int>& group;
+};
+
+// Scratch of step_across, kept per thread.
+struct CrossingScratch {
+  std::vector<double> z, forward;
+  LocalForms forms;
+  Pattern flipped;
+};
+
+// A point where some pre-activation is exactly zero stands in a region only
+// if each such neuron is identically zero there (a zero neuron, bit 0);
+// otherwise the point lies on a hyperplane.
+bool zeros_are_zero_neurons(const Network& net, const Pattern& nb, CrossingScratch& cs) {
+  bool checked = false;
+  for (int k = 0; k < net.hidden_neurons(); ++k) {
+    if (cs.z[static_cast<size_t>(k)] != 0.0) continue;
+    if (!checked) {
+      net.local_forms(nb.data(), cs.forms);
+      checked = true;
+    }
+    if (!cs.forms.is_zero(k)) return false;
+  }
+  return true;
+}
+
 // Steps from a point on a facet into the region across it. The neighbour's
 // pattern is read off a forward pass rather than predicted: a later-layer
 // neuron whose bent hyperplane only touches the facet keeps its sign. The step
-// halves until the point lands strictly inside a region that differs from `s`
-// exactly in the group's lowest layer (and possibly later group members).
-bool step_across(const Network& net, const Domain& dom, const std::vector<int>& layer_of,
-                 const Word* s, const std::vector<int>& group, const double* facet_point,
-                 const double* dir, double step, double* out, Pattern& nb, std::vector<double>& z,
-                 std::vector<double>& scratch, Pattern& flipped) {
+// halves until the point lands strictly inside a region that differs from the
+// region's pattern exactly in the group's lowest layer, possibly later group
+// members, and zero neurons of the region that turn on.
+bool step_across(const Network& net, const Domain& dom, const std::vector<int>& layer_of, const CrossingFrom& from,
+                 const double* facet_point, const double* dir, double step, double* out, Pattern& nb,
+                 CrossingScratch& cs) {
   const int d = dom.dim;
   const int words = net.pattern_words();
   int low = INT32_MAX;
-  for (int k : group) low = std::min(low, layer_of[static_cast<size_t>(k)]);
+  for (int k : from.group) low = std::min(low, layer_of[static_cast<size_t>(k)]);
+  cs.z.resize(static_cast<size_t>(net.hidden_neurons()));
   for (int attempt = 0; attempt < 40; ++attempt, step *= 0.5) {
     for (int q = 0; q < d; ++q) out[q] = facet_point[q] - step * dir[q];
     if (!dom.contains(out, 0.0)) continue;
-    net.preactivations(out, z.data(), scratch);
+    net.preactivations(out, cs.z.data(), cs.forward);
     bool strict = true;
     std::fill(nb.begin(), nb.end(), Word{0});
     for (int k = 0; k < net.hidden_neurons(); ++k) {
-      const double zk = z[static_cast<size_t>(k)];
+      const double zk = cs.z[static_cast<size_t>(k)];
       if (zk == 0.0) strict = false;
       if (zk > 0.0) set_bit(nb.data(), k);
     }
-    if (!strict) continue;
-    // Flipped bits: all of the group's lowest layer, and nothing outside the group.
-    flipped.assign(nb.begin(), nb.end());
-    for (int w = 0; w < words; ++w) flipped[static_cast<size_t>(w)] ^= s[w];
+    // Flipped bits: all of the group's lowest layer, nothing outside the
+    // group but the region's zero neurons.
+    cs.flipped.assign(nb.begin(), nb.end());
+    for (int w = 0; w < words; ++w) cs.flipped[static_cast<size_t>(w)] ^= from.pattern[w];
     bool ok = true;
-    for (int k : group) {
-      if (layer_of[static_cast<size_t>(k)] == low && !get_bit(flipped.data(), k)) ok = false;
-      flipped[static_cast<size_t>(k >> 6)] &= ~(Word{1} << (k & 63));
+    for (int k : from.group) {
+      if (layer_of[static_cast<size_t>(k)] == low && !get_bit(cs.flipped.data(), k)) ok = false;
+      cs.flipped[static_cast<size_t>(k >> 6)] &= ~(Word{1} << (k & 63));
     }
-    const bool outside = std::any_of(flipped.begin(), flipped.end(), [](Word x) { return x != 0; });
-    if (ok && !outside) return true;
+    for (int k : from.zeros) cs.flipped[static_cast<size_t>(k >> 6)] &= ~(Word{1} << (k & 63));
+    const bool outside = std::any_of(cs.flipped.begin(), cs.flipped.end(), [](Word x) { return x != 0; });
+    if (!ok || outside) continue;
+    if (strict || zeros_are_zero_neurons(net, nb, cs)) return true;
   }
   return false;
 }
@@ -357,7 +391,8 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
       std::vector<float> held_lambdas;
       const bool carry = net.hidden_neurons() <= Certificates::kMaxNeurons;
       Pattern nb(static_cast<size_t>(words));
-      std::vector<double> point(d), facet_point(d), normal(d), z(static_cast<size_t>(net.hidden_neurons())), scratch;
+      std::vector<double> point(d), facet_point(d), normal(d);
+      CrossingScratch crossing;
       Pattern flipped;
       WalkStats local;
       while (frontier.pop(batch, stop, threads)) {
@@ -429,8 +464,12 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
               }
             }
             // A facet shared with a known region needs no LP: the walk is only
-            // after new patterns. (Exact when the group lies in one layer.)
-            if (one_layer && visited.contains(nb.data())) {
+            // after new patterns. (Exact when the group lies in one layer and
+            // no zero neuron of a later layer can turn on across it.)
+            const bool predictable =
+                one_layer && (forms.zeros.empty() ||
+                              layer_of[static_cast<size_t>(forms.zeros.back())] <= layer_of[static_cast<size_t>(j)]);
+            if (predictable && visited.contains(nb.data())) {
               ++local.skipped_visited;
               continue;
             }
@@ -455,8 +494,8 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
             geom.inward_normal(j, normal.data());
             double step = 0.5 * margin;
             for (int k : group) step = std::max(step, 0.5 * margin + std::abs(geom.distance(k, facet_point.data())));
-            if (!step_across(net, dom, layer_of, item.pattern.data(), group, facet_point.data(), normal.data(), step,
-                             point.data(), nb, z, scratch, flipped)) {
+            if (!step_across(net, dom, layer_of, CrossingFrom{item.pattern.data(), forms.zeros, group},
+                             facet_point.data(), normal.data(), step, point.data(), nb, crossing)) {
               ++local.witness_failures;
               continue;
             }

@@ -1,6 +1,7 @@
 // A ReLU / LeakyReLU network as a stack of dense affine layers, and its local
 // affine forms under an activation pattern (DESIGN.md section 1).
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -18,15 +19,26 @@ struct Layer {
 // Affine forms z_j(x) = a_j . x + c_j of every hidden neuron on one region.
 // Stored by input coordinate (column q holds every neuron's coefficient on
 // x_q): each layer's forms are then axpys over whole columns, which vectorise.
+//
+// Zero neurons (DESIGN.md section 1): a form that vanishes (exactly, or
+// cancelled to rounding) is constant on the region and bounds nothing; one
+// whose constant vanishes too is identically zero there: inactive (bit 0),
+// and it splits nothing. "Cancelled" is judged against the size of the terms
+// that were summed, so rescaling a neuron never changes the verdict.
 struct LocalForms {
   int dim = 0;                // input dimension d
   int neurons = 0;            // hidden neurons N
   std::vector<double> a;      // d x N: a[q * N + j] is neuron j's coefficient on x_q
   std::vector<double> c;      // N
+  std::vector<double> norm;   // N: |a_j|_2
+  std::vector<char> flat;     // N: a_j vanishes: z_j is constant on the region
+  std::vector<int> zeros;     // neurons with z_j identically zero on the region, ascending
   std::vector<int> live;      // scratch: a layer's inputs with a nonzero slope
+  std::vector<double> scratch;  // scratch: per neuron |a_j|_inf
   double coef(int j, int q) const {
     return a[static_cast<std::size_t>(q) * static_cast<std::size_t>(neurons) + static_cast<std::size_t>(j)];
   }
+  bool is_zero(int j) const { return std::binary_search(zeros.begin(), zeros.end(), j); }
 };
 
 class Network {
@@ -50,10 +62,15 @@ class Network {
   std::vector<double> preactivations(const double* x) const;
   // The same into z (N values), with no allocation once `scratch` has grown.
   void preactivations(const double* x, double* z, std::vector<double>& scratch) const;
-  // Local affine forms of all hidden neurons on the region of `pattern`.
+  // Local affine forms of all hidden neurons on the region of `pattern`,
+  // with their norms and the neurons whose forms vanish (see LocalForms).
   void local_forms(const Word* pattern, LocalForms& out) const;
+  // Hidden layer of each neuron.
+  int layer_of(int neuron) const;
 
  private:
+  void find_vanishing(const Word* pattern, LocalForms& out) const;
+
   std::vector<Layer> layers_;
   std::vector<std::vector<double>> transposed_;  // per layer, in x out: column k of W is contiguous
   std::vector<int> offsets_;

@@ -36,9 +36,9 @@ def test_count_box_ball_and_whole_space_as_json(model_file, capsys):
 
 
 def test_count_table_and_limits(model_file, capsys):
-    assert main(["count", str(model_file), "--all", "--max-regions", "3", "--threads", "1"]) == 0
+    assert main(["count", str(model_file), "--all", "--max-regions", "3", "--threads", "1"]) == 3
     out = capsys.readouterr().out
-    assert "count" in out and "max_regions" in out
+    assert "at least 3 (stopped at --max-regions)" in out and "max_regions" in out
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,12 @@
-"""Analytic upper bounds on the number of linear regions (DESIGN.md section 4).
+"""Analytic upper bounds on the number of linear regions.
 
 Every function returns a Python ``int`` (exact, no overflow for wide nets) and
 is an upper bound on the exact count of :func:`regionwalk.count_regions` for
-the same network and domain. Global bounds ignore the domain; local bounds use
-it to discard neurons that cannot change sign there.
+the same network and domain. Global bounds ignore the domain (Montufar et al.
+2014; Montufar 2017; Serra, Tjandraatmadja, Ramalingam 2018); local bounds use
+it to discard neurons that cannot change sign there (after Zhu, Lin, Tang 2020,
+arXiv 2007.06803, and interval bound propagation, Gowal et al. 2018). Each
+bound's description and reference are in :data:`BOUND_INFO`.
 """
 
 from __future__ import annotations
@@ -29,10 +32,14 @@ __all__ = [
     "local_zaslavsky",
     "local_arrangement",
     "propagated_ball",
+    "propagated_box",
     "unstable_product",
     "stable_neurons",
     "validate_bounds",
+    "bound_rows",
+    "plot_bounds",
     "BOUNDS",
+    "BOUND_INFO",
 ]
 
 
@@ -178,6 +185,15 @@ def propagated_ball(net: Network, domain: Domain) -> int | None:
     return _unstable_product_from_signs(net, stable_neurons(net, domain, "ball"))
 
 
+def propagated_box(net: Network, domain: Domain) -> int | None:
+    """Local bound in a box: the unstable-neuron product with stability proven by
+    interval arithmetic propagated layer by layer over the box (exact in the first
+    layer; Gowal et al. 2018 for the propagation). ``None`` unless a Box."""
+    if not isinstance(domain, Box):
+        return None
+    return _unstable_product_from_signs(net, stable_neurons(net, domain, "interval"))
+
+
 def unstable_product(net: Network, domain: Domain) -> int:
     """``prod_l sum_{j=0}^{min(n_0, min_{k<l} a_k, u_l)} C(u_l, j)`` with ``u_l`` the neurons
     of layer ``l`` that neither interval arithmetic nor propagated balls prove stable
@@ -255,6 +271,7 @@ BOUNDS: dict[str, Callable[[Network, Domain], int | None]] = {
     "local_zaslavsky": local_zaslavsky,
     "unstable_product": unstable_product,
     "propagated_ball": propagated_ball,
+    "propagated_box": propagated_box,
     "serra2018": lambda net, dom: serra2018(net),
     "serra2018_one_input": lambda net, dom: serra2018_one_input(net),
     "montufar2017": lambda net, dom: montufar2017(net),
@@ -263,31 +280,129 @@ BOUNDS: dict[str, Callable[[Network, Domain], int | None]] = {
 """Every bound by name: ``f(net, domain) -> int`` or ``None`` where it does not apply."""
 
 
-def validate_bounds(net: Network, domain: Domain = None, **walk_kwargs: Any) -> list[dict[str, Any]]:
-    """Each applicable bound beside the exact count.
+_SERRA = "Serra, Tjandraatmadja, Ramalingam 2018, Bounding and counting linear regions of deep neural networks (ICML)"
+_MONTUFAR = "Montufar 2017, Notes on the number of linear regions of deep neural networks (SampTA)"
+_ZASLAVSKY = "Zaslavsky 1975, Facing up to arrangements (Mem. AMS 154)"
 
-    Returns one dict per bound: ``{"bound", "value", "exact", "ratio", "seconds"}``
-    with ``ratio = value / exact``; the first row is the exact count itself
-    (``bound == "exact"``). Raises ``RuntimeError`` if a bound falls below the exact
-    count (which would be a bug).
+BOUND_INFO: dict[str, tuple[str, str]] = {
+    "exact": ("regions found by the exact walk of the region adjacency graph", "regionwalk"),
+    "local_arrangement": (
+        "one hidden layer: 1 + number of j-subsets (j = 1..d) of hyperplanes whose flat meets the domain; "
+        "exact in general position", f"{_ZASLAVSKY}, deletion-restriction in an open convex set"),
+    "local_zaslavsky": (
+        "one hidden layer: sum_{j<=d} C(m, j) over the m hyperplanes that meet the domain", _ZASLAVSKY),
+    "unstable_product": (
+        "prod_l sum_{j<=min(d, active ranks, u_l)} C(u_l, j), u_l = neurons of layer l not proven stable "
+        "on the domain (intervals or propagated balls)", f"{_MONTUFAR}; {_SERRA}"),
+    "propagated_ball": (
+        "the unstable-neuron product, stability proven by the ball propagated with spectral norms "
+        "(the activation is 1-Lipschitz)", "after Zhu, Lin, Tang 2020, Bounding the number of linear regions "
+        "in local area (arXiv 2007.06803)"),
+    "propagated_box": (
+        "the unstable-neuron product, stability proven by intervals propagated over the box",
+        f"Gowal et al. 2018, interval bound propagation (arXiv 1810.12715); {_MONTUFAR}"),
+    "serra2018": (
+        "whole space: sum over j_l <= min(d, n_1 - j_1, ..., n_l) of prod_l C(n_l, j_l); tight for one layer",
+        f"{_SERRA}, Theorem 1"),
+    "serra2018_one_input": (
+        "one input and every width >= 3: prod_l (n_l + 1), the maximum", f"{_SERRA}, Theorem 5"),
+    "montufar2017": (
+        "whole space: prod_l sum_{j<=d_l} C(n_l, j), d_l = min(n_0, ..., n_l)", _MONTUFAR),
+    "montufar2014": (
+        "2^N: at most one region per activation pattern of the N hidden neurons",
+        "Montufar, Pascanu, Cho, Bengio 2014, On the number of linear regions of deep neural networks (NeurIPS)"),
+}
+"""Per bound name (and ``"exact"``): ``(one-line description, reference)``."""
+
+
+def bound_rows(net: Network, domain: Domain = None, regions: Any = None) -> list[dict[str, Any]]:
+    """Each applicable bound as a row, beside the count in ``regions`` if given.
+
+    Parameters
+    ----------
+    regions
+        A :class:`~regionwalk.Regions` result for ``net`` and ``domain`` (possibly
+        stopped early), or None for bounds only.
+
+    Returns
+    -------
+    list of dict
+        ``{"bound", "value", "exact", "ratio", "seconds", "description", "reference"}``;
+        with ``regions`` the first row is the count itself (``bound == "exact"``, with
+        ``complete``, ``certified`` and ``stop_reason``; ``value`` is a lower bound
+        when not complete). Without it ``exact`` and ``ratio`` are None.
+
+    Raises
+    ------
+    RuntimeError
+        If a bound falls below a complete exact count (which would be a bug).
     """
-    from regionwalk.walk import enumerate_regions
-
-    t = time.perf_counter()
-    res = enumerate_regions(net, domain, store_points=False, **walk_kwargs)
-    exact_seconds = time.perf_counter() - t
-    exact = res.count
-    rows: list[dict[str, Any]] = [
-        {"bound": "exact", "value": exact, "exact": exact, "ratio": 1.0, "seconds": exact_seconds,
-         "complete": res.complete}
-    ]
+    exact = regions.count if regions is not None else None
+    rows: list[dict[str, Any]] = []
+    if regions is not None:
+        desc, ref = BOUND_INFO["exact"]
+        rows.append({"bound": "exact", "value": exact, "exact": exact, "ratio": 1.0, "seconds": regions.seconds,
+                     "complete": regions.complete, "certified": regions.certified,
+                     "stop_reason": regions.stop_reason, "description": desc, "reference": ref})
     for name, fn in BOUNDS.items():
         t = time.perf_counter()
         value = fn(net, domain)
         seconds = time.perf_counter() - t
         if value is None:
             continue
-        if res.complete and value < exact:
+        if regions is not None and regions.complete and value < exact:
             raise RuntimeError(f"bound {name} = {value} is below the exact count {exact}: please report this")
-        rows.append({"bound": name, "value": int(value), "exact": exact, "ratio": value / exact, "seconds": seconds})
+        desc, ref = BOUND_INFO[name]
+        rows.append({"bound": name, "value": int(value), "exact": exact,
+                     "ratio": value / exact if exact else None, "seconds": seconds,
+                     "description": desc, "reference": ref})
     return rows
+
+
+def validate_bounds(net: Network, domain: Domain = None, **walk_kwargs: Any) -> list[dict[str, Any]]:
+    """Each applicable bound beside the exact count (see :func:`bound_rows` for the rows).
+
+    ``walk_kwargs`` go to :func:`~regionwalk.enumerate_regions` (``max_regions``,
+    ``time_limit``, ``threads``, ``progress`` ...). The first row is the exact
+    count (``bound == "exact"``); its ``complete`` is False when a limit stopped
+    the walk, and then its value is a lower bound. Raises ``RuntimeError`` if a
+    bound falls below a complete exact count (which would be a bug).
+    """
+    from regionwalk.walk import enumerate_regions
+
+    res = enumerate_regions(net, domain, store_points=False, **walk_kwargs)
+    return bound_rows(net, domain, res)
+
+
+def _log10(value: int) -> float:
+    from math import log10
+
+    return log10(value) if value > 0 else 0.0
+
+
+def plot_bounds(rows: Sequence[dict[str, Any]], path: str, title: str = "") -> None:
+    """PNG of each bound (rows of :func:`bound_rows`) against the exact count, on a log
+    scale (powers of ten; Python ints beyond float range are drawn too)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter
+    except ImportError as exc:  # pragma: no cover
+        raise ImportError("plotting needs matplotlib: pip install matplotlib") from exc
+    bounds = [r for r in rows if r["bound"] != "exact"]
+    exact = next((r for r in rows if r["bound"] == "exact"), None)
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(bounds) + 1.6))
+    ax.barh([r["bound"] for r in bounds], [_log10(r["value"]) for r in bounds], color="tab:blue")
+    if exact is not None:
+        label = (f"exact count ({exact['value']:,})" if exact["complete"]
+                 else f"lower bound on the count ({exact['value']:,}, walk stopped early)")
+        ax.axvline(_log10(exact["value"]), color="k", lw=1.5, ls="-" if exact["complete"] else ":", label=label)
+        ax.legend(fontsize=8, loc="lower right")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"$10^{{{v:g}}}$"))
+    ax.set_xlabel("regions (log scale)")
+    ax.set_title(title or "upper bounds against the exact count")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,5 +1,5 @@
 """Sampled activation patterns: a cheap lower bound on the region count, with
-unseen-species estimates of the total (DESIGN.md section 3).
+unseen-species estimates of the total (Chao 1987; Burnham & Overton 1978).
 
 Forward passes run in float64 with torch, in batches sized to a memory budget,
 on ``cuda`` when asked and present. Patterns are packed into 64-bit words on
@@ -19,7 +19,9 @@ from regionwalk.domains import Ball, Box, Domain
 from regionwalk.network import Network
 from regionwalk.walk import unpack_patterns
 
-__all__ = ["SampleResult", "sample_patterns", "compare_sampling", "richness_estimates", "plot_sampling"]
+__all__ = [
+    "SampleResult", "sample_patterns", "compare_sampling", "with_exact", "richness_estimates", "plot_sampling",
+]
 
 
 def richness_estimates(frequencies: np.ndarray, n: int) -> dict[str, float]:
@@ -55,6 +57,13 @@ class SampleResult:
     seconds: float
     device: str
     estimates: dict[str, float] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"SampleResult(count={self.count}, n_samples={self.n_samples}, neurons={self.neurons}, "
+            f"patterns={self.patterns.shape}, device={self.device!r}, seconds={self.seconds:.3g}, "
+            f"chao1={self.estimates.get('chao1', float('nan')):.1f})"
+        )
 
     @property
     def patterns_bool(self) -> np.ndarray:
@@ -219,38 +228,72 @@ def sample_patterns(
     )
 
 
+def _exact_count(net: Network, domain: Domain, exact: Any, walk_kwargs: dict[str, Any]) -> tuple[int | None, bool | None]:
+    """``(count, complete)`` of the exact count: computed (``exact=None``), given as an int
+    (taken as exact) or a :class:`~regionwalk.Regions`, or skipped (``exact=False``)."""
+    from regionwalk.walk import Regions, enumerate_regions
+
+    if exact is False:
+        return None, None
+    if isinstance(exact, Regions):
+        return exact.count, exact.complete
+    if exact is None:
+        res = enumerate_regions(net, domain, store_points=False, **walk_kwargs)
+        return res.count, res.complete
+    if isinstance(exact, bool) or not isinstance(exact, (int, np.integer)) or exact < 1:
+        raise TypeError(f"exact must be None, False, a Regions result or a count >= 1, got {exact!r}")
+    return int(exact), True
+
+
+def with_exact(rows: Sequence[dict[str, Any]], count: int | None, complete: bool | None) -> list[dict[str, Any]]:
+    """The rows of :func:`compare_sampling` with the exact count set: ``exact`` (None when
+    skipped), ``exact_complete`` (False: ``exact`` is only a lower bound) and ``fraction_found``."""
+    return [
+        {**r, "exact": count, "exact_complete": complete,
+         "fraction_found": r["distinct"] / count if count else None}
+        for r in rows
+    ]
+
+
 def compare_sampling(
     net: Network,
     domain: Domain,
     budgets: Sequence[int] = (10**3, 10**4, 10**5),
     device: str = "cpu",
     seed: int = 0,
-    exact: int | None = None,
+    exact: Any = None,
+    **walk_kwargs: Any,
 ) -> list[dict[str, Any]]:
     """Sampled estimates against the exact count, one row per budget.
 
-    Rows: ``budget, distinct, chao1, jackknife1, jackknife2, exact, fraction_found,
-    seconds, points_per_second``. The exact count is computed unless given.
-    """
-    from regionwalk.walk import count_regions
+    Rows: ``budget, distinct, chao1, jackknife1, jackknife2, exact, exact_complete,
+    fraction_found, seconds, points_per_second``.
 
-    if exact is None:
-        exact = count_regions(net, domain)
+    Parameters
+    ----------
+    exact
+        ``None`` (default): count with :func:`~regionwalk.enumerate_regions`,
+        passing ``walk_kwargs`` (``max_regions``, ``time_limit``, ``threads``,
+        ``progress`` ...); a ``Regions`` result or an int: use it; ``False``:
+        skip the count (``exact`` and ``fraction_found`` are then None). When a
+        limit stopped the count, ``exact_complete`` is False and ``exact`` is a
+        lower bound.
+    """
     rows = []
     for b in budgets:
         res = sample_patterns(net, domain, int(b), device=device, seed=seed)
         rows.append({
             "budget": int(b), "distinct": res.count,
             "chao1": res.estimates["chao1"], "jackknife1": res.estimates["jackknife1"],
-            "jackknife2": res.estimates["jackknife2"], "exact": exact,
-            "fraction_found": res.count / exact, "seconds": res.seconds,
-            "points_per_second": res.points_per_second,
+            "jackknife2": res.estimates["jackknife2"],
+            "seconds": res.seconds, "points_per_second": res.points_per_second,
         })
-    return rows
+    return with_exact(rows, *_exact_count(net, domain, exact, walk_kwargs))
 
 
 def plot_sampling(rows: Sequence[dict[str, Any]], path: str, title: str = "") -> None:
-    """PNG of distinct and estimated counts against the budget, the exact count as a line."""
+    """PNG of distinct and estimated counts against the budget, the exact count as a line
+    (dotted and labelled "lower bound" when the count stopped early; absent when skipped)."""
     try:
         import matplotlib
 
@@ -263,7 +306,11 @@ def plot_sampling(rows: Sequence[dict[str, Any]], path: str, title: str = "") ->
     ax.plot(budgets, [r["distinct"] for r in rows], "o-", label="distinct patterns (lower bound)")
     ax.plot(budgets, [r["chao1"] for r in rows], "s--", label="Chao1 estimate")
     ax.plot(budgets, [r["jackknife2"] for r in rows], "^--", label="second-order jackknife")
-    ax.axhline(rows[0]["exact"], color="k", lw=1.5, label=f"exact count ({rows[0]['exact']})")
+    exact = rows[0].get("exact")
+    if exact is not None and rows[0].get("exact_complete", True):
+        ax.axhline(exact, color="k", lw=1.5, label=f"exact count ({exact:,})")
+    elif exact is not None:
+        ax.axhline(exact, color="k", lw=1.5, ls=":", label=f"lower bound on the count ({exact:,}, walk stopped early)")
     ax.set_xscale("log")
     ax.set_xlabel("samples")
     ax.set_ylabel("regions")

@@ -1,7 +1,11 @@
-"""Exact enumeration of the regions that meet a domain (DESIGN.md sections 2-3)."""
+"""Exact enumeration of the regions that meet a domain: the C++ core walks the region
+adjacency graph from the seed's region (README, "What exact means here")."""
 
 from __future__ import annotations
 
+import inspect
+import numbers
+import operator
 import os
 import warnings
 from collections.abc import Callable
@@ -14,13 +18,32 @@ from regionwalk import _core
 from regionwalk.domains import Ball, Box, Domain
 from regionwalk.network import Network
 
-__all__ = ["Regions", "enumerate_regions", "count_regions", "unpack_patterns", "IncompleteWarning"]
+__all__ = ["Regions", "enumerate_regions", "count_regions", "unpack_patterns", "IncompleteWarning", "Interrupted"]
 
-ProgressCallback = Callable[[int, float], None]
+ProgressCallback = Callable[..., None]
+"""``progress(regions, seconds)`` or ``progress(regions, seconds, frontier)``."""
+
+INT64_MAX = 2**63 - 1
+PROGRESS_INTERVAL = 0.5
+"""Seconds between progress reports."""
 
 
 class IncompleteWarning(RuntimeWarning):
-    """A count stopped at a limit: it is a lower bound, not the exact count."""
+    """A count is not exact: a limit or the memory stopped the walk (it is a lower bound), or some
+    facet test or crossing was uncertain (``Regions.certified`` is False)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a walk; ``partial`` is what it found by then.
+
+    A subclass of ``KeyboardInterrupt``, so code that does not expect it still
+    stops as on any Ctrl-C. ``partial`` is a :class:`Regions` with
+    ``complete=False`` and ``stop_reason="interrupted"``.
+    """
+
+    def __init__(self, partial: Regions) -> None:
+        super().__init__(f"walk interrupted after {partial.count} regions")
+        self.partial = partial
 
 
 def unpack_patterns(packed: np.ndarray, neurons: int) -> np.ndarray:
@@ -39,8 +62,10 @@ class Regions:
     count
         Number of regions found; exact when ``complete``.
     complete
-        False when the walk stopped at ``max_regions`` or ``time_limit``: then
-        ``count`` is a lower bound.
+        True when the count is exact: the walk ran to its end
+        (``stop_reason == "complete"``) and is ``certified``. False when it
+        stopped at ``max_regions``, ``time_limit``, Ctrl-C or out of memory
+        (then ``count`` is a lower bound), or was not certified.
     packed
         Patterns packed into uint64 words, shape ``(count, ceil(N / 64))``,
         sorted; bit ``j`` of word ``j // 64`` is neuron ``j``.
@@ -49,7 +74,8 @@ class Regions:
         ``(count, d)`` (``None`` when not stored). A float64 forward pass at a
         witness reproduces its pattern.
     stop_reason
-        ``"complete"``, ``"max_regions"`` or ``"time_limit"``.
+        ``"complete"``, ``"max_regions"``, ``"time_limit"``, ``"interrupted"``
+        (Ctrl-C) or ``"memory"`` (an allocation failed).
     seconds
         Wall time of the walk.
     stats
@@ -57,7 +83,12 @@ class Regions:
         neighbours skipped as already known, facet tests settled by LP
         certificates inherited unchanged from the region walked from
         (``inherited_proofs``) or re-checked with this region's forms
-        (``rechecked_proofs``), ...).
+        (``rechecked_proofs``), facet tests that hit an LP limit
+        (``undecided``), crossings that failed to land (``witness_failures``) ...).
+    certified
+        False when some facet test hit an LP limit or a crossing failed to land
+        in a region (``stats["undecided"]``, ``stats["witness_failures"]``):
+        then the count may be off, even if the walk ran to its end.
     """
 
     count: int
@@ -68,8 +99,17 @@ class Regions:
     stop_reason: str
     seconds: float
     stats: dict[str, Any] = field(repr=False)
+    certified: bool = True
     network: Network | None = field(default=None, repr=False)
     domain: Domain = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        pts = "None" if self.points is None else f"{self.points.shape}"
+        return (
+            f"Regions(count={self.count}, complete={self.complete}, certified={self.certified}, "
+            f"stop_reason={self.stop_reason!r}, neurons={self.neurons}, points={pts}, "
+            f"seconds={self.seconds:.3g})"
+        )
 
     def polygons(self, bbox: Box | None = None) -> list[np.ndarray]:
         """Each region's polygon inside the domain, for networks with 2 inputs.
@@ -109,6 +149,154 @@ def _default_seed(domain: Domain, dim: int) -> np.ndarray:
     return np.zeros(dim)
 
 
+def _as_int(name: str, value: Any, lo: int = 1, hi: int = INT64_MAX) -> int:
+    """``value`` as an int in ``[lo, hi]``; a whole float (``1e6``) passes, ``2.5`` or ``True`` do not."""
+    accepted = f"an integer from {lo} to {'2**63-1' if hi == INT64_MAX else hi}"
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be {accepted}, got {value!r}")
+    try:
+        out = operator.index(value)
+    except TypeError:
+        if not (isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer()):
+            raise TypeError(f"{name} must be {accepted}, got {value!r}") from None
+        out = int(value)
+    if not lo <= out <= hi:
+        raise ValueError(f"{name} must be {accepted}, got {value!r}")
+    return out
+
+
+def _as_float(name: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number > 0, got {value!r}")
+    out = float(value)
+    if not out > 0:
+        raise ValueError(f"{name} must be a number > 0, got {value!r}")
+    return out
+
+
+def _check_limits(max_regions: Any, time_limit: Any, threads: Any, tol: Any, scale: float) -> tuple[int, float, int, float]:
+    """The walk's limits as the core takes them (-1: none), with one-line errors naming the argument."""
+    regions = -1 if max_regions is None else _as_int("max_regions", max_regions)
+    seconds = -1.0 if time_limit is None else _as_float("time_limit", time_limit)
+    if not np.isfinite(seconds):
+        seconds = -1.0  # an infinite time limit is no limit
+    nthreads = (os.cpu_count() or 1) if threads is None else _as_int("threads", threads, 1, 4096)
+    abs_tol = 0.0
+    if tol is not None:
+        abs_tol = _as_float("tol", tol)
+        if not (np.isfinite(abs_tol) and abs_tol < scale):
+            raise ValueError(
+                f"tol must be finite, > 0 and below the domain's scale {scale:g} (half the smallest box side, "
+                f"the ball's radius, or 1 for the whole space), got {tol!r}"
+            )
+    return regions, seconds, nthreads, abs_tol
+
+
+def _positional_arity(fn: Callable[..., Any]) -> int:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 3
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return 3
+    return sum(p.kind in kinds for p in params)
+
+
+def _progress_callback(progress: bool | ProgressCallback) -> Callable[[int, float, int], None] | None:
+    """The core's 3-argument callback; 2-argument callables ``(regions, seconds)`` still work."""
+    if progress is True:
+        from regionwalk._progress import stderr_progress
+
+        return stderr_progress()
+    if progress is False or progress is None:
+        return None
+    if not callable(progress):
+        raise TypeError(f"progress must be True, False or a callable, got {type(progress).__name__}")
+    if _positional_arity(progress) >= 3:
+        return progress
+    user = progress
+    return lambda regions, seconds, frontier=-1: user(regions, seconds)
+
+
+def _warn_if_uncertain(raw: dict[str, Any], stats: dict[str, Any]) -> None:
+    if raw["stop"] == "memory":
+        warnings.warn(f"the walk ran out of memory after {raw['count']} regions: the count is a lower bound",
+                      IncompleteWarning, stacklevel=3)
+    if not raw.get("certified", True):
+        warnings.warn(
+            f"the count {raw['count']} is not certified: {stats['undecided']} facet test(s) hit an LP iteration "
+            f"limit and {stats['witness_failures']} crossing(s) failed to land in a region, so it may be off "
+            "for nearly degenerate geometry",
+            IncompleteWarning,
+            stacklevel=3,
+        )
+
+
+def _core_problem(net: Network, domain: Domain, x0: np.ndarray) -> tuple[Any, Any, np.ndarray, np.ndarray | None, np.ndarray]:
+    """Core network, core domain and seed; balls and the whole space are walked in the row
+    space of the first layer (exact: nothing else of x reaches the network).
+
+    Returns ``(core_net, core_domain, y0, basis, origin)``; ``basis`` is None when no reduction.
+    """
+    d = net.input_dim
+    core_domain = domain._to_core() if domain is not None else _core.Domain.whole(d)
+    if isinstance(domain, Box):
+        return _unit_box_problem(net, domain, x0)
+    u = _row_space(net.weights[0])
+    if not 0 < u.shape[1] < d:
+        return net._core, core_domain, x0, None, np.zeros(d)
+    origin = domain.center if isinstance(domain, Ball) else np.zeros(d)
+    w0 = net.weights[0] @ u
+    b0 = net.biases[0] + net.weights[0] @ origin
+    core_net = _core.Network([w0, *net.weights[1:]], [b0, *net.biases[1:]], net.alpha)
+    r = u.shape[1]
+    core_domain = _core.Domain.ball(np.zeros(r), domain.radius) if isinstance(domain, Ball) else _core.Domain.whole(r)
+    return core_net, core_domain, u.T @ (x0 - origin), u, origin
+
+
+def _unit_box_problem(net: Network, box: Box, x0: np.ndarray) -> tuple[Any, Any, np.ndarray, np.ndarray, np.ndarray]:
+    """A box is walked as the unit box ``(-1, 1)^d``: ``x = centre + h * u`` with ``h`` the half
+    sides. Margins are then relative to each side, so a box 1e-16 wide keeps its precision."""
+    h = 0.5 * (box.hi - box.lo)
+    origin = box.center
+    w0 = net.weights[0] * h
+    b0 = net.biases[0] + net.weights[0] @ origin
+    core_net = _core.Network([w0, *net.weights[1:]], [b0, *net.biases[1:]], net.alpha)
+    ones = np.ones(box.dim)
+    return core_net, _core.Domain.box(-ones, ones), (x0 - origin) / h, np.diag(h), origin
+
+
+def _seed_point(net: Network, domain: Domain, seed: Any) -> np.ndarray:
+    d = net.input_dim
+    x0 = _default_seed(domain, d) if seed is None else np.asarray(seed, dtype=np.float64).reshape(-1)
+    if x0.shape != (d,):
+        raise ValueError(f"seed must have shape ({d},), got {np.shape(seed)}")
+    if not np.all(np.isfinite(x0)):
+        raise ValueError("seed contains NaN or inf")
+    if domain is not None and not domain.contains(x0)[0]:
+        raise ValueError("seed lies outside the open domain")
+    return x0
+
+
+def _run_core(core_net: Any, core_domain: Any, y0: np.ndarray, tol: float, limits: tuple[int, float, int],
+              store_points: bool, callback: Any) -> dict[str, Any]:
+    regions, seconds, nthreads = limits
+    try:
+        return _core.walk(core_net, core_domain, y0, tol=tol, max_regions=regions, time_limit=seconds,
+                          threads=nthreads, store_points=store_points, progress=callback,
+                          progress_interval=PROGRESS_INTERVAL)
+    except RuntimeError as exc:
+        if "seed point" not in str(exc):
+            raise
+        scale = float(core_domain.scale)
+        used = tol if tol > 0 else 1e-9 * scale
+        raise ValueError(
+            f"no region around the seed point keeps a margin > tol = {used:g} (domain scale {scale:g}): "
+            "tol is too large for this domain, or the seed sits on regions thinner than tol; pass a smaller tol"
+        ) from None
+
+
 def enumerate_regions(
     net: Network,
     domain: Domain = None,
@@ -131,132 +319,97 @@ def enumerate_regions(
         ``Box``, ``Ball``, or ``None`` for the whole input space.
     seed
         A point of the domain to start from (default: its centre, or the origin).
-    max_regions, time_limit
-        Stop after this many regions or seconds; the result is then marked
-        ``complete=False``.
+    max_regions
+        Stop after this many regions: an integer from 1 to 2**63-1. The result
+        is then marked ``complete=False`` with ``stop_reason="max_regions"``.
+    time_limit
+        Stop after this many seconds (> 0); ``stop_reason="time_limit"``.
     threads
-        Worker threads (default: all cores). Counts and patterns do not depend on it.
+        Worker threads, an integer >= 1 (default: all cores). Counts and
+        patterns do not depend on it.
     tol
-        Absolute tolerance: a region counts when it is reached across a facet
-        whose piece inside the domain keeps a margin ``> tol`` from every other
-        hyperplane and the domain's boundary; its witness then holds a ball of
-        radius ``> tol / 2``. Default ``1e-9`` times the domain's scale (half
-        the smallest box side, the radius, or 1).
+        Absolute tolerance, finite, > 0 and below the domain's scale: a region
+        counts when it is reached across a facet whose piece inside the domain
+        keeps a margin ``> tol`` from every other hyperplane and the domain's
+        boundary; its witness then holds a ball of radius ``> tol / 2``.
+        Default ``1e-9`` times the domain's scale (half the smallest box side,
+        the radius, or 1).
     store_points
         Keep one witness point per region (memory ``count * d`` floats).
     progress
-        ``True`` prints progress to stderr; a callable gets ``(regions, seconds)``
-        about twice a second.
+        ``True`` prints regions found, rate, frontier and elapsed time to
+        stderr; a callable gets ``(regions, seconds, frontier)`` (or
+        ``(regions, seconds)`` if it takes two arguments) about twice a second.
+
+    Returns
+    -------
+    Regions
+        ``complete`` is True only for an exact, certified count. When memory
+        runs out the partial result comes back with ``stop_reason="memory"``
+        and an :class:`IncompleteWarning`; an uncertified count also warns.
 
     Raises
     ------
-    ValueError
-        On a domain of the wrong dimension, a seed outside the domain, or bad limits.
-    KeyboardInterrupt
-        On Ctrl-C; the walk stops within a fraction of a second.
+    TypeError, ValueError
+        On a domain of the wrong dimension, a seed outside the domain, or bad
+        limits (each message names the argument and the accepted range).
+    Interrupted
+        On Ctrl-C (SIGINT): the walk stops within a fraction of a second and
+        the exception's ``partial`` attribute holds the regions found so far
+        (``complete=False``, ``stop_reason="interrupted"``). ``Interrupted`` is a
+        ``KeyboardInterrupt``, so unprepared code stops as usual.
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a regionwalk.Network, got {type(net).__name__}")
     if domain is not None and not isinstance(domain, (Box, Ball)):
         raise TypeError(f"domain must be a Box, a Ball or None, got {type(domain).__name__}")
-    d = net.input_dim
-    if domain is not None and domain.dim != d:
-        raise ValueError(f"domain has dimension {domain.dim} but the network takes {d} inputs")
-    if max_regions is not None and int(max_regions) < 1:
-        raise ValueError(f"max_regions must be >= 1, got {max_regions}")
-    if time_limit is not None and not (float(time_limit) > 0):
-        raise ValueError(f"time_limit must be > 0 seconds, got {time_limit}")
-    if tol is not None and not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be finite and > 0, got {tol}")
-    nthreads = int(threads) if threads is not None else (os.cpu_count() or 1)
-    if nthreads < 1:
-        raise ValueError(f"threads must be >= 1, got {threads}")
-
-    x0 = _default_seed(domain, d) if seed is None else np.asarray(seed, dtype=np.float64).reshape(-1)
-    if x0.shape != (d,):
-        raise ValueError(f"seed must have shape ({d},), got {np.shape(seed)}")
-    if not np.all(np.isfinite(x0)):
-        raise ValueError("seed contains NaN or inf")
-    if domain is not None and not domain.contains(x0)[0]:
-        raise ValueError("seed lies outside the open domain")
-
-    # Ball and whole space are rotation invariant: walk in the row space of the
-    # first layer (exact: nothing else of x reaches the network).
-    basis = None
-    origin = np.zeros(d)
-    core_net = net._core
-    core_domain = domain._to_core() if domain is not None else _core.Domain.whole(d)
-    y0 = x0
-    if not isinstance(domain, Box):
-        u = _row_space(net.weights[0])
-        if 0 < u.shape[1] < d:
-            basis = u
-            origin = domain.center if isinstance(domain, Ball) else np.zeros(d)
-            w0 = net.weights[0] @ u
-            b0 = net.biases[0] + net.weights[0] @ origin
-            core_net = _core.Network([w0, *net.weights[1:]], [b0, *net.biases[1:]], net.alpha)
-            r = u.shape[1]
-            core_domain = _core.Domain.ball(np.zeros(r), domain.radius) if isinstance(domain, Ball) else _core.Domain.whole(r)
-            y0 = u.T @ (x0 - origin)
-
-    callback: ProgressCallback | None
-    if progress is True:
-        from regionwalk._progress import stderr_progress
-
-        callback = stderr_progress()
-    elif callable(progress):
-        callback = progress
-    else:
-        callback = None
-
-    raw = _core.walk(
-        core_net,
-        core_domain,
-        y0,
-        tol=float(tol) if tol is not None else 0.0,
-        max_regions=int(max_regions) if max_regions is not None else -1,
-        time_limit=float(time_limit) if time_limit is not None else -1.0,
-        threads=nthreads,
-        store_points=store_points,
-        progress=callback,
-    )
+    if domain is not None and domain.dim != net.input_dim:
+        raise ValueError(f"domain has dimension {domain.dim} but the network takes {net.input_dim} inputs")
+    x0 = _seed_point(net, domain, seed)
+    core_net, core_domain, y0, basis, origin = _core_problem(net, domain, x0)
+    # Lengths shrink by `shrink` into the core's coordinates (the unit box).
+    shrink = 1.0 / float(np.min(0.5 * (domain.hi - domain.lo))) if isinstance(domain, Box) else 1.0
+    regions, seconds, nthreads, abs_tol = _check_limits(
+        max_regions, time_limit, threads, tol, float(core_domain.scale) / shrink)
+    abs_tol *= shrink
+    callback = _progress_callback(progress)
+    raw = _run_core(core_net, core_domain, y0, abs_tol, (regions, seconds, nthreads), store_points, callback)
     if progress is True and callback is not None:
-        callback(int(raw["count"]), float(raw["stats"]["seconds"]), final=True)  # type: ignore[call-arg]
+        callback(int(raw["count"]), float(raw["stats"]["seconds"]), -1, final=True)  # type: ignore[call-arg]
     points = raw["points"]
     if points is not None and basis is not None:
         points = origin + points @ basis.T
     stats = dict(raw["stats"])
-    if stats["undecided"] or stats["witness_failures"]:
-        warnings.warn(
-            f"{stats['undecided']} facet test(s) hit an iteration limit and "
-            f"{stats['witness_failures']} crossing(s) failed to land in a region: "
-            "the count may be off for nearly degenerate geometry; try a larger tol",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-    return Regions(
+    certified = bool(raw.get("certified", not (stats["undecided"] or stats["witness_failures"])))
+    res = Regions(
         count=int(raw["count"]),
-        complete=raw["stop"] == "complete",
+        complete=raw["stop"] == "complete" and certified,
         packed=raw["patterns"],
         points=points,
         neurons=net.hidden_neurons,
         stop_reason=str(raw["stop"]),
         seconds=float(stats["seconds"]),
         stats=stats,
+        certified=certified,
         network=net,
         domain=domain,
     )
+    if res.stop_reason == "interrupted":
+        raise Interrupted(res)
+    _warn_if_uncertain(raw, stats)
+    return res
 
 
 def count_regions(net: Network, domain: Domain = None, **kwargs: Any) -> int:
     """Number of regions of ``net`` meeting ``domain`` (see :func:`enumerate_regions`).
 
     Witness points are not stored. If a limit stops the walk, an
-    :class:`IncompleteWarning` says that the number is a lower bound.
+    :class:`IncompleteWarning` says that the number is a lower bound. Ctrl-C
+    raises :class:`Interrupted` with the partial :class:`Regions` in ``partial``.
     """
     kwargs.setdefault("store_points", False)
     res = enumerate_regions(net, domain, **kwargs)
-    if not res.complete:
+    if res.stop_reason in ("max_regions", "time_limit"):
         warnings.warn(
             f"walk stopped at {res.stop_reason}: {res.count} is a lower bound", IncompleteWarning, stacklevel=2
         )

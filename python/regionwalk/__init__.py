@@ -16,7 +16,7 @@ from regionwalk.local import LocalCounts, LocalInterrupted, local_counts
 from regionwalk.network import Network
 from regionwalk.paths import PathCounts, PathRegions, count_along, count_along_many
 from regionwalk.sampling import SampleResult, compare_sampling, sample_patterns
-from regionwalk.walk import IncompleteWarning, Regions, count_regions, enumerate_regions
+from regionwalk.walk import IncompleteWarning, Interrupted, Regions, count_regions, enumerate_regions
 
 __version__ = "0.1.0"
 
@@ -25,6 +25,7 @@ __all__ = [
     "Box",
     "Domain",
     "IncompleteWarning",
+    "Interrupted",
     "Network",
     "Regions",
     "SampleResult",

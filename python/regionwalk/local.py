@@ -114,7 +114,7 @@ class LocalInterrupted(_InterruptedBase):  # type: ignore[misc,valid-type]
     def __init__(self, partial: LocalCounts) -> None:
         done = int(np.sum(partial.stop_reasons != "not_run"))
         KeyboardInterrupt.__init__(self, f"local_counts interrupted after {done} of {len(partial)} balls")
-        self.partial = partial
+        self.partial = partial  # type: ignore[assignment]
 
 
 # -- input ---------------------------------------------------------------------
@@ -175,14 +175,12 @@ class _BallWalker:
 
         self.net = net
         self.stop = stop
-        self.options = {
-            "tol": float(tol) if tol is not None else 0.0,
-            "max_regions": int(max_regions) if max_regions is not None else -1,
-            "time_limit": float(time_limit) if time_limit is not None else -1.0,
-        }
+        self.tol = float(tol) if tol is not None else 0.0
+        self.max_regions = int(max_regions) if max_regions is not None else -1
+        self.time_limit = float(time_limit) if time_limit is not None else -1.0
         u = _row_space(net.weights[0])
         self.rank = u.shape[1] if 0 < u.shape[1] < net.input_dim else 0
-        self.w0 = net.weights[0] @ u if self.rank else None
+        self.w0 = net.weights[0] @ u
 
     def _poll(self, *_: Any) -> None:
         if self.stop.is_set():
@@ -196,8 +194,9 @@ class _BallWalker:
             domain, seed = _core.Domain.ball(np.zeros(self.rank), radius), np.zeros(self.rank)
         else:
             core_net, domain, seed = net._core, _core.Domain.ball(center, radius), center
-        return _core.walk(core_net, domain, seed, threads=threads, store_points=False,
-                          progress=self._poll, progress_interval=_POLL, **self.options)
+        return _core.walk(core_net, domain, seed, tol=self.tol, max_regions=self.max_regions,
+                          time_limit=self.time_limit, threads=threads, store_points=False,
+                          progress=self._poll, progress_interval=_POLL)
 
 
 # -- many balls ------------------------------------------------------------------

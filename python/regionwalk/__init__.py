@@ -15,6 +15,7 @@ from regionwalk.io import load_model
 from regionwalk.local import LocalCounts, LocalInterrupted, local_counts
 from regionwalk.network import Network
 from regionwalk.paths import PathCounts, PathRegions, count_along, count_along_many
+from regionwalk.plane import Plane
 from regionwalk.sampling import SampleResult, compare_sampling, sample_patterns
 from regionwalk.walk import IncompleteWarning, Interrupted, Regions, count_regions, enumerate_regions
 
@@ -43,5 +44,6 @@ __all__ = [
     "PathRegions",
     "count_along",
     "count_along_many",
+    "Plane",
     "__version__",
 ]

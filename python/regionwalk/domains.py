@@ -34,7 +34,9 @@ class Box:
             raise ValueError(f"box lo and hi differ in length: {lo_v.size} vs {hi_v.size}")
         bad = np.flatnonzero(~(lo_v < hi_v))
         if bad.size:
-            raise ValueError(f"empty box: lo >= hi in coordinate(s) {bad.tolist()}")
+            flat = " (a box with lo == hi is a slice of lower dimension: walk a plane with rw.Plane, a line " \
+                "with rw.count_along)" if np.any(lo_v == hi_v) else ""
+            raise ValueError(f"empty box: lo >= hi in coordinate(s) {bad.tolist()}{flat}")
         object.__setattr__(self, "lo", lo_v)
         object.__setattr__(self, "hi", hi_v)
 

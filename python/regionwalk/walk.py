@@ -17,6 +17,7 @@ import numpy as np
 from regionwalk import _core
 from regionwalk.domains import Ball, Box, Domain
 from regionwalk.network import Network
+from regionwalk.plane import Plane
 
 __all__ = ["Regions", "enumerate_regions", "count_regions", "unpack_patterns", "IncompleteWarning", "Interrupted"]
 
@@ -122,7 +123,10 @@ class Regions:
 
         if self.network is None:
             raise ValueError("this result does not know its network")
-        return [region_polygon(self.network, p, self.domain, bbox=bbox) for p in self.patterns]
+        net, dom = self.network, self.domain
+        if isinstance(dom, Plane):  # polygons in plane coordinates
+            net, dom = dom.restrict(net), dom.box
+        return [region_polygon(net, p, dom, bbox=bbox) for p in self.patterns]
 
     @property
     def patterns(self) -> np.ndarray:
@@ -316,7 +320,9 @@ def enumerate_regions(
     net
         The network.
     domain
-        ``Box``, ``Ball``, or ``None`` for the whole input space.
+        ``Box``, ``Ball``, ``Plane`` (a rectangle on a plane through the input
+        space; ``seed`` and ``tol`` then in plane coordinates), or ``None`` for
+        the whole input space.
     seed
         A point of the domain to start from (default: its centre, or the origin).
     max_regions
@@ -361,8 +367,13 @@ def enumerate_regions(
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a regionwalk.Network, got {type(net).__name__}")
+    if isinstance(domain, Plane):  # the 2-input net restricted to the plane, walked in its box
+        from regionwalk.plane import enumerate_on_plane
+
+        return enumerate_on_plane(net, domain, seed, max_regions=max_regions, time_limit=time_limit,  # type: ignore[no-any-return]
+                                  threads=threads, tol=tol, store_points=store_points, progress=progress)
     if domain is not None and not isinstance(domain, (Box, Ball)):
-        raise TypeError(f"domain must be a Box, a Ball or None, got {type(domain).__name__}")
+        raise TypeError(f"domain must be a Box, a Ball, a Plane or None, got {type(domain).__name__}")
     if domain is not None and domain.dim != net.input_dim:
         raise ValueError(f"domain has dimension {domain.dim} but the network takes {net.input_dim} inputs")
     x0 = _seed_point(net, domain, seed)

@@ -18,6 +18,9 @@ from regionwalk.paths import PathCounts, PathRegions, count_along, count_along_m
 from regionwalk.plane import Plane
 from regionwalk.sampling import SampleResult, compare_sampling, sample_patterns
 from regionwalk.walk import IncompleteWarning, Interrupted, Regions, count_regions, enumerate_regions
+from regionwalk.adjacency import Adjacency
+from regionwalk.analysis import local_affine, margin
+from regionwalk.geometry import RegionGeometry
 
 __version__ = "0.1.0"
 
@@ -45,5 +48,9 @@ __all__ = [
     "count_along",
     "count_along_many",
     "Plane",
+    "local_affine",
+    "margin",
+    "RegionGeometry",
+    "Adjacency",
     "__version__",
 ]

@@ -266,6 +266,7 @@ def test_progress_callable_sees_every_ball():
     ({"backend": "ray"}, "not available yet"),
     ({"backend": "dask"}, "backend"),
     ({"tol": -1.0}, "tol"),
+    ({"tol": 0.5}, "below every ball's radius"),
 ])
 def test_bad_input(kwargs, match):
     net = random_mlp((3, 6, 1), seed=0)

@@ -8,14 +8,16 @@ ball. Work is chunked to a memory budget.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass
 from math import comb
 
 import numpy as np
 
 from regionwalk.network import Network
 
-__all__ = ["margins_and_preactivations", "local_bounds", "sampled_counts"]
+__all__ = ["NetSetup", "net_setup", "margins_and_preactivations", "local_bounds", "sampled_counts"]
 
 _BUDGET = 64 * 2**20  # bytes of scratch per chunk
 
@@ -26,19 +28,42 @@ def _chunks(n: int, per_item: int) -> Iterator[slice]:
         yield slice(lo, min(n, lo + step))
 
 
-def _first_layer_basis(net: Network) -> np.ndarray:
-    """``W_1`` in coordinates of its row space when that is smaller than the input.
+@dataclass(frozen=True)
+class NetSetup:
+    """What every ball of one network shares, computed once per network.
 
-    Every local form ``a_j`` is a combination of rows of ``W_1``, so its norm is the
-    same in any orthonormal basis of their span; this keeps the forms ``(n_l, r)``
-    with ``r <= n_1`` however large the input dimension is.
+    ``basis``: orthonormal basis ``(d, r)`` of the first layer's row space (as the
+    walk uses it for balls); ``a1``: ``W_1`` in the coordinates the local forms are
+    computed in (``W_1 @ basis`` when ``d > n_1``: every local form ``a_j`` is a
+    combination of rows of ``W_1``, so its norm is the same in any orthonormal basis
+    of their span, and the forms stay ``(n_l, r)`` with ``r <= n_1`` however large
+    the input); ``spectral``: ``||W_l||_2`` of the hidden layers; ``cap``: the global
+    Serra 2018 bound.
     """
-    from regionwalk.walk import _row_space
 
-    w1 = net.weights[0]
-    if w1.shape[1] <= w1.shape[0]:
-        return w1
-    return w1 @ _row_space(w1)
+    basis: np.ndarray
+    a1: np.ndarray
+    spectral: tuple[float, ...]
+    cap: int
+
+
+_SETUPS: "weakref.WeakKeyDictionary[Network, NetSetup]" = weakref.WeakKeyDictionary()
+
+
+def net_setup(net: Network) -> NetSetup:
+    """The shared set-up of ``net``, cached while the network lives (networks are immutable)."""
+    setup = _SETUPS.get(net)
+    if setup is None:
+        from regionwalk.bounds import serra2018
+        from regionwalk.walk import _row_space
+
+        w1 = net.weights[0]
+        basis = _row_space(w1)
+        a1 = w1 if w1.shape[1] <= w1.shape[0] else w1 @ basis
+        spectral = tuple(float(np.linalg.norm(w, 2)) for w in net.weights[:-1])
+        setup = NetSetup(basis=basis, a1=a1, spectral=spectral, cap=serra2018(net))
+        _SETUPS[net] = setup
+    return setup
 
 
 def _chunk_margins(net: Network, x: np.ndarray, a1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,21 +86,22 @@ def _chunk_margins(net: Network, x: np.ndarray, a1: np.ndarray) -> tuple[np.ndar
         with np.errstate(divide="ignore", invalid="ignore"):
             ratios.append(np.where(norms > 0, np.abs(z) / np.where(norms > 0, norms, 1.0), np.inf))
         zs.append(z)
-        slope = np.where(z > 0, 1.0, net.alpha)
-        h = z * slope
-        forms = forms * slope.T[:, :, None]
+        if k + 1 < len(layers):
+            slope = np.where(z > 0, 1.0, net.alpha)
+            h = z * slope
+            forms = forms * slope.T[:, :, None]
     ratio = np.concatenate(ratios, axis=1)
     return np.concatenate(zs, axis=1), ratio.min(axis=1, initial=np.inf)
 
 
-def margins_and_preactivations(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def margins_and_preactivations(net: Network, x: np.ndarray, setup: NetSetup) -> tuple[np.ndarray, np.ndarray]:
     """Hidden pre-activations ``(n, N)`` and Lee's L2 margin ``(n,)`` at each point.
 
     The margin is ``min_j |z_j(x)| / ||a_j(x)||_2`` over the neurons whose local
     form ``a_j(x)`` is not zero (``inf`` when there is none): the open ball of that
     radius around ``x`` lies inside the region of ``x``'s pattern.
     """
-    a1 = _first_layer_basis(net)
+    a1 = setup.a1
     n = len(x)
     z = np.empty((n, net.hidden_neurons))
     margin = np.empty(n)
@@ -110,14 +136,14 @@ def _interval_signs(net: Network, z: np.ndarray, radii: np.ndarray) -> np.ndarra
     return np.concatenate(signs, axis=1).astype(np.int8)
 
 
-def _ball_signs(net: Network, z: np.ndarray, radii: np.ndarray) -> np.ndarray:
+def _ball_signs(net: Network, z: np.ndarray, radii: np.ndarray, spectral: tuple[float, ...]) -> np.ndarray:
     """Propagated balls (see ``bounds._propagated_ball_signs``), for every point at once."""
     signs = []
     scale = radii.copy()
-    for w, zk in zip(net.weights[:-1], _split(net, z)):
+    for w, zk, norm in zip(net.weights[:-1], _split(net, z), spectral):
         reach = scale[:, None] * np.linalg.norm(w, axis=1)[None, :]
         signs.append(np.where(zk - reach > 0, 1, np.where(zk + reach <= 0, -1, 0)))
-        scale = scale * float(np.linalg.norm(w, 2))
+        scale = scale * norm
     return np.concatenate(signs, axis=1).astype(np.int8)
 
 
@@ -146,18 +172,16 @@ def _product(net: Network, signs: np.ndarray) -> list[int]:
     return out
 
 
-def local_bounds(net: Network, z: np.ndarray, radii: np.ndarray) -> np.ndarray:
+def local_bounds(net: Network, z: np.ndarray, radii: np.ndarray, setup: NetSetup) -> np.ndarray:
     """Per ball: ``min(unstable_product, serra2018)``, an object array of Python ints.
 
     ``unstable_product`` is :func:`regionwalk.bounds.unstable_product` (neurons not
     proven stable by interval arithmetic or propagated balls), computed for all balls
     at once from the pre-activations ``z`` at their centres.
     """
-    from regionwalk.bounds import serra2018
-
     interval = _interval_signs(net, z, radii)
-    best = np.where(interval != 0, interval, _ball_signs(net, z, radii)).astype(np.int8)
-    cap = serra2018(net)
+    best = np.where(interval != 0, interval, _ball_signs(net, z, radii, setup.spectral)).astype(np.int8)
+    cap = setup.cap
     out = np.empty(len(z), dtype=object)
     out[:] = [min(v, cap) for v in _product(net, best)]
     return out

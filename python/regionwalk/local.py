@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from regionwalk import _core
-from regionwalk._local_batch import local_bounds, margins_and_preactivations, sampled_counts
+from regionwalk._local_batch import NetSetup, local_bounds, margins_and_preactivations, net_setup, sampled_counts
 from regionwalk.network import Network
 
 try:  # the walk's Ctrl-C exception, when this version of walk.py has it
@@ -169,16 +169,14 @@ class _BallWalker:
     """Walks one ball as :func:`regionwalk.enumerate_regions` would, with the
     first layer's row-space basis computed once for all balls."""
 
-    def __init__(self, net: Network, tol: float | None, max_regions: int | None,
+    def __init__(self, net: Network, setup: NetSetup, tol: float | None, max_regions: int | None,
                  time_limit: float | None, stop: threading.Event) -> None:
-        from regionwalk.walk import _row_space
-
         self.net = net
         self.stop = stop
         self.tol = float(tol) if tol is not None else 0.0
         self.max_regions = int(max_regions) if max_regions is not None else -1
         self.time_limit = float(time_limit) if time_limit is not None else -1.0
-        u = _row_space(net.weights[0])
+        u = setup.basis
         self.rank = u.shape[1] if 0 < u.shape[1] < net.input_dim else 0
         self.w0 = net.weights[0] @ u
 
@@ -194,9 +192,15 @@ class _BallWalker:
             domain, seed = _core.Domain.ball(np.zeros(self.rank), radius), np.zeros(self.rank)
         else:
             core_net, domain, seed = net._core, _core.Domain.ball(center, radius), center
-        return _core.walk(core_net, domain, seed, tol=self.tol, max_regions=self.max_regions,
-                          time_limit=self.time_limit, threads=threads, store_points=False,
-                          progress=self._poll, progress_interval=_POLL)
+        try:
+            return _core.walk(core_net, domain, seed, tol=self.tol, max_regions=self.max_regions,
+                              time_limit=self.time_limit, threads=threads, store_points=False,
+                              progress=self._poll, progress_interval=_POLL)
+        except RuntimeError as exc:
+            if "seed point" not in str(exc):
+                raise
+            raise ValueError(f"no region around the point {center.tolist()[:4]}... keeps a margin > tol "
+                             "in its ball: pass a smaller tol") from None
 
 
 # -- many balls ------------------------------------------------------------------
@@ -357,15 +361,18 @@ def local_counts(
     x = _points(net, X)
     radii = _radii(radius, len(x))
     nthreads = _check_options(threads, time_limit, max_regions, samples, tol, backend)
+    if tol is not None and len(radii) and not tol < radii.min():
+        raise ValueError(f"tol must be below every ball's radius (smallest {radii.min():g}), got {tol}")
 
-    z, margins = margins_and_preactivations(net, x)
-    bnds = local_bounds(net, z, radii)
+    setup = net_setup(net)
+    z, margins = margins_and_preactivations(net, x, setup)
+    bnds = local_bounds(net, z, radii, setup)
     sampled = sampled_counts(net, x, radii, int(samples), seed) if samples else None
     single = (margins >= radii) | (bnds == 1)
     todo = np.flatnonzero(~single)
     todo = todo[np.argsort(-bnds[todo].astype(float), kind="stable")]  # likely-large balls first
 
-    walker = _BallWalker(net, tol, max_regions, time_limit, threading.Event())
+    walker = _BallWalker(net, setup, tol, max_regions, time_limit, threading.Event())
     runner = _Runner(walker, x, radii, todo, nthreads)
     report = _Reporter(progress, len(x), int(np.sum(single)), start)
     interrupted = runner.run(report)

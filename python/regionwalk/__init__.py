@@ -16,6 +16,7 @@ from regionwalk.local import LocalCounts, LocalInterrupted, local_counts
 from regionwalk.network import Network
 from regionwalk.paths import PathCounts, PathRegions, count_along, count_along_many
 from regionwalk.plane import Plane
+from regionwalk.plotting import plot_regions
 from regionwalk.sampling import SampleResult, compare_sampling, sample_patterns
 from regionwalk.walk import IncompleteWarning, Interrupted, Regions, count_regions, enumerate_regions
 from regionwalk.adjacency import Adjacency
@@ -48,6 +49,7 @@ __all__ = [
     "count_along",
     "count_along_many",
     "Plane",
+    "plot_regions",
     "local_affine",
     "margin",
     "RegionGeometry",

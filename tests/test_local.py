@@ -297,3 +297,65 @@ def test_ctrl_c_returns_the_counts_so_far(threads):
     done = np.flatnonzero(part.complete & part.walked)[:3]
     assert len(done) >= 1
     np.testing.assert_array_equal(part.counts[done], reference_counts(net, x[done], 0.3))
+
+
+# -- command line -------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_files(tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8), torch.nn.ReLU(),
+                                torch.nn.Linear(8, 1))
+    torch.save(model, tmp_path / "m.pt")
+    x = np.random.default_rng(0).normal(size=(30, 3))
+    np.save(tmp_path / "x.npy", x)
+    torch.save(torch.tensor(x), tmp_path / "x.pt")
+    np.savetxt(tmp_path / "x.txt", x)
+    return tmp_path, rw.Network.from_torch(model), x
+
+
+@pytest.mark.parametrize("points", ["x.npy", "x.pt", "x.txt"])
+def test_cli_writes_the_counts(cli_files, points, capsys):
+    from regionwalk.cli import main
+
+    tmp, net, x = cli_files
+    out = tmp / "counts.npy"
+    rc = main(["local", str(tmp / "m.pt"), "--points", str(tmp / points), "--radius", "0.3", "--out", str(out)])
+    assert rc == 0
+    np.testing.assert_array_equal(np.load(out), reference_counts(net, x, 0.3))
+    assert "mean count" in capsys.readouterr().out
+
+
+def test_cli_npz_json_and_lower_bounds(cli_files, capsys):
+    import json
+
+    from regionwalk.cli import main
+
+    tmp, net, x = cli_files
+    np.save(tmp / "r.npy", np.linspace(0.05, 0.5, len(x)))
+    rc = main(["local", str(tmp / "m.pt"), "--points", str(tmp / "x.npy"), "--radii", str(tmp / "r.npy"),
+               "--samples", "50", "--json", "--out", str(tmp / "all.npz")])
+    assert rc == 0 and json.loads(capsys.readouterr().out)["points"] == len(x)
+    saved = np.load(tmp / "all.npz")
+    lc = rw.local_counts(net, x, np.linspace(0.05, 0.5, len(x)), samples=50)
+    np.testing.assert_array_equal(saved["counts"], lc.counts)
+    assert saved["bounds_exact"].tolist() == [str(b) for b in lc.bounds]
+    assert np.all(saved["sampled"] <= saved["counts"])
+    rc = main(["local", str(tmp / "m.pt"), "--points", str(tmp / "x.npy"), "--radius", "0.5", "--max-regions", "2"])
+    assert rc == 3 and "lower bounds" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args,match", [
+    (["--points", "missing.npy", "--radius", "0.1"], "not found"),
+    (["--points", "bad.npy", "--radius", "0.1"], "3 inputs"),
+])
+def test_cli_bad_points(cli_files, args, match, capsys):
+    from regionwalk.cli import main
+
+    tmp, _, _ = cli_files
+    np.save(tmp / "bad.npy", np.zeros((4, 5)))
+    args = [str(tmp / a) if a.endswith(".npy") else a for a in args]
+    assert main(["local", str(tmp / "m.pt"), *args]) == 2
+    assert match in capsys.readouterr().err

@@ -111,10 +111,12 @@ class LocalInterrupted(_InterruptedBase):  # type: ignore[misc,valid-type]
     """Ctrl-C stopped :func:`local_counts`; ``partial`` is a :class:`LocalCounts`
     with the counts found so far (unfinished balls have ``complete=False``)."""
 
+    partial: LocalCounts  # type: ignore[assignment]
+
     def __init__(self, partial: LocalCounts) -> None:
         done = int(np.sum(partial.stop_reasons != "not_run"))
         KeyboardInterrupt.__init__(self, f"local_counts interrupted after {done} of {len(partial)} balls")
-        self.partial = partial  # type: ignore[assignment]
+        self.partial = partial
 
 
 # -- input ---------------------------------------------------------------------

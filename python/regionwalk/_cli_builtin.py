@@ -51,14 +51,17 @@ def _value_text(value: int, width: int = 16) -> str:
 
 
 def _print_bounds(rows: list[dict[str, Any]], res: Any) -> None:
-    print(f"{'bound':<20} {'value':>16} {'bound/exact':>12} {'seconds':>8}  description (reference)")
+    """One row per bound, its description and reference on the line below it."""
+    print(f"{'bound':<20} {'value':>16} {'bound/exact':>12} {'seconds':>8}")
     for r in rows:
         if r["bound"] == "exact":
-            print(f"{'exact':<20} {describe_count(res)}")
+            count = describe_count(res)
+            print(f"{'exact':<20} {count:>16} {'1':>12} {r['seconds']:>8.4f}" if len(count) <= 16
+                  else f"{'exact':<20} {count}")
             continue
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.4g}" if r["ratio"] < 1e300 else "huge"
-        print(f"{r['bound']:<20} {_value_text(r['value']):>16} {ratio:>12} {r['seconds']:>8.4f}  "
-              f"{r['description']} ({r['reference']})")
+        print(f"{r['bound']:<20} {_value_text(r['value']):>16} {ratio:>12} {r['seconds']:>8.4f}")
+        print(f"    {r['description']} ({r['reference']})")
     if res is not None and not res.complete:
         print("(the count is a lower bound, so each bound/exact ratio is an upper bound on the true ratio)")
 

@@ -57,10 +57,16 @@ INT64_MAX = 2**63 - 1
 
 
 def positive_int(text: str) -> int:
-    """argparse type: an integer from 1 to 2**63-1 (``2.5`` and ``1e3`` are refused, not truncated)."""
+    """argparse type: a whole number from 1 to 2**63-1; ``1e6`` is read exactly, ``2.5`` is refused
+    (never truncated)."""
+    from decimal import Decimal, InvalidOperation
+
     try:
-        value = int(text, 10)
-    except ValueError:
+        exact = Decimal(text.strip().replace("_", ""))
+        if not exact.is_finite() or exact != exact.to_integral_value():
+            raise ValueError
+        value = int(exact)
+    except (ValueError, InvalidOperation):
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 2**63-1, got {text!r}") from None
     if not 1 <= value <= INT64_MAX:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 2**63-1, got {text}")

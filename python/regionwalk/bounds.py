@@ -280,9 +280,9 @@ BOUNDS: dict[str, Callable[[Network, Domain], int | None]] = {
 """Every bound by name: ``f(net, domain) -> int`` or ``None`` where it does not apply."""
 
 
-_SERRA = "Serra, Tjandraatmadja, Ramalingam 2018, Bounding and counting linear regions of deep neural networks (ICML)"
-_MONTUFAR = "Montufar 2017, Notes on the number of linear regions of deep neural networks (SampTA)"
-_ZASLAVSKY = "Zaslavsky 1975, Facing up to arrangements (Mem. AMS 154)"
+_SERRA = "Serra, Tjandraatmadja, Ramalingam 2018, ICML"
+_MONTUFAR = "Montufar 2017, SampTA"
+_ZASLAVSKY = "Zaslavsky 1975, Mem. AMS 154"
 
 BOUND_INFO: dict[str, tuple[str, str]] = {
     "exact": ("regions found by the exact walk of the region adjacency graph", "regionwalk"),
@@ -296,11 +296,10 @@ BOUND_INFO: dict[str, tuple[str, str]] = {
         "on the domain (intervals or propagated balls)", f"{_MONTUFAR}; {_SERRA}"),
     "propagated_ball": (
         "the unstable-neuron product, stability proven by the ball propagated with spectral norms "
-        "(the activation is 1-Lipschitz)", "after Zhu, Lin, Tang 2020, Bounding the number of linear regions "
-        "in local area (arXiv 2007.06803)"),
+        "(the activation is 1-Lipschitz)", "after Zhu, Lin, Tang 2020, arXiv 2007.06803"),
     "propagated_box": (
         "the unstable-neuron product, stability proven by intervals propagated over the box",
-        f"Gowal et al. 2018, interval bound propagation (arXiv 1810.12715); {_MONTUFAR}"),
+        f"interval bound propagation, Gowal et al. 2018, arXiv 1810.12715; {_MONTUFAR}"),
     "serra2018": (
         "whole space: sum over j_l <= min(d, n_1 - j_1, ..., n_l) of prod_l C(n_l, j_l); tight for one layer",
         f"{_SERRA}, Theorem 1"),
@@ -310,9 +309,20 @@ BOUND_INFO: dict[str, tuple[str, str]] = {
         "whole space: prod_l sum_{j<=d_l} C(n_l, j), d_l = min(n_0, ..., n_l)", _MONTUFAR),
     "montufar2014": (
         "2^N: at most one region per activation pattern of the N hidden neurons",
-        "Montufar, Pascanu, Cho, Bengio 2014, On the number of linear regions of deep neural networks (NeurIPS)"),
+        "Montufar, Pascanu, Cho, Bengio 2014, NeurIPS"),
 }
-"""Per bound name (and ``"exact"``): ``(one-line description, reference)``."""
+"""Per bound name (and ``"exact"``): ``(one-line description, reference)``.
+
+References: Zaslavsky, Facing up to arrangements, Mem. AMS 154 (1975); Montufar,
+Pascanu, Cho, Bengio, On the number of linear regions of deep neural networks,
+NeurIPS 2014; Montufar, Notes on the number of linear regions of deep neural
+networks, SampTA 2017; Serra, Tjandraatmadja, Ramalingam, Bounding and counting
+linear regions of deep neural networks, ICML 2018; Gowal et al., On the
+effectiveness of interval bound propagation for training verifiably robust
+models, arXiv 1810.12715 (2018); Zhu, Lin, Tang, Bounding the number of linear
+regions in local area for neural networks with ReLU activations, arXiv
+2007.06803 (2020).
+"""
 
 
 def bound_rows(net: Network, domain: Domain = None, regions: Any = None) -> list[dict[str, Any]]:

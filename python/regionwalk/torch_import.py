@@ -46,6 +46,9 @@ def _steps(model: Any) -> list[tuple[str, Any]]:
     """The model as an ordered chain of (name, callable) steps."""
     torch = _torch()
     nn = torch.nn
+    affine, act = _module_kinds()
+    if isinstance(model, affine + act):
+        return [(type(model).__name__, model)]  # a lone layer
     if isinstance(model, nn.Sequential):
         steps: list[tuple[str, Any]] = []
         for name, child in model.named_children():
@@ -57,10 +60,12 @@ def _steps(model: Any) -> list[tuple[str, Any]]:
     try:
         graph = torch.fx.symbolic_trace(model).graph
     except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise ValueError(
-            f"cannot import {type(model).__name__}: it is not an nn.Sequential and torch.fx "
-            f"cannot trace it ({exc.__class__.__name__}: {exc})"
-        ) from exc
+            f"cannot import {type(model).__name__}: it is not an nn.Sequential and torch.fx cannot trace it "
+            f"into a chain of layers ({exc.__class__.__name__}: {first}); rebuild it as an nn.Sequential of "
+            "supported layers"
+        ) from None
     modules = dict(model.named_modules())
     steps = []
     previous = None
@@ -176,7 +181,11 @@ def network_from_torch(model: Any, input_shape: Sequence[int] | None = None) -> 
         else:
             block.append(m)
     if not weights:
-        raise ValueError("the model has no ReLU/LeakyReLU: it is affine and has a single region")
+        raise ValueError(
+            f"the model ({', '.join(type(m).__name__ for _, m in steps) or 'empty'}) has no ReLU/LeakyReLU: it is "
+            "an affine map, which has exactly one linear region on any domain; regionwalk counts the regions of "
+            "networks with at least one hidden ReLU or LeakyReLU layer"
+        )
     if len(slopes) > 1:
         raise ValueError(f"all activations must share one slope, got {sorted(slopes)}")
     w, b, _ = fold(block, cur_shape)  # the output layer (identity if the model ends in an activation)

@@ -283,21 +283,19 @@ def _seed_point(net: Network, domain: Domain, seed: Any) -> np.ndarray:
     return x0
 
 
-def _run_core(core_net: Any, core_domain: Any, y0: np.ndarray, tol: float, limits: tuple[int, float, int],
+def _run_core(core_net: Any, core_domain: Any, y0: np.ndarray, tol: float, limits: tuple[int, float, int, int],
               store_points: bool, callback: Any) -> dict[str, Any]:
-    regions, seconds, nthreads = limits
+    regions, seconds, nthreads, memory = limits
     try:
         return _core.walk(core_net, core_domain, y0, tol=tol, max_regions=regions, time_limit=seconds,
                           threads=nthreads, store_points=store_points, progress=callback,
-                          progress_interval=PROGRESS_INTERVAL)
+                          progress_interval=PROGRESS_INTERVAL, max_memory=memory)
     except RuntimeError as exc:
         if "seed point" not in str(exc):
             raise
-        scale = float(core_domain.scale)
-        used = tol if tol > 0 else 1e-9 * scale
         raise ValueError(
-            f"no region around the seed point keeps a margin > tol = {used:g} (domain scale {scale:g}): "
-            "tol is too large for this domain, or the seed sits on regions thinner than tol; pass a smaller tol"
+            "no region around the seed point keeps a margin > tol: tol is too large for this domain, "
+            "or the seed sits on regions thinner than tol; pass a smaller tol"
         ) from None
 
 
@@ -312,6 +310,7 @@ def enumerate_regions(
     tol: float | None = None,
     store_points: bool = True,
     progress: bool | ProgressCallback = False,
+    max_memory: int | None = None,
 ) -> Regions:
     """Enumerate, exactly, every region of ``net`` whose interior meets ``domain``.
 
@@ -346,6 +345,10 @@ def enumerate_regions(
         ``True`` prints regions found, rate, frontier and elapsed time to
         stderr; a callable gets ``(regions, seconds, frontier)`` (or
         ``(regions, seconds)`` if it takes two arguments) about twice a second.
+    max_memory
+        Stop once the walk's patterns, points and frontier take about this many
+        bytes (an integer >= 1): ``stop_reason="memory"``, as when an
+        allocation fails.
 
     Returns
     -------
@@ -384,7 +387,8 @@ def enumerate_regions(
         max_regions, time_limit, threads, tol, float(core_domain.scale) / shrink)
     abs_tol *= shrink
     callback = _progress_callback(progress)
-    raw = _run_core(core_net, core_domain, y0, abs_tol, (regions, seconds, nthreads), store_points, callback)
+    memory = -1 if max_memory is None else _as_int("max_memory", max_memory)
+    raw = _run_core(core_net, core_domain, y0, abs_tol, (regions, seconds, nthreads, memory), store_points, callback)
     if progress is True and callback is not None:
         callback(int(raw["count"]), float(raw["stats"]["seconds"]), -1, final=True)  # type: ignore[call-arg]
     points = raw["points"]

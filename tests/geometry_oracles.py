@@ -52,7 +52,8 @@ def lp_max(cost, A_ub, b_ub, bounds, A_eq=None, b_eq=None):
     """max cost.x by highspy through scipy (status, x)."""
     from scipy.optimize import linprog
 
-    r = linprog(-np.asarray(cost), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    r = linprog(-np.asarray(cost), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs",
+                options={"presolve": False})  # presolve may call an unbounded LP infeasible
     return r.status, (r.x if r.status == 0 else None)
 
 

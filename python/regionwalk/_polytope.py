@@ -103,6 +103,7 @@ def new_highs() -> Any:
             os.close(saved)
         _BANNER_SHOWN = True
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")  # presolve may report an unbounded LP as infeasible
     return h
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from regionwalk.domains import Domain
-from regionwalk.geometry import Facet, region_facets
+from regionwalk.geometry import Facet, polytope_frame, region_facets
 from regionwalk.network import Network
 
 __all__ = ["Adjacency", "adjacency", "to_networkx"]
@@ -32,7 +32,8 @@ class Adjacency(tuple):
     flipped
         List of ``E`` int arrays: the neurons whose bits differ across each edge.
     points
-        ``(E, d)``: a point in the relative interior of each shared facet.
+        ``(E, d)``: a point in the relative interior of each shared facet (in
+        plane coordinates on a :class:`~regionwalk.Plane`).
     """
 
     edges: np.ndarray
@@ -87,6 +88,7 @@ def adjacency(net: Network, patterns: Any, domain: Domain = None, *, tol: float 
     a facet found from one side is not tested again from the other.
     """
     pats = np.asarray(patterns, dtype=bool)
+    net, domain = polytope_frame(net, domain)  # on a plane: plane coordinates
     index = {p.tobytes(): i for i, p in enumerate(pats)}
     known: list[set[int]] = [set() for _ in range(len(pats))]
     found: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}

@@ -24,6 +24,9 @@ the diagonal of slopes: 1 for an active neuron, ``alpha`` for an inactive one).
   NaN for a ball, an unbounded region, or ``d > 6``.
 
 Neurons whose local form is zero on a region bound nothing and are left out.
+On a :class:`~regionwalk.Plane` the map, rank, singular values and slopes are
+those of the network on its input space; Chebyshev balls, volumes (areas) and
+half-spaces are in plane coordinates (the network restricted to the plane).
 """
 
 from __future__ import annotations
@@ -38,8 +41,9 @@ from regionwalk import _forms
 from regionwalk._polytope import Constraints, coincident_groups, domain_scale, max_margin, region_constraints
 from regionwalk.domains import Ball, Box, Domain
 from regionwalk.network import Network
+from regionwalk.plane import Plane
 
-__all__ = ["RegionGeometry", "Facet", "MEASURES", "region_facets", "halfspaces", "check_measures", "compute_measures", "chebyshev"]
+__all__ = ["RegionGeometry", "Facet", "MEASURES", "region_facets", "halfspaces", "check_measures", "compute_measures", "with_measures", "chebyshev"]
 
 MAX_VOLUME_DIM = 6
 
@@ -63,6 +67,13 @@ class Facet:
     neurons: tuple[int, ...]
     point: np.ndarray
     margin: float
+
+
+def polytope_frame(net: Network, domain: Any) -> tuple[Network, Domain]:
+    """The network and domain whose regions are the polytopes: on a plane, the restricted net and its box."""
+    if isinstance(domain, Plane):
+        return domain.restrict(net), domain.box
+    return net, domain
 
 
 def _candidate(cons: Constraints, k: int) -> bool:
@@ -89,6 +100,7 @@ def region_facets(net: Network, pattern: Any, domain: Domain = None, tol: float 
     Rows of neurons in ``skip_neurons`` are not tested (they stay constraints).
     """
     pat = np.asarray(pattern, dtype=bool)
+    net, domain = polytope_frame(net, domain)
     cons = region_constraints(net, pat, domain)
     scale = domain_scale(domain)
     tol = 1e-9 * scale if tol is None else float(tol)
@@ -118,7 +130,7 @@ def halfspaces(net: Network, pattern: Any, domain: Domain = None, tol: float | N
     array gives each row's first neuron (``-1`` for a box face).
     """
     facets = region_facets(net, pattern, domain, tol)
-    d = net.input_dim
+    d = polytope_frame(net, domain)[0].input_dim
     A = np.array([f.normal for f in facets]).reshape(-1, d)
     b = np.array([f.offset for f in facets], dtype=float)
     if return_neurons:
@@ -128,6 +140,7 @@ def halfspaces(net: Network, pattern: Any, domain: Domain = None, tol: float | N
 
 def chebyshev(net: Network, pattern: Any, domain: Domain = None) -> tuple[float, np.ndarray]:
     """Radius and centre of the largest Euclidean ball inside ``region ∩ domain``."""
+    net, domain = polytope_frame(net, domain)
     cons = region_constraints(net, np.asarray(pattern, dtype=bool), domain)
     d = net.input_dim
     if len(cons.h) == 0 and domain is None:
@@ -176,6 +189,7 @@ def polytope_volume(cons: Constraints, interior: np.ndarray) -> float:
 
 def region_volume(net: Network, pattern: Any, domain: Domain, center: np.ndarray, radius: float) -> float:
     """Exact volume of ``region ∩ domain`` when it is a polytope in ``d <= 6``; NaN otherwise."""
+    net, domain = polytope_frame(net, domain)
     d = net.input_dim
     if isinstance(domain, Ball) or d > MAX_VOLUME_DIM or not np.isfinite(radius) or radius <= 0:
         return float("nan")
@@ -326,14 +340,17 @@ class RegionGeometry:
     @cached_property
     def _chebyshev(self) -> tuple[np.ndarray, np.ndarray]:
         radius = np.empty(self.count)
-        centre = np.empty((self.count, self.network.input_dim))
+        centre = np.empty((self.count, polytope_frame(self.network, self.domain)[0].input_dim))
         for i, pat in enumerate(self.patterns):
             radius[i], centre[i] = chebyshev(self.network, pat, self.domain)
         return radius, centre
 
     @property
     def inradius(self) -> np.ndarray:
-        """Radius of the largest Euclidean ball inside ``region ∩ domain``, shape ``(count,)`` (inf if unbounded)."""
+        """Radius of the largest Euclidean ball inside ``region ∩ domain``, shape ``(count,)``.
+
+        ``inf`` for a region of the whole space that holds balls of any size.
+        """
         return self._chebyshev[0]
 
     @property
@@ -344,7 +361,7 @@ class RegionGeometry:
     @cached_property
     def volume(self) -> np.ndarray:
         """Exact volume of ``region ∩ domain`` (polytopes in ``d <= 6``), NaN otherwise, shape ``(count,)``."""
-        if isinstance(self.domain, Ball) or self.network.input_dim > MAX_VOLUME_DIM:
+        if isinstance(self.domain, Ball) or polytope_frame(self.network, self.domain)[0].input_dim > MAX_VOLUME_DIM:
             return np.full(self.count, np.nan)
         radius, centre = self._chebyshev
         return np.array([region_volume(self.network, p, self.domain, c, r)
@@ -385,3 +402,13 @@ def compute_measures(net: Network, patterns: Any, domain: Domain, measures: Any,
     names = check_measures(measures)
     geo = RegionGeometry(net, patterns, domain, device=device, batch_size=batch_size)
     return {name: geo.measure(name) for name in names}
+
+
+def with_measures(res: Any, measures: Any) -> Any:
+    """``res`` (a :class:`~regionwalk.Regions`) with ``res.measures`` filled in (the walk's hook)."""
+    names = check_measures(measures)
+    if not names:
+        return res
+    import dataclasses
+
+    return dataclasses.replace(res, measures=compute_measures(res.network, res.patterns, res.domain, names))

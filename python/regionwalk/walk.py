@@ -103,6 +103,8 @@ class Regions:
     certified: bool = True
     network: Network | None = field(default=None, repr=False)
     domain: Domain = field(default=None, repr=False)
+    measures: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    """Per-region measures asked for with ``enumerate_regions(measures=...)``, by name."""
 
     def __repr__(self) -> str:
         pts = "None" if self.points is None else f"{self.points.shape}"
@@ -136,6 +138,40 @@ class Regions:
     @property
     def regions_per_second(self) -> float:
         return self.count / self.seconds if self.seconds > 0 else float("inf")
+
+    # -- per-region analysis (regionwalk.geometry, regionwalk.adjacency) --------
+    def _net(self) -> Network:
+        if self.network is None:
+            raise ValueError("this result does not know its network")
+        return self.network
+
+    def geometry(self, *, device: Any = "cpu", batch_size: int | None = None,
+                 rank_tol: float | None = None) -> Any:
+        """Per-region arrays in the order of ``patterns``: see :class:`regionwalk.geometry.RegionGeometry`."""
+        from regionwalk.geometry import RegionGeometry
+
+        return RegionGeometry(self._net(), self.patterns, self.domain, device=device, batch_size=batch_size,
+                              rank_tol=rank_tol)
+
+    def halfspaces(self, i: int, *, tol: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(A, b)``: the irredundant facets ``A x <= b`` of region ``i`` within the domain (:func:`regionwalk.geometry.halfspaces`)."""
+        from regionwalk.geometry import halfspaces
+
+        if not -self.count <= int(i) < self.count:
+            raise ValueError(f"region index must be in [0, {self.count}), got {i}")
+        return halfspaces(self._net(), self.patterns[int(i)], self.domain, tol)  # type: ignore[return-value]
+
+    def adjacency(self, *, tol: float | None = None) -> Any:
+        """``(edges, flipped)`` of regions sharing a facet: see :func:`regionwalk.adjacency.adjacency`."""
+        from regionwalk.adjacency import adjacency
+
+        return adjacency(self._net(), self.patterns, self.domain, tol=tol)
+
+    def to_networkx(self, *, tol: float | None = None) -> Any:
+        """The region adjacency graph as a ``networkx.Graph`` (networkx must be installed)."""
+        from regionwalk.adjacency import to_networkx
+
+        return to_networkx(self.patterns, self.adjacency(tol=tol), self.points)
 
 
 def _row_space(w: np.ndarray) -> np.ndarray:
@@ -310,6 +346,7 @@ def enumerate_regions(
     tol: float | None = None,
     store_points: bool = True,
     progress: bool | ProgressCallback = False,
+    measures: Any = (),
     max_memory: int | None = None,
 ) -> Regions:
     """Enumerate, exactly, every region of ``net`` whose interior meets ``domain``.
@@ -345,6 +382,10 @@ def enumerate_regions(
         ``True`` prints regions found, rate, frontier and elapsed time to
         stderr; a callable gets ``(regions, seconds, frontier)`` (or
         ``(regions, seconds)`` if it takes two arguments) about twice a second.
+    measures
+        Names from :data:`regionwalk.geometry.MEASURES` (e.g. ``("rank", "slope")``):
+        per-region values computed in batches from the patterns after the walk,
+        kept in ``Regions.measures`` (no Jacobians are kept).
     max_memory
         Stop once the walk's patterns, points and frontier take about this many
         bytes (an integer >= 1): ``stop_reason="memory"``, as when an
@@ -370,11 +411,15 @@ def enumerate_regions(
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a regionwalk.Network, got {type(net).__name__}")
+    from regionwalk.geometry import check_measures, with_measures
+
+    measure_names = check_measures(measures)
     if isinstance(domain, Plane):  # the 2-input net restricted to the plane, walked in its box
         from regionwalk.plane import enumerate_on_plane
 
-        return enumerate_on_plane(net, domain, seed, max_regions=max_regions, time_limit=time_limit,  # type: ignore[no-any-return]
-                                  threads=threads, tol=tol, store_points=store_points, progress=progress)
+        return with_measures(enumerate_on_plane(net, domain, seed, max_regions=max_regions, time_limit=time_limit,
+                                                threads=threads, tol=tol, store_points=store_points,
+                                                progress=progress), measure_names)
     if domain is not None and not isinstance(domain, (Box, Ball)):
         raise TypeError(f"domain must be a Box, a Ball, a Plane or None, got {type(domain).__name__}")
     if domain is not None and domain.dim != net.input_dim:
@@ -412,7 +457,7 @@ def enumerate_regions(
     if res.stop_reason == "interrupted":
         raise Interrupted(res)
     _warn_if_uncertain(raw, stats)
-    return res
+    return with_measures(res, measure_names)
 
 
 def count_regions(net: Network, domain: Domain = None, **kwargs: Any) -> int:

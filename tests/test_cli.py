@@ -442,3 +442,23 @@ def test_item10_two_argument_progress_callables_still_work():
     rw.enumerate_regions(net, rw.Box(-np.ones(6), np.ones(6)), time_limit=0.8, threads=1,
                          progress=lambda n, s, f: three.append((n, s, f)))
     assert two and three and all(f >= 0 for _, _, f in three)
+
+
+def test_uncertified_counts_are_not_complete_and_say_so(monkeypatch, model_file, capsys):
+    """A walk whose facet tests hit an LP limit is not an exact count, even if it ran to its end."""
+    import regionwalk.walk as walk
+
+    real_walk = walk._core.walk
+
+    def uncertain(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raw = real_walk(*args, **kwargs)
+        raw["stats"]["undecided"] = 2
+        return {**raw, "certified": False}
+
+    monkeypatch.setattr(walk._core, "walk", uncertain)
+    with pytest.warns(rw.IncompleteWarning, match="not certified: 2 facet test"):
+        res = rw.enumerate_regions(rw.load_model(model_file), rw.Box([-1, -1], [1, 1]))
+    assert res.stop_reason == "complete" and not res.certified and not res.complete
+    assert main(["count", str(model_file), *BOX]) == 3
+    out = capsys.readouterr().out
+    assert f"{res.count:,}, not certified (2 facet test(s) hit an LP limit, 0 crossing(s) failed to land" in out

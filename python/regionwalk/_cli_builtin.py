@@ -74,7 +74,7 @@ def _cmd_bounds(args: argparse.Namespace) -> int:
     res, status = _count(args, net, dom)
     rows = bound_rows(net, dom, res)
     if args.plot:
-        plot_bounds(rows, args.plot, title=f"{net!r}; {_domain_words(dom)}")
+        plot_bounds(rows, args.plot, title=f"{net!r}, {type(dom).__name__ if dom is not None else 'whole space'}")
     if args.json:
         print(json.dumps(rows))
     else:

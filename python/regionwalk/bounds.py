@@ -398,13 +398,19 @@ def plot_bounds(rows: Sequence[dict[str, Any]], path: str, title: str = "") -> N
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import FuncFormatter
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
     except ImportError as exc:  # pragma: no cover
         raise ImportError("plotting needs matplotlib: pip install matplotlib") from exc
     bounds = [r for r in rows if r["bound"] != "exact"]
     exact = next((r for r in rows if r["bound"] == "exact"), None)
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(bounds) + 1.6))
-    ax.barh([r["bound"] for r in bounds], [_log10(r["value"]) for r in bounds], color="tab:blue")
+    logs = [_log10(r["value"]) for r in bounds]
+    ax.barh([r["bound"] for r in bounds], logs, color="tab:blue")
+    for y, (r, v) in enumerate(zip(bounds, logs)):
+        text = f"{r['value']:,}" if r["value"] < 10**9 else f"~1e{v:.1f}"
+        ax.text(v, y, " " + text, va="center", fontsize=7)
+    ax.set_xlim(0, max([*logs, 1.0]) * 1.18)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if exact is not None:
         label = (f"exact count ({exact['value']:,})" if exact["complete"]
                  else f"lower bound on the count ({exact['value']:,}, walk stopped early)")

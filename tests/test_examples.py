@@ -14,6 +14,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 @pytest.mark.parametrize("script,pngs", [
     ("training_regions.py", ["regions_vs_radius.png", "regions_vs_epoch.png"]),
     ("sampling_vs_exact.py", ["sampling_vs_exact.png"]),
+    ("local_complexity.py", ["local_complexity_mean.png", "local_complexity_distribution.png"]),
 ])
 def test_example_runs(tmp_path, script, pngs):
     pytest.importorskip("matplotlib")

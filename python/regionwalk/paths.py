@@ -126,21 +126,33 @@ def _snap(z: np.ndarray, h_absmax: np.ndarray, w_abs: np.ndarray, b_abs: np.ndar
 
 def _insert_crossings(f: np.ndarray, seg: np.ndarray, zs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Add a knot wherever the last layer of ``zs`` changes sign between two knots."""
-    a = np.flatnonzero(seg[:-1] == seg[1:])
     z = zs[-1]
-    za, zb = z[a], z[a + 1]
-    ii, jj = np.nonzero((za < 0) & (zb > 0) | (za > 0) & (zb < 0))
-    if ii.size == 0:
+    za, zb = z[:-1], z[1:]
+    cross = ((za < 0) & (zb > 0)) | ((za > 0) & (zb < 0))
+    cross &= (seg[:-1] == seg[1:])[:, None]
+    ka, jj = np.nonzero(cross)
+    if ka.size == 0:
         return f, seg, zs
-    ka = a[ii]
-    frac = za[ii, jj] / (za[ii, jj] - zb[ii, jj])
+    frac = za[ka, jj] / (za[ka, jj] - zb[ka, jj])
+    order = np.lexsort((frac, ka))  # new knots in path order (ka is sorted already)
+    ka, jj, frac = ka[order], jj[order], frac[order]
     f_new = f[ka] + frac * (f[ka + 1] - f[ka])
-    z_new = [zk[ka] + frac[:, None] * (zk[ka + 1] - zk[ka]) for zk in zs]
-    z_new[-1][np.arange(ii.size), jj] = 0.0  # the crossing neuron is exactly zero there
-    f_all = np.concatenate([f, f_new])
-    seg_all = np.concatenate([seg, seg[ka]])
-    order = np.lexsort((f_all, seg_all))
-    return f_all[order], seg_all[order], [np.concatenate([zk, zn])[order] for zk, zn in zip(zs, z_new)]
+    # Scatter old and new knots into place: knot i moves up by the new knots before it.
+    k_old, k_new = len(f), len(ka)
+    dest_old = np.arange(k_old) + np.searchsorted(ka, np.arange(k_old), side="left")
+    dest_new = ka + 1 + np.arange(k_new)
+    out_f = np.empty(k_old + k_new)
+    out_f[dest_old], out_f[dest_new] = f, f_new
+    out_seg = np.empty(k_old + k_new, dtype=seg.dtype)
+    out_seg[dest_old], out_seg[dest_new] = seg, seg[ka]
+    out_z = []
+    for zk in zs:
+        o = np.empty((k_old + k_new, zk.shape[1]))
+        o[dest_old] = zk
+        o[dest_new] = zk[ka] + frac[:, None] * (zk[ka + 1] - zk[ka])
+        out_z.append(o)
+    out_z[-1][dest_new, jj] = 0.0  # the crossing neuron is exactly zero there
+    return out_f, out_seg, out_z
 
 
 def _next_layer(net: Network, layer: int, z: np.ndarray) -> np.ndarray:
@@ -154,22 +166,27 @@ def _next_layer(net: Network, layer: int, z: np.ndarray) -> np.ndarray:
 def _cut_segments(net: Network, z_start: np.ndarray, z_end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact pieces of a batch of segments, from first-layer pre-activations at their ends.
 
-    Returns ``(seg, f0, f1, patterns)`` packed as: segment index of each piece,
-    its parameter interval ``[f0, f1]`` in ``[0, 1]`` and its pattern ``(P, N)``.
+    Returns the segment index of each piece, its parameter interval ``[f0, f1]``
+    in ``[0, 1]`` (``(P, 2)``) and its pattern ``(P, N)``. The first layer is
+    affine along the whole segment, so its values are not carried with the
+    knots; the later layers' are (each is affine between knots).
     """
     s = len(z_start)
     f = np.tile([0.0, 1.0], s)
     seg = np.repeat(np.arange(s), 2)
     z = np.empty((2 * s, z_start.shape[1]))
     z[0::2], z[1::2] = z_start, z_end
-    zs = [z]
-    f, seg, zs = _insert_crossings(f, seg, zs)
+    f, seg, (z,) = _insert_crossings(f, seg, [z])
+    carried: list[np.ndarray] = []
     for layer in range(1, len(net.weights) - 1):
-        zs.append(_next_layer(net, layer, zs[-1]))
-        f, seg, zs = _insert_crossings(f, seg, zs)
+        f, seg, carried = _insert_crossings(f, seg, [*carried, _next_layer(net, layer, z)])
+        z = carried[-1]
     a = np.flatnonzero(seg[:-1] == seg[1:])
-    pattern = np.concatenate([(zk[a] + zk[a + 1]) > 0 for zk in zs], axis=1)
-    return seg[a], np.stack([f[a], f[a + 1]], axis=1), pattern
+    sa = seg[a]
+    mid = 0.5 * (f[a] + f[a + 1])
+    first = (z_start[sa] + mid[:, None] * (z_end[sa] - z_start[sa])) > 0
+    pattern = np.concatenate([first] + [(zk[a] + zk[a + 1]) > 0 for zk in carried], axis=1)
+    return sa, np.stack([f[a], f[a + 1]], axis=1), pattern
 
 
 def _first_layer(net: Network, vertices: np.ndarray) -> np.ndarray:

@@ -272,8 +272,9 @@ def test_item6_bad_numbers_are_one_line_errors(model_file, capsys, args, message
 
 
 @pytest.mark.parametrize("kwargs,error,message", [
+    ({"max_regions": 2.5}, ValueError, "max_regions must be an integer from 1 to 2\\*\\*63-1, got 2.5"),
     ({"max_regions": 2.5}, TypeError, "max_regions must be an integer from 1 to 2\\*\\*63-1, got 2.5"),
-    ({"threads": 1.7}, TypeError, "threads must be an integer from 1 to 4096, got 1.7"),
+    ({"threads": 1.7}, ValueError, "threads must be an integer from 1 to 4096, got 1.7"),
     ({"max_regions": 10**20}, ValueError, "max_regions must be an integer from 1 to 2\\*\\*63-1"),
     ({"max_regions": True}, TypeError, "max_regions"),
     ({"threads": 0}, ValueError, "threads must be an integer from 1"),

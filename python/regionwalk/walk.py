@@ -189,16 +189,20 @@ def _default_seed(domain: Domain, dim: int) -> np.ndarray:
     return np.zeros(dim)
 
 
+class _NotANumberOfThatKind(TypeError, ValueError):
+    """A limit of the wrong kind (``2.5`` for a count, a string, a bool): both a TypeError and a ValueError."""
+
+
 def _as_int(name: str, value: Any, lo: int = 1, hi: int = INT64_MAX) -> int:
     """``value`` as an int in ``[lo, hi]``; a whole float (``1e6``) passes, ``2.5`` or ``True`` do not."""
     accepted = f"an integer from {lo} to {'2**63-1' if hi == INT64_MAX else hi}"
     if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be {accepted}, got {value!r}")
+        raise _NotANumberOfThatKind(f"{name} must be {accepted}, got {value!r}")
     try:
         out = operator.index(value)
     except TypeError:
         if not (isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer()):
-            raise TypeError(f"{name} must be {accepted}, got {value!r}") from None
+            raise _NotANumberOfThatKind(f"{name} must be {accepted}, got {value!r}") from None
         out = int(value)
     if not lo <= out <= hi:
         raise ValueError(f"{name} must be {accepted}, got {value!r}")
@@ -207,7 +211,7 @@ def _as_int(name: str, value: Any, lo: int = 1, hi: int = INT64_MAX) -> int:
 
 def _as_float(name: str, value: Any) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a number > 0, got {value!r}")
+        raise _NotANumberOfThatKind(f"{name} must be a number > 0, got {value!r}")
     out = float(value)
     if not out > 0:
         raise ValueError(f"{name} must be a number > 0, got {value!r}")

@@ -389,6 +389,9 @@ def local_counts(
     if interrupted:
         raise LocalInterrupted(result)
     if runner.uncertain:
+        from regionwalk.walk import IncompleteWarning
+
         warnings.warn(f"{runner.uncertain} ball(s) had facet tests that hit an iteration limit or crossings "
-                      "that failed to land: those counts are marked incomplete", RuntimeWarning, stacklevel=2)
+                      "that failed to land: those counts are not certified and marked incomplete",
+                      IncompleteWarning, stacklevel=2)
     return result

@@ -11,17 +11,32 @@ import numpy as np
 
 def forms(weights, biases, alpha, pattern):
     """Local forms (A, c) of every hidden neuron, by plain numpy."""
+    A, c, _ = forms_and_flat(weights, biases, alpha, pattern)
+    return A, c
+
+
+def forms_and_flat(weights, biases, alpha, pattern):
+    """Local forms (A, c) and, per neuron, whether its form vanishes on the region.
+
+    A form vanishes when it is exactly zero or cancels to rounding: below
+    1e-10 of the summed terms' sizes (|W| times the previous forms' sizes), so
+    rescaling a neuron never changes the verdict. Such a neuron is constant on
+    the region and bounds nothing (DESIGN.md section 1, zero neurons).
+    """
     a, c = weights[0].copy(), biases[0].copy()
-    rows_a, rows_c = [a], [c]
+    size = np.zeros(len(c))  # the first layer's forms are exact
+    rows_a, rows_c, flat = [a], [c], [~np.any(a != 0, axis=1)]
     start = 0
     for w, b in zip(weights[1:-1], biases[1:-1]):
         n = a.shape[0]
         s = np.where(pattern[start:start + n], 1.0, alpha)
         start += n
+        size = np.abs(w) @ (s * np.abs(a).max(axis=1))
         a, c = w @ (s[:, None] * a), w @ (s * c) + b
         rows_a.append(a)
         rows_c.append(c)
-    return np.vstack(rows_a), np.concatenate(rows_c)
+        flat.append(np.abs(a).max(axis=1) <= 1e-10 * size)
+    return np.vstack(rows_a), np.concatenate(rows_c), np.concatenate(flat)
 
 
 def _facet_margin_lp(A, c, sigma, j, others, box, cap):
@@ -101,16 +116,29 @@ def reference_walk(weights, biases, domain, seed_point, alpha=0.0, tol=1e-7, max
         box = (np.asarray(domain[1]), np.asarray(domain[2])) if domain[0] == "box" else None
         return _facet_margin_lp(A, cc, sigma, j, others, box, 1.0)
 
+    def full_dimensional(s):
+        p = np.array(s)
+        A, cc, flat = forms_and_flat(weights, biases, alpha, p)
+        live = [k for k in range(len(p)) if not flat[k]]
+        return margin(A, cc, np.where(p, 1.0, -1.0), None, live)[0] > tol
+
+    # A seed on a hyperplane (the origin of a bias-free net) may have a
+    # lower-dimensional "region": start from a random point nearby instead.
+    rng = np.random.default_rng(0)
     start = pattern_at(seed_point)
+    for size in np.geomspace(1e-6, 1e-2, 20):
+        if full_dimensional(start):
+            break
+        start = pattern_at(np.asarray(seed_point, float) + size * rng.normal(size=len(seed_point)))
     seen = {start}
     queue = [start]
     while queue:
         s = queue.pop()
         p = np.array(s)
-        A, cc = forms(weights, biases, alpha, p)
+        A, cc, flat = forms_and_flat(weights, biases, alpha, p)
         sigma = np.where(p, 1.0, -1.0)
         norms = np.linalg.norm(A, axis=1)
-        live = [k for k in range(len(p)) if norms[k] > 1e-12]
+        live = [k for k in range(len(p)) if not flat[k]]
         for j in live:
             # neurons whose hyperplane is the same as j's on this region
             same = []
@@ -160,8 +188,8 @@ def one_layer_count_in_ball(w, b, center, radius):
 
 def chebyshev_radius(weights, biases, pattern, lo, hi, alpha=0.0):
     """Radius of the largest ball inside a region and a box (highspy LP)."""
-    A, c = forms(weights, biases, alpha, np.asarray(pattern))
+    A, c, flat = forms_and_flat(weights, biases, alpha, np.asarray(pattern))
     sigma = np.where(pattern, 1.0, -1.0)
-    live = [k for k in range(len(c)) if np.linalg.norm(A[k]) > 1e-12]
+    live = [k for k in range(len(c)) if not flat[k]]
     t, _ = _facet_margin_lp(A, c, sigma, None, live, (np.asarray(lo), np.asarray(hi)), np.inf)
     return t

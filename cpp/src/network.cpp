@@ -58,6 +58,29 @@ Network::Network(std::vector<Layer> layers, double alpha) : layers_(std::move(la
         wt[static_cast<size_t>(k) * static_cast<size_t>(L.out) + static_cast<size_t>(i)] =
             L.weight[static_cast<size_t>(i) * static_cast<size_t>(L.in) + static_cast<size_t>(k)];
     transposed_.push_back(std::move(wt));
+    std::vector<double> sums(static_cast<size_t>(L.out), 0.0);
+    for (size_t i = 0; i < sums.size(); ++i)
+      for (int k = 0; k < L.in; ++k) sums[i] += std::abs(L.weight[i * static_cast<size_t>(L.in) + static_cast<size_t>(k)]);
+    abs_row_sums_.push_back(std::move(sums));
+  }
+}
+
+void Network::zero_cancelled(int l, const std::vector<double>& h, double* out) const {
+  // |W_i.h + b_i| <= |b_i| + sum_k |W_ik| |h_k| <= |b_i| + (sum_k |W_ik|) max|h|:
+  // the cheap bound clears almost every neuron; the rest get their own sum.
+  const Layer& L = layers_[static_cast<size_t>(l)];
+  const std::vector<double>& sums = abs_row_sums_[static_cast<size_t>(l)];
+  double h_max = 0.0;
+  for (double v : h) h_max = std::max(h_max, std::abs(v));
+  for (int i = 0; i < L.out; ++i) {
+    const auto ii = static_cast<size_t>(i);
+    const double zi = std::abs(out[i]);
+    const double b = std::abs(L.bias[ii]);
+    if (zi == 0.0 || zi > kCancel * (b + sums[ii] * h_max)) continue;
+    double size = b;
+    const double* w = &L.weight[ii * static_cast<size_t>(L.in)];
+    for (int k = 0; k < L.in; ++k) size += std::abs(w[k]) * std::abs(h[static_cast<size_t>(k)]);
+    if (zi <= kCancel * size) out[i] = 0.0;
   }
 }
 
@@ -90,6 +113,7 @@ REGIONWALK_HOT void Network::preactivations(const double* x, double* z, std::vec
     }
     for (int b = 0; b < n_live; ++b)
       axpy(out, &wt[static_cast<size_t>(live[b]) * n_out], scratch[static_cast<size_t>(live[b])], n_out);
+    zero_cancelled(l, scratch, out);
     scratch.resize(n_out);
     for (size_t i = 0; i < n_out; ++i) scratch[i] = out[i] > 0.0 ? out[i] : alpha_ * out[i];
   }
@@ -184,7 +208,6 @@ void Network::find_vanishing(const Word* pattern, LocalForms& out) const {
   // sizes); kCancel allows fan-ins of thousands. Only forms far below the
   // largest are looked at closely: in general position there are none.
   constexpr double kSuspect = 1e-9;
-  constexpr double kCancel = 1e-11;
   const int d = input_dim();
   const auto N = static_cast<size_t>(hidden_);
   out.flat.assign(N, 0);

@@ -12,7 +12,29 @@ from regionwalk import _core
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["Network"]
+__all__ = ["Network", "zero_cancelled", "CANCEL"]
+
+CANCEL = 1e-11
+"""A pre-activation below this fraction of the sum of its terms' sizes has cancelled to rounding."""
+
+
+def zero_cancelled(z: np.ndarray, h: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``z = h @ w.T + b`` with the entries that cancelled to rounding set to exactly 0.
+
+    The cheap bound ``|b| + sum|w| max|h|`` clears almost every entry; the few
+    left get their own ``|b| + |w| @ |h|``.
+    """
+    bound = np.abs(b) + np.abs(w).sum(axis=1) * np.abs(h).max(axis=1, keepdims=True, initial=0.0)
+    suspect = (z != 0) & (np.abs(z) <= CANCEL * bound)
+    if suspect.any():
+        rows = np.flatnonzero(suspect.any(axis=1))
+        size = np.abs(h[rows]) @ np.abs(w).T + np.abs(b)
+        z = z.copy()
+        sub = z[rows]
+        sub[suspect[rows] & (np.abs(sub) <= CANCEL * size)] = 0.0
+        z[rows] = sub
+    return z
+
 
 
 class Network:
@@ -94,11 +116,16 @@ class Network:
 
     # -- evaluation --------------------------------------------------------
     def preactivations(self, x: Any) -> np.ndarray:
-        """Pre-activations of every hidden neuron, shape ``(n, N)``, in float64."""
+        """Pre-activations of every hidden neuron, shape ``(n, N)``, in float64.
+
+        A sum that cancels to rounding (below ``CANCEL`` of the sum of its terms'
+        sizes) is exactly 0: a neuron identically zero on a region (pruned,
+        bias-free, integer cancellations) reads 0 there, never a stray sign.
+        """
         h = self._check_points(x)
         out = []
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
-            z = h @ w.T + b
+            z = zero_cancelled(h @ w.T + b, h, w, b)
             out.append(z)
             h = np.where(z > 0, z, self.alpha * z)
         return np.concatenate(out, axis=1)
@@ -111,7 +138,7 @@ class Network:
         """Network output for points ``x`` of shape ``(n, d)``."""
         h = self._check_points(x)
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
-            z = h @ w.T + b
+            z = zero_cancelled(h @ w.T + b, h, w, b)
             h = np.where(z > 0, z, self.alpha * z)
         return h @ self.weights[-1].T + self.biases[-1]
 

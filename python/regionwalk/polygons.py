@@ -85,7 +85,9 @@ def disc_polygon_area(poly: np.ndarray, center: np.ndarray, radius: float) -> fl
         for t0, t1 in zip(ts[:-1], ts[1:]):
             p, q = a + t0 * d, a + t1 * d
             cross = p[0] * q[1] - p[1] * q[0]
-            if np.linalg.norm(0.5 * (p + q)) <= radius:
+            # The piece crosses no circle point: it lies inside when both ends do
+            # (its midpoint could touch the circle: an edge tangent to it is outside).
+            if max(np.linalg.norm(p), np.linalg.norm(q)) <= radius * (1 + 1e-12):
                 total += 0.5 * cross  # a triangle with the centre
             else:
                 total += 0.5 * r2 * np.arctan2(cross, p @ q)  # a circular sector
@@ -97,6 +99,16 @@ class Cell:
     pattern: np.ndarray  # (N,) bool
     polygon: np.ndarray  # (k, 2) counter-clockwise vertices
     area: float          # area inside the domain (exact for the disc)
+
+
+def _vanishing(w: np.ndarray, b: np.ndarray, m: np.ndarray, v: np.ndarray, a: np.ndarray,
+               c: np.ndarray) -> np.ndarray:
+    """Neurons whose pre-activation ``a.x + c`` is identically zero on a cell: exactly, or
+    cancelled to rounding (below 1e-10 of the summed terms' sizes, so rescaling a neuron
+    changes nothing)."""
+    size_a = np.abs(w) @ np.abs(m).max(axis=1)
+    size_c = np.abs(w) @ np.abs(v) + np.abs(b)
+    return (np.abs(a).max(axis=1) <= 1e-10 * size_a) & (np.abs(c) <= 1e-10 * size_c)
 
 
 def partition_2d(net: Network, domain: Box | Ball, area_tol: float = 1e-12) -> list[Cell]:
@@ -120,10 +132,14 @@ def partition_2d(net: Network, domain: Box | Ball, area_tol: float = 1e-12) -> l
         nxt = []
         for poly, bits, m, v in cells:
             a_all, c_all = w @ m, w @ v + b
+            zero = _vanishing(w, b, m, v, a_all, c_all)
             parts = [(poly, [])]
-            for a, c in zip(a_all, c_all):
+            for a, c, z in zip(a_all, c_all, zero):
                 split = []
                 for p, pb in parts:
+                    if z:  # identically zero on the cell: inactive, splits nothing
+                        split.append((p, pb + [False]))
+                        continue
                     pos, neg = _clip(p, a, c), _clip(p, -a, -c)
                     if polygon_area(pos) > min_area:
                         split.append((pos, pb + [True]))

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from regionwalk.domains import Ball, Box, Domain
-from regionwalk.network import Network
+from regionwalk.network import CANCEL, Network
 from regionwalk.walk import unpack_patterns
 
 __all__ = [
@@ -114,6 +114,7 @@ class _Packer:
         self.ws = [torch.as_tensor(w, dtype=torch.float64, device=dev) for w in net.weights[:-1]]
         self.bs = [torch.as_tensor(b, dtype=torch.float64, device=dev) for b in net.biases[:-1]]
         self.alpha = net.alpha
+        self.abs_sums = [w.abs().sum(dim=1) for w in self.ws]
         self.words = (net.hidden_neurons + 63) // 64
         n = self.words * 64
         shifts = torch.arange(64, device=dev, dtype=torch.int64)
@@ -124,8 +125,8 @@ class _Packer:
         torch = self.torch
         bits = []
         h = x
-        for w, b in zip(self.ws, self.bs):
-            z = torch.addmm(b, h, w.T)
+        for w, b, sums in zip(self.ws, self.bs, self.abs_sums):
+            z = self._zero_cancelled(torch.addmm(b, h, w.T), h, w, b, sums)
             pos = z > 0
             bits.append(pos)
             h = torch.where(pos, z, self.alpha * z) if self.alpha else torch.relu(z)
@@ -135,6 +136,16 @@ class _Packer:
         grouped = allbits.reshape(len(x), self.words, 64).to(torch.int64)
         # Sum of distinct powers of two = bitwise OR; the top bit wraps to the sign (two's complement).
         return (grouped * self.powers).sum(dim=2)
+
+    def _zero_cancelled(self, z: Any, h: Any, w: Any, b: Any, sums: Any) -> Any:
+        """Entries that cancelled to rounding become exactly 0, as in ``Network.preactivations``."""
+        torch = self.torch
+        bound = b.abs() + sums * h.abs().amax(dim=1, keepdim=True)
+        suspect = (z != 0) & (z.abs() <= CANCEL * bound)
+        if not bool(suspect.any()):
+            return z
+        size = torch.addmm(b.abs(), h.abs(), w.abs().T)
+        return torch.where(suspect & (z.abs() <= CANCEL * size), torch.zeros_like(z), z)
 
 
 def _merge(keys: Any, counts: Any, new: Any) -> tuple[Any, Any]:

@@ -58,10 +58,15 @@ class Network {
 
   // Pattern of a point, by a forward pass in double precision.
   Pattern pattern_of(const double* x) const;
-  // Pre-activations of every hidden neuron at x (N values).
+  // Pre-activations of every hidden neuron at x (N values). A sum that
+  // cancels to rounding (below kCancel of its terms' sizes) is exactly 0: a
+  // zero neuron then reads 0 wherever it is evaluated, never a stray sign.
   std::vector<double> preactivations(const double* x) const;
   // The same into z (N values), with no allocation once `scratch` has grown.
   void preactivations(const double* x, double* z, std::vector<double>& scratch) const;
+
+  // What counts as cancelled, relative to the summed terms' sizes.
+  static constexpr double kCancel = 1e-11;
   // Local affine forms of all hidden neurons on the region of `pattern`,
   // with their norms and the neurons whose forms vanish (see LocalForms).
   void local_forms(const Word* pattern, LocalForms& out) const;
@@ -73,6 +78,9 @@ class Network {
 
   std::vector<Layer> layers_;
   std::vector<std::vector<double>> transposed_;  // per layer, in x out: column k of W is contiguous
+  std::vector<std::vector<double>> abs_row_sums_;  // per layer, out: sum_k |W_ik|
+  // Sets to 0 the pre-activations out[i] of layer l that cancel at input h.
+  void zero_cancelled(int l, const std::vector<double>& h, double* out) const;
   std::vector<int> offsets_;
   int hidden_ = 0;
   double alpha_ = 0.0;

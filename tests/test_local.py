@@ -141,7 +141,7 @@ def test_points_on_a_bent_second_layer_boundary():
         found.append(p)
     x = np.array(found)
     lc = rw.local_counts(net, x, 0.05, threads=2)
-    assert np.all(lc.margins < 1e-12) and lc.walked.all()
+    assert np.all(lc.margins < 1e-9) and lc.walked.all()
     np.testing.assert_array_equal(lc.counts, reference_counts(net, x, 0.05))
 
 
@@ -263,6 +263,8 @@ def test_progress_callable_sees_every_ball():
     ({"max_regions": 0}, "max_regions"),
     ({"samples": -1}, "samples"),
     ({"samples": 1.5}, "samples"),
+    ({"max_regions": 2.5}, "max_regions"),
+    ({"time_limit": np.nan}, "time_limit"),
     ({"backend": "ray"}, "not available yet"),
     ({"backend": "dask"}, "backend"),
     ({"tol": -1.0}, "tol"),
@@ -273,6 +275,17 @@ def test_bad_input(kwargs, match):
     args = {"X": np.zeros((2, 3)), "radius": 0.1, **kwargs}
     with pytest.raises(ValueError, match=match):
         rw.local_counts(net, args.pop("X"), args.pop("radius"), **args)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"threads": True}, "threads"),
+    ({"max_regions": "10"}, "max_regions"),
+    ({"time_limit": "1"}, "time_limit"),
+])
+def test_bad_option_types(kwargs, match):
+    net = random_mlp((3, 6, 1), seed=0)
+    with pytest.raises(TypeError, match=match):
+        rw.local_counts(net, np.zeros((2, 3)), 0.1, **kwargs)
 
 
 def test_net_must_be_a_network():

@@ -66,32 +66,29 @@ def net_setup(net: Network) -> NetSetup:
     return setup
 
 
-def _chunk_margins(net: Network, x: np.ndarray, a1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pre-activations ``(p, N)`` and margins ``(p,)`` of one chunk of points."""
-    p = len(x)
-    r = a1.shape[1]
-    h = x
+def _chunk_margins(net: Network, z: np.ndarray, a1: np.ndarray) -> np.ndarray:
+    """Margins ``(p,)`` of one chunk of points from their pre-activations ``z`` ``(p, N)``.
+
+    The slopes come from ``z`` as ``Network.preactivations`` gives it (sums that
+    cancel to rounding read exactly 0), so the forms are those of the pattern the
+    walk sees at each point.
+    """
+    p, r = len(z), a1.shape[1]
     forms = np.broadcast_to(a1[:, None, :], (a1.shape[0], p, r))  # (n_l, p, r): forms of layer l
-    zs, ratios = [], []
-    layers = list(zip(net.weights[:-1], net.biases[:-1]))
-    for k, (w, b) in enumerate(layers):
+    ratios = []
+    layers = _split(net, z)
+    for k, (w, zk) in enumerate(zip(net.weights[:-1], layers)):
         if k > 0:
             n_prev = forms.shape[0]
             forms = (w @ forms.reshape(n_prev, p * r)).reshape(w.shape[0], p, r)
-        z = h @ w.T + b
-        if k == 0:
-            norms = np.broadcast_to(np.linalg.norm(w, axis=1), z.shape)
-        else:
             norms = np.sqrt(np.einsum("ipr,ipr->pi", forms, forms))
+        else:
+            norms = np.broadcast_to(np.linalg.norm(w, axis=1), zk.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratios.append(np.where(norms > 0, np.abs(z) / np.where(norms > 0, norms, 1.0), np.inf))
-        zs.append(z)
+            ratios.append(np.where(norms > 0, np.abs(zk) / np.where(norms > 0, norms, 1.0), np.inf))
         if k + 1 < len(layers):
-            slope = np.where(z > 0, 1.0, net.alpha)
-            h = z * slope
-            forms = forms * slope.T[:, :, None]
-    ratio = np.concatenate(ratios, axis=1)
-    return np.concatenate(zs, axis=1), ratio.min(axis=1, initial=np.inf)
+            forms = forms * np.where(zk > 0, 1.0, net.alpha).T[:, :, None]
+    return np.concatenate(ratios, axis=1).min(axis=1, initial=np.inf)
 
 
 def margins_and_preactivations(net: Network, x: np.ndarray, setup: NetSetup) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +104,8 @@ def margins_and_preactivations(net: Network, x: np.ndarray, setup: NetSetup) -> 
     margin = np.empty(n)
     per_point = 8 * (2 * max(net.widths) * a1.shape[1] + 3 * net.hidden_neurons + net.input_dim)
     for sl in _chunks(n, per_point):
-        z[sl], margin[sl] = _chunk_margins(net, x[sl], a1)
+        z[sl] = net.preactivations(x[sl])
+        margin[sl] = _chunk_margins(net, z[sl], a1)
     return z, margin
 
 
@@ -188,13 +186,8 @@ def local_bounds(net: Network, z: np.ndarray, radii: np.ndarray, setup: NetSetup
 
 
 def _patterns_words(net: Network, x: np.ndarray) -> np.ndarray:
-    """Activation patterns of points packed into uint64 words, shape ``(n, words)``."""
-    h, bits = x, []
-    for w, b in zip(net.weights[:-1], net.biases[:-1]):
-        z = h @ w.T + b
-        bits.append(z > 0)
-        h = np.where(z > 0, z, net.alpha * z)
-    packed = np.packbits(np.concatenate(bits, axis=1), axis=1, bitorder="little")
+    """Activation patterns of points (as ``Network.patterns``) packed into uint64 words, ``(n, words)``."""
+    packed = np.packbits(net.preactivations(x) > 0, axis=1, bitorder="little")
     pad = (-packed.shape[1]) % 8
     if pad:
         packed = np.pad(packed, ((0, 0), (0, pad)))

@@ -13,6 +13,7 @@ walked by single-threaded compiled walks, several at a time on a thread pool
 
 from __future__ import annotations
 
+import numbers
 import os
 import sys
 import threading
@@ -146,23 +147,42 @@ def _radii(radius: Any, n: int) -> np.ndarray:
     return r
 
 
-def _check_options(threads: Any, time_limit: Any, max_regions: Any, samples: Any, tol: Any, backend: str) -> int:
+def _number(name: str, value: Any, accepted: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        raise TypeError(f"{name} must be {accepted}, got {value!r}")
+    return float(value)
+
+
+def _whole(name: str, value: Any, lo: int) -> int:
+    """``value`` as an int ``>= lo``; whole floats (``1e6``) pass, ``2.5``, ``True`` or text do not."""
+    accepted = f"a whole number from {lo} to 2**63-1"
+    v = _number(name, value, accepted)
+    if not (np.isfinite(v) and v.is_integer() and lo <= v <= 2**63 - 1):
+        raise ValueError(f"{name} must be {accepted}, got {value!r}")
+    return int(v)
+
+
+def _positive(name: str, value: Any) -> float:
+    v = _number(name, value, "a finite number > 0")
+    if not (np.isfinite(v) and v > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return v
+
+
+def _check_options(threads: Any, time_limit: Any, max_regions: Any, samples: Any, tol: Any,
+                   backend: Any) -> tuple[int, float | None, int | None, int, float | None]:
+    """Validated ``(threads, time_limit, max_regions, samples, tol)``; one-line errors naming the argument."""
     if backend == "ray":
         raise ValueError("backend='ray' is not available yet for local_counts (use backend='threads')")
     if backend != "threads":
         raise ValueError(f"backend must be 'threads' (or 'ray', not available yet), got {backend!r}")
-    nthreads = int(threads) if threads is not None else (os.cpu_count() or 1)
-    if nthreads < 1:
-        raise ValueError(f"threads must be >= 1, got {threads}")
-    if time_limit is not None and not (float(time_limit) > 0):
-        raise ValueError(f"time_limit must be > 0 seconds (per ball), got {time_limit}")
-    if max_regions is not None and int(max_regions) < 1:
-        raise ValueError(f"max_regions must be >= 1 (per ball), got {max_regions}")
-    if isinstance(samples, bool) or int(samples) != samples or int(samples) < 0:
-        raise ValueError(f"samples must be an integer >= 0, got {samples}")
-    if tol is not None and not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be finite and > 0, got {tol}")
-    return nthreads
+    return (
+        (os.cpu_count() or 1) if threads is None else _whole("threads", threads, 1),
+        None if time_limit is None else _positive("time_limit (seconds per ball)", time_limit),
+        None if max_regions is None else _whole("max_regions (per ball)", max_regions, 1),
+        _whole("samples", samples, 0),
+        None if tol is None else _positive("tol", tol),
+    )
 
 
 # -- one ball ------------------------------------------------------------------
@@ -362,14 +382,15 @@ def local_counts(
         raise TypeError(f"net must be a regionwalk.Network, got {type(net).__name__}")
     x = _points(net, X)
     radii = _radii(radius, len(x))
-    nthreads = _check_options(threads, time_limit, max_regions, samples, tol, backend)
+    nthreads, time_limit, max_regions, samples, tol = _check_options(threads, time_limit, max_regions, samples,
+                                                                     tol, backend)
     if tol is not None and len(radii) and not tol < radii.min():
         raise ValueError(f"tol must be below every ball's radius (smallest {radii.min():g}), got {tol}")
 
     setup = net_setup(net)
     z, margins = margins_and_preactivations(net, x, setup)
     bnds = local_bounds(net, z, radii, setup)
-    sampled = sampled_counts(net, x, radii, int(samples), seed) if samples else None
+    sampled = sampled_counts(net, x, radii, samples, int(seed)) if samples else None
     single = (margins >= radii) | (bnds == 1)
     todo = np.flatnonzero(~single)
     todo = todo[np.argsort(-bnds[todo].astype(float), kind="stable")]  # likely-large balls first

@@ -35,6 +35,7 @@ def best_of(fn, repeats: int = 5) -> float:
 
 def throughput(name: str, net: rw.Network, x: np.ndarray, radius: float, threads: list[int]) -> None:
     base = None
+    rw.local_counts(net, x[:20], radius, threads=max(threads))  # warm-up
     for th in threads:
         lc = rw.local_counts(net, x, radius, threads=th)
         rate = lc.balls_per_second

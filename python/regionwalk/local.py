@@ -98,6 +98,13 @@ class LocalCounts:
     def __len__(self) -> int:
         return len(self.counts)
 
+    def __repr__(self) -> str:
+        n = len(self.counts)
+        mean = f"{self.counts.mean():.3g}" if n else "-"
+        return (f"LocalCounts(n={n}, mean_count={mean}, complete={int(np.sum(self.complete))}/{n}, "
+                f"walked={int(np.sum(self.walked))}, sampled={self.sampled is not None}, "
+                f"seconds={self.seconds:.3g})")
+
     @property
     def all_complete(self) -> bool:
         """True when every count is exact."""

@@ -77,40 +77,55 @@ def bench_sampling(net: rw.Network, count: int) -> None:
               f"{int(np.sum(seen < exact)):>17} {sec:>8.2f}")
 
 
-def bench_plane(net: rw.Network) -> None:
+def _regioncam_layers(rc: object, net: rw.Network, attr: str = "num_faces") -> int:
+    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
+        rc.linear(np.asarray(w.T, dtype=np.float32), np.asarray(b, dtype=np.float32))  # type: ignore[attr-defined]
+        if i < len(net.weights) - 1:
+            rc.relu()  # type: ignore[attr-defined]
+    return int(getattr(rc, attr))
+
+
+def bench_plane(net: rw.Network, segments: int = 200) -> None:
+    """Square planes through data (regioncam draws squares [-s, s]^2), and segments on Regioncam1D."""
     try:
         import regioncam  # type: ignore[import-not-found]
     except ImportError:
         regioncam = None
     rng = np.random.default_rng(1)
-    print(f"{'plane':>6} {'regions':>8} {'seconds':>8} {'regioncam':>10}")
+    print(f"{'plane':>6} {'regions':>8} {'seconds':>8} {'regioncam':>10} {'rc seconds':>10}")
     for k in range(3):
-        pl = rw.Plane.through(*rng.uniform(0, 1, size=(3, 784)))
+        x = rng.uniform(0, 1, size=(3, 784))
+        through = rw.Plane.through(*x)
+        half = 0.6 * float(np.max(through.hi - through.lo))
+        pl = rw.Plane(x.mean(axis=0), through.u, through.v, [-half, -half], [half, half])
         t = time.perf_counter()
         res = rw.enumerate_regions(net, pl, store_points=False)
         sec = time.perf_counter() - t
-        peer = "n/a"
+        peer, psec = "n/a", float("nan")
         if regioncam is not None:
-            peer = str(regioncam_count(regioncam, pl.restrict(net), pl))
-        print(f"{k:>6} {res.count:>8,} {sec:>8.3f} {peer:>10}")
-
-
-def regioncam_count(regioncam: object, net2: rw.Network, pl: rw.Plane) -> int:
-    """Regions of the restricted 2-input net in the plane's rectangle, by regioncam."""
-    import torch
-
-    layers: list[torch.nn.Module] = []
-    for i, (w, b) in enumerate(zip(net2.weights, net2.biases)):
-        lin = torch.nn.Linear(w.shape[1], w.shape[0]).double()
-        with torch.no_grad():
-            lin.weight.copy_(torch.as_tensor(w))
-            lin.bias.copy_(torch.as_tensor(b))
-        layers += [lin] + ([torch.nn.ReLU()] if i < len(net2.weights) - 1 else [])
-    size = float(np.max(pl.hi - pl.lo)) / 2
-    rc = regioncam.Regioncam(size=size)  # type: ignore[attr-defined]
-    center = torch.as_tensor(pl.center)
-    rc.add(torch.nn.Sequential(*layers[:-1]), torch.eye(2, dtype=torch.float64), center)  # hidden layers only
-    return int(rc.num_faces)
+            t = time.perf_counter()
+            peer = str(_regioncam_layers(regioncam.Regioncam(half), pl.restrict(net)))
+            psec = time.perf_counter() - t
+        print(f"{k:>6} {res.count:>8,} {sec:>8.3f} {peer:>10} {psec:>10.3f}")
+    if regioncam is None:
+        return
+    paths = rng.uniform(0, 1, size=(segments, 2, 784))
+    t = time.perf_counter()
+    ours = rw.count_along_many(net, paths).pieces
+    t_ours = time.perf_counter() - t
+    t = time.perf_counter()
+    theirs = []
+    for x0, x1 in paths:
+        length = float(np.linalg.norm(x1 - x0))
+        u = (x1 - x0) / length
+        w0, b0 = net.weights[0], net.biases[0]
+        net1 = rw.Network([w0 @ u[:, None], *net.weights[1:]], [b0 + w0 @ (0.5 * (x0 + x1)), *net.biases[1:]])
+        theirs.append(_regioncam_layers(regioncam.Regioncam1D(length), net1, "num_edges"))  # covers [-size/2, size/2]
+    t_theirs = time.perf_counter() - t
+    same = int(np.sum(np.array(theirs) == ours))
+    print(f"segments: count_along equals regioncam's Regioncam1D (float32) on {same}/{segments}; "
+          f"largest difference {int(np.max(np.abs(np.array(theirs) - ours)))}; {t_ours:.3f} s "
+          f"(count_along_many) vs {t_theirs:.3f} s (Regioncam1D, one segment at a time, restriction included)")
 
 
 def main() -> None:

@@ -64,7 +64,7 @@ def _domain(args: argparse.Namespace, net: Any) -> tuple[Any, np.ndarray | None]
                 raise ValueError(f"--plane-through: {f} has {x.size} numbers but the model takes {net.input_dim} inputs")
         if not (np.isfinite(args.margin) and args.margin >= 0):
             raise ValueError(f"--margin must be a finite number >= 0, got {args.margin}")
-        return Plane.through(*pts, margin=args.margin), np.stack(pts)
+        return Plane.through(pts[0], pts[1], pts[2], margin=args.margin), np.stack(pts)
     if not has_domain:
         raise ValueError("plot needs --plane-through A B C, or --box/--ball for a model with 2 inputs")
     if net.input_dim != 2:

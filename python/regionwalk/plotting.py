@@ -130,9 +130,9 @@ def _fill(ax: Any, res: Any, polys: list[np.ndarray], color_by: str, output_inde
     if color_by == "rank":
         vals = _ranks(res.network, pats)
         cells = polys
-        lo, hi = (int(vals.min()), int(vals.max())) if len(vals) else (0, 0)
+        r_lo, r_hi = (int(vals.min()), int(vals.max())) if len(vals) else (0, 0)
         base = plt.get_cmap(cmap or "viridis")
-        norm = BoundaryNorm(np.arange(lo - 0.5, hi + 1.5), base.N)
+        norm = BoundaryNorm(np.arange(r_lo - 0.5, r_hi + 1.5), base.N)
     else:
         net2 = _plane_net(res)
         cells, vals = _class_cells(net2, pats, polys)

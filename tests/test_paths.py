@@ -215,3 +215,26 @@ def test_bad_input(call, match):
         call(random_mlp((2, 4, 1), seed=0))
     with pytest.raises(TypeError, match="Network"):
         rw.count_along("net", [[0.0], [1.0]])
+
+
+def point_at(pts: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Points of the polyline at arc lengths s."""
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    ends = np.cumsum(seg)
+    k = np.minimum(np.searchsorted(ends, s, side="right"), len(seg) - 1)
+    off = ends[k] - seg[k]
+    return pts[k] + ((s - off) / seg[k])[:, None] * (pts[k + 1] - pts[k])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_each_piece_has_the_forward_pass_pattern_at_its_middle(seed):
+    rng = np.random.default_rng(seed)
+    net = random_mlp((3, 9, 9, 9, 2), seed=seed, alpha=0.1 * (seed % 2))
+    pts = rng.normal(size=(5, 3)) * 2
+    p = rw.count_along(net, pts)
+    edges = np.r_[0.0, p.breakpoints, p.length]
+    np.testing.assert_array_equal(net.patterns(point_at(pts, 0.5 * (edges[:-1] + edges[1:]))), p.patterns)
+    # And the pattern changes at every breakpoint: just before and after differ.
+    eps = 1e-7 * p.length
+    before, after = net.patterns(point_at(pts, p.breakpoints - eps)), net.patterns(point_at(pts, p.breakpoints + eps))
+    assert np.all(np.any(before != after, axis=1))

@@ -96,15 +96,24 @@ def _cat(ts: list["torch.Tensor"]) -> "torch.Tensor":
     return torch.cat(ts, dim=1)
 
 
+def _left(w: "torch.Tensor", a: "torch.Tensor") -> "torch.Tensor":
+    """``w @ a[i]`` for every ``i`` as one matrix product (not a batch of small ones)."""
+    import torch
+
+    return torch.einsum("jk,nkd->njd", w, a)
+
+
 def hidden_forms(lay: list, slopes: list["torch.Tensor"]) -> tuple["torch.Tensor", "torch.Tensor"]:
     """Forms of every hidden neuron under the slopes: ``a`` of shape ``(n, N, d)``, ``c`` of shape ``(n, N)``."""
     w1, b1 = lay[0]
     n = slopes[0].shape[0]
-    a = w1.expand(n, *w1.shape)
-    c = b1.expand(n, b1.shape[0])
-    rows_a, rows_c = [a], [c]
+    rows_a, rows_c = [w1.expand(n, *w1.shape)], [b1.expand(n, b1.shape[0])]
+    a, c = None, rows_c[0]
     for (w, b), s in zip(lay[1:-1], slopes[:-1]):
-        a = w @ (s[:, :, None] * a)
+        if a is None:  # the first layer's forms are shared: one product (n * n_2, n_1) @ W_1
+            a = ((w * s[:, None, :]).reshape(-1, w.shape[1]) @ w1).reshape(n, w.shape[0], w1.shape[1])
+        else:
+            a = _left(w, s[:, :, None] * a)
         c = (s * c) @ w.T + b
         rows_a.append(a)
         rows_c.append(c)
@@ -123,13 +132,13 @@ def output_map(lay: list, slopes: list["torch.Tensor"]) -> tuple["torch.Tensor",
         c = (s * c) @ w.T + b
     n_out, d = lay[-1][0].shape[0], lay[0][0].shape[1]
     if n_out <= d:
-        m = lay[-1][0].expand(n, *lay[-1][0].shape)
-        for (w, _), s in zip(reversed(lay[:-1]), reversed(slopes)):
-            m = (m * s[:, None, :]) @ w
-    else:
-        m = lay[0][0].expand(n, *lay[0][0].shape)
-        for (w, _), s in zip(lay[1:], slopes):
-            m = w @ (s[:, :, None] * m)
+        m = lay[-1][0] * slopes[-1][:, None, :]
+        for (w, _), s in zip(reversed(lay[1:-1]), reversed(slopes[:-1])):
+            m = (m @ w) * s[:, None, :]
+        return m @ lay[0][0], c
+    m = lay[1][0] @ (slopes[0][:, :, None] * lay[0][0]) if len(lay) > 1 else None
+    for (w, _), s in zip(lay[2:], slopes[1:]):
+        m = _left(w, s[:, :, None] * m)
     return m, c
 
 

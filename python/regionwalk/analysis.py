@@ -129,42 +129,82 @@ def _norms_by_forms(net: Network, lay: list, slopes: list, q: float) -> tuple["t
     return norms, _forms.flat_rows(net, slopes, a)
 
 
-def _norms_by_gram(lay: list, slopes: list) -> "torch.Tensor":
-    """L2 norms of the forms through Gram matrices ``G_l = A_l A_l^T`` (cost independent of d)."""
+def _early_gram(lay: list, slopes: list) -> tuple["torch.Tensor", "torch.Tensor"]:
+    """L2 norms of the forms of every hidden layer but the last, through Gram matrices
+    ``G_l = A_l A_l^T`` (cost independent of d), and the last hidden layer's input Gram
+    matrix (shared by all points when it is the first layer's)."""
     w1 = lay[0][0]
     n = slopes[0].shape[0]
     g = w1 @ w1.T
     parts = [(w1 * w1).sum(dim=1).expand(n, w1.shape[0])]
-    g = g.expand(n, *g.shape)
-    hidden = lay[1:-1]
-    for i, ((w, _), s) in enumerate(zip(hidden, slopes[:-1])):
+    for (w, _), s in zip(lay[1:-2], slopes[:-2]):
         m = w * s[:, None, :]
         mg = m @ g
         parts.append((mg * m).sum(dim=2))
-        if i + 1 < len(hidden):
-            g = mg @ m.transpose(1, 2)
-    return _forms._cat(parts).clamp_min(0.0).sqrt()
+        g = mg @ m.transpose(1, 2)
+    return _forms._cat(parts).clamp_min(0.0).sqrt(), g
 
 
-def _batch_margin(net: Network, lay: list, x: "torch.Tensor", q: float) -> "torch.Tensor":
+def _last_layer_candidates(lay: list, slopes: list, g: "torch.Tensor", z_last: "torch.Tensor",
+                           best: "torch.Tensor") -> tuple["torch.Tensor", "torch.Tensor", "torch.Tensor"]:
+    """Neurons of the last hidden layer that may beat ``best``: ``||a_j|| <= ||W_j o s|| ||A||_2``
+    bounds their distance from below; the rest cannot be nearer. Returns point and neuron
+    indices and the candidates' squared norms."""
     import torch
 
-    z, slopes = _forms.forward(net, lay, x)
-    if q == 2.0 and net.input_dim > max(net.widths):
-        norms = _norms_by_gram(lay, slopes)
-        # Forms far below the largest may vanish (or be rounding-blurred by the
-        # Gram route): such points are redone with their forms, by the core's rule.
-        flat = torch.zeros_like(norms, dtype=torch.bool)
-        shaky = (norms <= 1e-6 * norms.max(dim=1, keepdim=True).values).any(dim=1)
-        if bool(shaky.any()):
-            idx = torch.nonzero(shaky).flatten()
-            norms[idx], flat[idx] = _norms_by_forms(net, lay, [s[idx] for s in slopes], 2.0)
-    else:
-        norms, flat = _norms_by_forms(net, lay, slopes, q)
+    w, s = lay[-2][0], slopes[-2]
+    if g.dim() == 2:
+        a_norm = torch.linalg.matrix_norm(g, 2).sqrt()
+    else:  # ||A||_2 <= ||A||_F
+        a_norm = g.diagonal(dim1=1, dim2=2).sum(dim=1).clamp_min(0.0).sqrt()[:, None]
+    upper = ((s * s) @ (w * w).T).sqrt() * a_norm * (1.0 + 1e-9)
+    low = z_last.abs() / upper
+    p_idx, j_idx = torch.nonzero(~(low >= best[:, None]), as_tuple=True)
+    vec = w[j_idx] * s[p_idx]
+    vg = vec @ g if g.dim() == 2 else torch.bmm(vec[:, None, :], g[p_idx])[:, 0, :]
+    return p_idx, j_idx, (vg * vec).sum(dim=1)
+
+
+def _gram_margin(net: Network, lay: list, z: "torch.Tensor", slopes: list) -> "torch.Tensor":
+    """Lee's p = 2 radius through Gram matrices; points with forms near zero are redone by forms."""
+    import torch
+
+    early, g = _early_gram(lay, slopes)
+    n_last = net.widths[-1] if len(net.widths) > 1 else 0
+    n_early = early.shape[1]
+    dist = torch.where(early > 0, z[:, :n_early].abs() / torch.where(early > 0, early, 1.0), float("inf"))
+    best = dist.min(dim=1).values
+    top = early.max(dim=1).values
+    shaky = ((early <= 1e-6 * top[:, None]) & (early > 0)).any(dim=1)
+    if n_last:
+        p_idx, j_idx, sq = _last_layer_candidates(lay, slopes, g, z[:, n_early:], best)
+        exact_zero = ~(lay[-2][0][j_idx] * slopes[-2][p_idx]).ne(0).any(dim=1)
+        norm = sq.clamp_min(0.0).sqrt()
+        shaky[p_idx[(norm <= 1e-6 * top[p_idx]) & ~exact_zero]] = True
+        d_c = torch.where(exact_zero | (norm == 0), float("inf"), z[p_idx, n_early + j_idx].abs() / norm)
+        best = best.scatter_reduce(0, p_idx, d_c, reduce="amin")
+    if bool(shaky.any()):
+        idx = torch.nonzero(shaky).flatten()
+        norms, flat = _norms_by_forms(net, lay, [s[idx] for s in slopes], 2.0)
+        best[idx] = _min_distance(z[idx], norms, flat)
+    return best
+
+
+def _min_distance(z: "torch.Tensor", norms: "torch.Tensor", flat: "torch.Tensor") -> "torch.Tensor":
+    import torch
+
     live = ~flat & (norms > 0)
     dist = torch.where(live, z.abs() / torch.where(live, norms, torch.ones_like(norms)),
                        torch.full_like(norms, float("inf")))
     return dist.min(dim=1).values
+
+
+def _batch_margin(net: Network, lay: list, x: "torch.Tensor", q: float) -> "torch.Tensor":
+    z, slopes = _forms.forward(net, lay, x)
+    if q == 2.0 and net.input_dim > max(net.widths):
+        return _gram_margin(net, lay, z, slopes)
+    norms, flat = _norms_by_forms(net, lay, slopes, q)
+    return _min_distance(z, norms, flat)
 
 
 def margin(net: Network, X: Any, p: Any = 2, *, device: Any = "cpu", dtype: Any = None,

@@ -293,7 +293,8 @@ class RegionGeometry:
 
         sv, s1, sinf = [], [], []
         for w, _ in self._output_maps():
-            sv.append(torch.linalg.svdvals(w).cpu().numpy())
+            one = min(w.shape[1], w.shape[2]) == 1  # a row or a column: its norm
+            sv.append((w.flatten(1).norm(dim=1)[:, None] if one else torch.linalg.svdvals(w)).cpu().numpy())
             s1.append(w.abs().sum(dim=1).max(dim=1).values.cpu().numpy())
             sinf.append(w.abs().sum(dim=2).max(dim=1).values.cpu().numpy())
         k = min(self.network.weights[-1].shape[0], self.network.input_dim)

@@ -170,3 +170,24 @@ def test_cuda_matches_cpu():
     A0, c0 = rw.local_affine(net, X)
     np.testing.assert_allclose(A, A0, atol=1e-12)
     np.testing.assert_allclose(rw.margin(net, X, device="cuda"), rw.margin(net, X), rtol=1e-10)
+
+
+@pytest.mark.parametrize("widths,alpha", [((30, 6, 5, 4, 2), 0.0), ((30, 5, 6, 2), 0.1), ((30, 8, 1), 0.0)])
+def test_margin_gram_route_deeper_leaky_and_one_layer(widths, alpha):
+    net = random_mlp(widths, seed=9, alpha=alpha)
+    X = np.random.default_rng(7).normal(size=(8, widths[0]))
+    expect = np.array([lee_radius_lp(net, x, 2) for x in X])
+    np.testing.assert_allclose(rw.margin(net, X), expect, rtol=1e-9)
+
+
+def test_margin_gram_route_bias_free_all_off_cone():
+    """Wide bias-free net: on the all-off cone the second layer is identically zero."""
+    rng = np.random.default_rng(8)
+    w1 = rng.normal(size=(5, 30))
+    w1[:, 0] = np.abs(w1[:, 0]) + 3.0
+    net = rw.Network([w1, rng.normal(size=(4, 5)), rng.normal(size=(1, 4))], [np.zeros(5), np.zeros(4), np.zeros(1)])
+    X = rng.normal(size=(50, 30)) * 0.3 - 2.0 * np.eye(30)[0]
+    X = X[(X @ w1.T < 0).all(axis=1)]
+    assert len(X) >= 5
+    first = np.min(np.abs(X @ w1.T) / np.linalg.norm(w1, axis=1), axis=1)
+    np.testing.assert_allclose(rw.margin(net, X), first, rtol=1e-12)

@@ -83,6 +83,8 @@ def test_axis_plane_of_a_2_input_net_is_the_box():
     ref = rw.enumerate_regions(net, rw.Box([-1, -1], [1, 1]), threads=1)
     assert pattern_set(res.patterns) == pattern_set(ref.patterns)
     assert rw.count_regions(net, pl, threads=1) == ref.count
+    square = rw.Plane([0.0, 0.0], [1.0, 0.0], [0.0, 1.0], -1, 1)  # numbers stand for both coordinates
+    assert square.lo.tolist() == [-1, -1] and square.hi.tolist() == [1, 1]
 
 
 def test_plane_through_three_points():

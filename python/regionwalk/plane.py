@@ -47,7 +47,8 @@ class Plane:
     origin, u, v
         Vectors of the input dimension ``d >= 2``.
     lo, hi
-        The rectangle in plane coordinates, ``lo < hi`` in both.
+        The rectangle in plane coordinates, ``lo < hi`` in both (a number
+        stands for both coordinates).
     anchors
         Optional points of the input space that define the plane (kept for
         plotting; :meth:`through` sets them).
@@ -69,7 +70,8 @@ class Plane:
         gram = np.array([[uu @ uu, uu @ vv], [uu @ vv, vv @ vv]])
         if not np.linalg.det(gram) > 1e-20 * gram[0, 0] * gram[1, 1]:
             raise ValueError("plane u and v must be linearly independent (they span no plane)")
-        lo_v, hi_v = _vec(lo, "plane lo", 2), _vec(hi, "plane hi", 2)
+        lo_v = _vec(np.broadcast_to(lo, (2,)) if np.ndim(lo) == 0 else lo, "plane lo", 2)
+        hi_v = _vec(np.broadcast_to(hi, (2,)) if np.ndim(hi) == 0 else hi, "plane hi", 2)
         if not np.all(lo_v < hi_v):
             raise ValueError(f"empty plane rectangle: need lo < hi in both coordinates, got lo={lo_v.tolist()}, "
                              f"hi={hi_v.tolist()}")

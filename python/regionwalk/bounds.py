@@ -360,7 +360,7 @@ def bound_rows(net: Network, domain: Domain = None, regions: Any = None) -> list
         seconds = time.perf_counter() - t
         if value is None:
             continue
-        if regions is not None and regions.complete and value < exact:
+        if exact is not None and regions.complete and value < exact:
             raise RuntimeError(f"bound {name} = {value} is below the exact count {exact}: please report this")
         desc, ref = BOUND_INFO[name]
         rows.append({"bound": name, "value": int(value), "exact": exact,

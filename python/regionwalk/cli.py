@@ -28,7 +28,7 @@ from regionwalk._cli_common import (
     print_table,
     walk_kwargs,
 )
-from regionwalk.domains import Ball, Box
+from regionwalk.domains import Ball, Box, Domain
 
 __all__ = ["main", "build_parser"]
 
@@ -88,7 +88,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from regionwalk.examples import random_mlp
     from regionwalk.walk import enumerate_regions
 
-    cases = [
+    cases: list[tuple[str, Any, Domain]] = [
         ("2-32-32-32-1, box [-1,1]^2", random_mlp((2, 32, 32, 32, 1), seed=0), Box([-1, -1], [1, 1])),
         ("2-32-32-32-1, ball r=0.5 at (0.3,-0.2)", random_mlp((2, 32, 32, 32, 1), seed=0), Ball([0.3, -0.2], 0.5)),
         ("8-32-32-1, ball r=0.3 at 0", random_mlp((8, 32, 32, 1), seed=1), Ball(np.zeros(8), 0.3)),

@@ -260,7 +260,11 @@ def _progress_callback(progress: bool | ProgressCallback) -> Callable[[int, floa
     if _positional_arity(progress) >= 3:
         return progress
     user = progress
-    return lambda regions, seconds, frontier=-1: user(regions, seconds)
+
+    def two_arguments(regions: int, seconds: float, frontier: int = -1) -> None:
+        user(regions, seconds)
+
+    return two_arguments
 
 
 def _warn_if_uncertain(raw: dict[str, Any], stats: dict[str, Any]) -> None:

@@ -50,6 +50,9 @@ def test_box_of_a_2_input_model_as_svg(tmp_path, capsys):
     assert rc == 0
     assert out.read_text().lstrip().startswith("<?xml") and "<svg" in out.read_text()
     assert "count" in capsys.readouterr().out
+    png = tmp_path / "r.png"
+    assert main(["plot", str(model), "--box", "-1", "-1", "1", "1", "--svg", "--out", str(png)]) == 0
+    assert plt.imread(png).shape[2] in (3, 4) and "<svg" in (tmp_path / "r.svg").read_text()
 
 
 @pytest.mark.parametrize("extra,match", [

@@ -238,3 +238,11 @@ def test_each_piece_has_the_forward_pass_pattern_at_its_middle(seed):
     eps = 1e-7 * p.length
     before, after = net.patterns(point_at(pts, p.breakpoints - eps)), net.patterns(point_at(pts, p.breakpoints + eps))
     assert np.all(np.any(before != after, axis=1))
+
+
+@pytest.mark.parametrize("gap,pieces", [(2e-9, 2), (5e-10, 1)])
+def test_tolerance_at_the_ends_matches_the_walk(gap, pieces):
+    # One breakpoint `gap` before the end of [0, 2] (tol 1e-9): a thinner end piece does not count.
+    net = rw.Network([[[1.0]], [[1.0]]], [[-2.0 + gap], [0.0]])
+    assert rw.count_along(net, [[0.0], [2.0]]).pieces == pieces == rw.count_regions(net, rw.Box([0.0], [2.0]), threads=1)
+    assert rw.count_along(net, [[2.0], [0.0]]).pieces == pieces

@@ -43,8 +43,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--color-by", choices=("pattern", "rank", "output", "class"), default="pattern",
                    help="fill colour: one per region (default), Jacobian rank, output value, or class (argmax)")
     p.add_argument("--output-index", type=int, default=0, help="the output drawn by --color-by output")
-    p.add_argument("--out", default=None, help="picture file (default regions.png, or regions.svg with --svg)")
-    p.add_argument("--svg", action="store_true", help="write SVG (vector graphics) instead of PNG")
+    p.add_argument("--out", default=None, help="picture file, its format from the suffix (default regions.png, "
+                                              "or regions.svg with --svg)")
+    p.add_argument("--svg", action="store_true", help="write SVG (vector graphics): to --out if it ends in .svg, "
+                                                     "else beside it with the suffix .svg")
     p.add_argument("--dpi", type=positive_float, default=150.0, help="resolution of a PNG (default 150)")
     add_walk_args(p)
     p.set_defaults(func=_cmd_plot)
@@ -83,16 +85,19 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     net = load_network(args)
     dom, marks = _domain(args, net)
     out = Path(args.out) if args.out else Path("regions.svg" if args.svg else "regions.png")
-    fmt = "svg" if args.svg or out.suffix.lower() == ".svg" else "png"
     res = enumerate_regions(net, dom, **walk_kwargs(args))
     ax = plot_regions(res, color_by=args.color_by, points=marks, output_index=args.output_index)
     ax.set_title(f"{Path(args.model).name}: {describe_count(res)} regions")
-    ax.figure.savefig(out, format=fmt, dpi=args.dpi, bbox_inches="tight")
+    # --out's suffix picks the format; --svg with a raster --out writes the SVG beside it too.
+    files = [out] if out.suffix.lower() == ".svg" or not args.svg else [out, out.with_suffix(".svg")]
+    for f in files:
+        fmt = "svg" if f.suffix.lower() == ".svg" else (f.suffix.lstrip(".").lower() or "png")
+        ax.figure.savefig(f, format=fmt, dpi=args.dpi, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(ax.figure)
     summary = {"model": str(args.model), "network": repr(net), "domain": repr(dom), "count": res.count,
-               "complete": res.complete, "color_by": args.color_by, "out": str(out)}
+               "complete": res.complete, "color_by": args.color_by, "out": ", ".join(map(str, files))}
     if args.json:
         print(json.dumps(summary))
     else:

@@ -348,8 +348,20 @@ def count_along(net: Network, points: Any, closed: bool = False, *, tol: float |
     -------
     PathRegions
         ``.pieces``, ``.distinct``, ``.breakpoints``, ``.patterns``, ``.length``,
-        ``.density``. See the module docstring for how hyperplanes met at a
-        point, or run along, are treated.
+        ``.density``.
+
+    Notes
+    -----
+    Exact, not sampled: each segment is cut layer by layer at the zeros of
+    the pre-activations, which are affine between the cuts found so far.
+    Hyperplanes met at one point, or run along, follow the walk's policy: a
+    pre-activation within rounding of zero is zero; a neuron identically zero
+    on a piece (pruned, or the path runs inside its hyperplane) is inactive
+    there (bit 0, as the exact forward pass gives) and splits nothing; a piece
+    no longer than ``tol`` does not count (its neighbours share it, split at
+    its middle); consecutive pieces with equal patterns, at a vertex or around
+    a dropped piece, are one piece; on a closed path the piece through the
+    start counts once.
 
     Raises
     ------

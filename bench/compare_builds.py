@@ -1,0 +1,90 @@
+"""Speed and patterns of this checkout's build against another build, in one run.
+
+Each build runs in its own subprocess (``PYTHONPATH`` puts its package first);
+the builds alternate on every net, best of ``--repeats``, so that a noisy host
+slows both alike. Patterns are compared by a hash of the packed array: a
+refactor or an optimisation must leave them identical.
+
+    pip install --no-build-isolation --no-deps --target /tmp/base_site <old checkout>
+    python bench/compare_builds.py --base /tmp/base_site [--repeats 3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+CASES = {
+    # name: (widths, seed, domain kind, domain argument, region cap)
+    "2-32x3 box": ((2, 32, 32, 32, 1), 0, "box", 1.0, None),
+    "2-64x3 box": ((2, 64, 64, 64, 1), 0, "box", 1.0, None),
+    "3-16x3 box": ((3, 16, 16, 16, 1), 0, "box", 1.0, None),
+    "4-12x2 box": ((4, 12, 12, 1), 0, "box", 1.0, None),
+    "6-16x2 box": ((6, 16, 16, 1), 0, "box", 1.0, 60_000),
+    "8-12x2 box": ((8, 12, 12, 1), 0, "box", 1.0, 60_000),
+    "8-32x2 ball r=1": ((8, 32, 32, 1), 1, "ball", 1.0, 60_000),
+    "784-64x2 ball r=0.1": ((784, 64, 64, 1), 2, "ball784", 0.1, None),
+}
+
+CHILD = r"""
+import hashlib, json, sys, time
+import numpy as np
+import regionwalk as rw
+from regionwalk.examples import random_mlp
+widths, seed, kind, arg, cap, threads = json.loads(sys.argv[1])
+net = random_mlp(tuple(widths), seed=seed)
+d = widths[0]
+if kind == "box":
+    dom = rw.Box(-np.full(d, arg), np.full(d, arg))
+elif kind == "ball":
+    dom = rw.Ball(np.zeros(d), arg)
+else:
+    dom = rw.Ball(np.random.default_rng(7).uniform(0, 1, size=d), arg)
+rw.enumerate_regions(net, dom, threads=threads, max_regions=200, store_points=False)  # warm-up: BLAS, caches
+t = time.perf_counter()
+res = rw.enumerate_regions(net, dom, threads=threads, max_regions=cap, store_points=False)
+wall = time.perf_counter() - t
+print(json.dumps({"count": res.count, "seconds": wall,
+                  "hash": hashlib.sha1(np.ascontiguousarray(res.packed).tobytes()).hexdigest()[:12]}))
+"""
+
+
+def run(site: str | None, case: tuple, threads: int) -> dict:
+    env = dict(os.environ)
+    if site:
+        env["PYTHONPATH"] = site + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps([*case, threads])], env=env,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", required=True, help="site directory of the build to compare against")
+    ap.add_argument("--repeats", type=int, default=3, help="best of this many runs per build and net")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--only", default=None, help="run only the nets whose name contains this")
+    args = ap.parse_args()
+    print(f"threads {args.threads}, best of {args.repeats}, builds alternating")
+    print(f"{'net':<22} {'regions':>8} {'base s':>8} {'this s':>8} {'this/base speed':>16} {'patterns':>9}")
+    for name, case in CASES.items():
+        if args.only and args.only not in name:
+            continue
+        base, this = [], []
+        for _ in range(args.repeats):
+            base.append(run(args.base, case, args.threads))
+            this.append(run(None, case, args.threads))
+        b = min(r["seconds"] for r in base)
+        t = min(r["seconds"] for r in this)
+        same = len({r["hash"] for r in base + this}) == 1
+        print(f"{name:<22} {this[0]['count']:>8} {b:>8.3f} {t:>8.3f} {b / t:>16.3f} "
+              f"{'same' if same else 'DIFFER':>9}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

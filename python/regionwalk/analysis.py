@@ -241,8 +241,10 @@ def margin(net: Network, X: Any, p: Any = 2, *, device: Any = "cpu", dtype: Any 
     dev, dt = _forms.torch_device(device), _dtype(dtype)
     x = _points(net, X, dev, dt)
     lay = _forms.layers(net, dev, dt)
-    widest = max(net.widths)
-    per_row = widest * widest * 2 if (q == 2.0 and net.input_dim > widest) else net.hidden_neurons * net.input_dim
+    if q == 2.0 and net.input_dim > max(net.widths):  # Gram route: per-point Gram matrices past layer 2
+        per_row = net.input_dim + 4 * net.hidden_neurons + 3 * sum(w * w for w in net.widths[1:-1])
+    else:
+        per_row = 3 * net.hidden_neurons * net.input_dim
     rows = _forms.batch_rows(net, per_row, batch_size)
     with torch.no_grad():
         parts = [_batch_margin(net, lay, x[s:s + rows], q) for s in range(0, x.shape[0], rows)]

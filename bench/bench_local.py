@@ -2,7 +2,10 @@
 
 For each net and radius: balls per second on 1 and 2 threads, the speed-up,
 the mean exact count and bound, the share of balls proven single-region by
-the margin (no walk); then the cost of a ball that holds one region against a
+the margin (no walk), the share of certified counts ("exact"), the CPU time
+per ball of all threads together (equal on 1 and 2 threads: no serialisation
+on the GIL) and the load average before the run (other processes on the
+machine cap the wall speed-up); then the cost of a ball that holds one region against a
 forward pass of its centre, and a plain loop of rw.count_regions (one set-up
 per ball) for comparison.
 
@@ -37,7 +40,10 @@ def throughput(name: str, net: rw.Network, x: np.ndarray, radius: float, threads
     base = None
     rw.local_counts(net, x[:20], radius, threads=max(threads))  # warm-up
     for th in threads:
+        load = os.getloadavg()[0]
+        cpu = time.process_time()
         lc = rw.local_counts(net, x, radius, threads=th)
+        cpu = (time.process_time() - cpu) / len(x)
         rate = lc.balls_per_second
         if base is None:
             base, counts = rate, lc.counts
@@ -45,7 +51,7 @@ def throughput(name: str, net: rw.Network, x: np.ndarray, radius: float, threads
         bound = np.mean(lc.bounds.astype(float))
         print(f"{name:<14} {radius:>6} {th:>3} {len(x):>6} {lc.seconds:>9.2f} {rate:>10.1f} {rate / base:>7.2f}x"
               f" {lc.counts.mean():>9.1f} {int(lc.counts.max()):>7} {bound:>11.3g} {np.mean(~lc.walked):>7.1%}"
-              f" {lc.all_complete!s:>6}", flush=True)
+              f" {np.mean(lc.complete):>6.1%} {cpu * 1e3:>9.2f} {load:>5.1f}", flush=True)
 
 
 def single_region_cost(name: str, net: rw.Network, x: np.ndarray) -> None:
@@ -82,7 +88,7 @@ def main() -> None:
              ("16-64-64-1", random_mlp((16, 64, 64, 1), seed=2), rng.standard_normal((n, 16)))]
     print(f"cpu cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
     print(f"{'net':<14} {'radius':>6} {'thr':>3} {'balls':>6} {'seconds':>9} {'balls/s':>10} {'speedup':>8}"
-          f" {'mean':>9} {'max':>7} {'mean bound':>11} {'1-region':>8} {'exact':>6}")
+          f" {'mean':>9} {'max':>7} {'mean bound':>11} {'1-region':>8} {'exact':>6} {'cpu ms/b':>9} {'load':>5}")
     for name, net, x in cases:
         for r in args.radii:
             throughput(name, net, x, r, args.threads)

@@ -89,6 +89,10 @@ class PathRegions:
         """Pieces per unit arc length, ``pieces / length``."""
         return self.pieces / self.length
 
+    def __repr__(self) -> str:
+        return (f"PathRegions(pieces={self.pieces}, distinct={self.distinct}, length={self.length:.6g}, "
+                f"density={self.density:.6g}, closed={self.closed})")
+
     @property
     def transitions(self) -> int:
         """Pattern changes along the path (Novak et al. 2018): ``len(breakpoints)``."""
@@ -111,6 +115,10 @@ class PathCounts:
 
     def __len__(self) -> int:
         return int(self.pieces.size)
+
+    def __repr__(self) -> str:
+        mean = float(self.pieces.mean()) if self.pieces.size else 0.0
+        return f"PathCounts(paths={len(self)}, mean pieces={mean:.4g}, closed={self.closed})"
 
 
 # ---------------------------------------------------------------------------

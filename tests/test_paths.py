@@ -246,3 +246,31 @@ def test_tolerance_at_the_ends_matches_the_walk(gap, pieces):
     net = rw.Network([[[1.0]], [[1.0]]], [[-2.0 + gap], [0.0]])
     assert rw.count_along(net, [[0.0], [2.0]]).pieces == pieces == rw.count_regions(net, rw.Box([0.0], [2.0]), threads=1)
     assert rw.count_along(net, [[2.0], [0.0]]).pieces == pieces
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(d=st.integers(1, 4), widths=st.lists(st.integers(1, 7), min_size=1, max_size=3),
+       seed=st.integers(0, 10**6), leaky=st.booleans(), integer=st.booleans())
+def test_property_segment_equals_walk(d, widths, seed, leaky, integer):
+    rng = np.random.default_rng(seed)
+    dims = [d, *widths, 1]
+    if integer:  # many hyperplanes through common points, zero rows
+        ws = [rng.integers(-2, 3, (b, a)).astype(float) for a, b in zip(dims[:-1], dims[1:])]
+        bs = [rng.integers(-1, 2, b).astype(float) for b in dims[1:]]
+        x0, x1 = rng.integers(-2, 3, (2, d)).astype(float)
+        if np.all(x0 == x1):
+            x1[0] += 1.0
+    else:
+        ws = [rng.normal(size=(b, a)) for a, b in zip(dims[:-1], dims[1:])]
+        bs = [rng.normal(size=b) for b in dims[1:]]
+        x0, x1 = rng.normal(size=(2, d)) * 2
+    net = rw.Network(ws, bs, alpha=0.1 if leaky else 0.0)
+    p = rw.count_along(net, [x0, x1])
+    ref = walk_on_segment(net, x0, x1)
+    assert p.pieces == ref.count
+    assert pattern_set(p.patterns) == pattern_set(ref.patterns)
+    assert rw.count_along_many(net, np.array([[x0, x1]])).pieces[0] == p.pieces

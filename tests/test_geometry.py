@@ -229,3 +229,29 @@ def test_geometry_bad_input():
         res.halfspaces(res.count)
     with pytest.raises(ValueError, match="device"):
         res.geometry(device="nonsense")
+
+
+def test_whole_space_adjacency_of_lines_in_general_position():
+    """m lines in general position: m^2 edges (each line cut into m pieces), 1 + m + C(m, 2) regions."""
+    rng = np.random.default_rng(11)
+    m = 5
+    net = rw.Network([rng.normal(size=(m, 2)), rng.normal(size=(1, m))], [rng.normal(size=m), np.zeros(1)])
+    res = rw.enumerate_regions(net, None)
+    assert res.count == 1 + m + m * (m - 1) // 2
+    edges, flipped = res.adjacency()
+    assert len(edges) == m * m
+    assert all(len(f) == 1 for f in flipped)
+    assert np.array_equal(np.bincount([int(f[0]) for f in flipped]), np.full(m, m))
+
+
+def test_ball_halfspaces_hold_on_the_region_inside_the_ball():
+    res = RESULTS["ball_3d"]
+    net, dom = res.network, res.domain
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(4000, 3))
+    pts = dom.center + dom.radius * rng.uniform(size=(4000, 1)) ** (1 / 3) * v / np.linalg.norm(v, axis=1, keepdims=True)
+    pats = net.patterns(pts)
+    for i in range(0, res.count, max(1, res.count // 6)):
+        A, b = res.halfspaces(i)
+        in_region = np.all(pats == res.patterns[i], axis=1)
+        assert np.array_equal(in_region, np.all(pts @ A.T <= b, axis=1))

@@ -191,3 +191,16 @@ def test_margin_gram_route_bias_free_all_off_cone():
     assert len(X) >= 5
     first = np.min(np.abs(X @ w1.T) / np.linalg.norm(w1, axis=1), axis=1)
     np.testing.assert_allclose(rw.margin(net, X), first, rtol=1e-12)
+
+
+@pytest.mark.parametrize("p", [1, 2, np.inf])
+@pytest.mark.parametrize("widths,alpha", [((3, 6, 5, 4, 2), 0.0), ((4, 5, 6, 5, 1), 0.2)])
+def test_margin_three_hidden_layers(widths, alpha, p):
+    """The last layer is pruned by a triangle-inequality bound; deeper forms are per point."""
+    net = random_mlp(widths, seed=12, alpha=alpha)
+    ws = [w.copy() for w in net.weights]
+    ws[2][1] = 0.0  # a pruned third-layer neuron
+    net = rw.Network(ws, net.biases, alpha=alpha)
+    X = np.random.default_rng(9).normal(size=(10, widths[0]))
+    expect = np.array([lee_radius_lp(net, x, p) for x in X])
+    np.testing.assert_allclose(rw.margin(net, X, p=p), expect, rtol=1e-9)

@@ -199,10 +199,67 @@ def _min_distance(z: "torch.Tensor", norms: "torch.Tensor", flat: "torch.Tensor"
     return dist.min(dim=1).values
 
 
+def _qnorm(a: "torch.Tensor", q: float) -> "torch.Tensor":
+    if q == 1.0:
+        return a.abs().sum(dim=-1)
+    return a.abs().amax(dim=-1) if q == float("inf") else a.norm(dim=-1)
+
+
+def _previous_forms(net: Network, lay: list, slopes: list, q: float) -> tuple[Any, "torch.Tensor", "torch.Tensor",
+                                                                              "torch.Tensor", "torch.Tensor"]:
+    """Forms of every hidden layer but the last: the last of them (shared ``W_1`` when it is the
+    first layer), their q-norms and inf-norms, all early norms, and points with forms cancelled
+    to rounding (their verdict is left to the exact route)."""
+    import torch
+
+    n = slopes[0].shape[0]
+    if len(net.widths) == 2:
+        w1 = lay[0][0]
+        norm = _qnorm(w1, q).expand(n, -1)
+        return w1, norm, w1.abs().amax(dim=1).expand(n, -1), norm, torch.zeros(n, dtype=torch.bool, device=w1.device)
+    a, _ = _forms.hidden_forms(lay[:-1], slopes[:-1])
+    ainf = a.abs().amax(dim=2)
+    absw = [w.abs() for w, _ in lay]
+    size = _forms._cat(_forms._term_sizes(net, slopes, ainf, absw))[:, :a.shape[1]]
+    shaky = ((ainf <= _forms.CANCEL * size) & (ainf > 0)).any(dim=1)
+    k = net.widths[-2]
+    norm = _qnorm(a, q)
+    return a[:, -k:, :], norm[:, -k:], ainf[:, -k:], norm, shaky
+
+
+def _pruned_margin(net: Network, lay: list, z: "torch.Tensor", slopes: list, q: float) -> "torch.Tensor":
+    """Lee's radius with the last hidden layer's forms built only for neurons whose distance bound
+    ``|z_j| / sum_k |W_jk| s_k ||a_k||_q`` (triangle inequality) can beat the nearest so far."""
+    import torch
+
+    prev, prev_norm, prev_inf, early_norm, shaky = _previous_forms(net, lay, slopes, q)
+    n_early = early_norm.shape[1]
+    live = early_norm > 0
+    best = torch.where(live, z[:, :n_early].abs() / torch.where(live, early_norm, 1.0), float("inf")).min(dim=1).values
+    w, s = lay[-2][0], slopes[-2]
+    upper = (s * prev_norm) @ w.abs().T * (1.0 + 1e-9)
+    p_idx, j_idx = torch.nonzero(~(z[:, n_early:].abs() / upper >= best[:, None]), as_tuple=True)
+    vec = w[j_idx] * s[p_idx]
+    a_c = vec @ prev if prev.dim() == 2 else torch.bmm(vec[:, None, :], prev[p_idx])[:, 0, :]
+    ainf = a_c.abs().amax(dim=1) if a_c.shape[1] else torch.zeros_like(vec[:, 0])
+    size = (vec.abs() * prev_inf[p_idx]).sum(dim=1)
+    shaky[p_idx[(ainf <= _forms.CANCEL * size) & (ainf > 0)]] = True
+    d_c = torch.where(ainf > 0, z[p_idx, n_early + j_idx].abs() / torch.where(ainf > 0, _qnorm(a_c, q), 1.0),
+                      float("inf"))
+    best = best.scatter_reduce(0, p_idx, d_c, reduce="amin")
+    if bool(shaky.any()):
+        idx = torch.nonzero(shaky).flatten()
+        norms, flat = _norms_by_forms(net, lay, [t[idx] for t in slopes], q)
+        best[idx] = _min_distance(z[idx], norms, flat)
+    return best
+
+
 def _batch_margin(net: Network, lay: list, x: "torch.Tensor", q: float) -> "torch.Tensor":
     z, slopes = _forms.forward(net, lay, x)
     if q == 2.0 and net.input_dim > max(net.widths):
         return _gram_margin(net, lay, z, slopes)
+    if len(net.widths) >= 2:
+        return _pruned_margin(net, lay, z, slopes, q)
     norms, flat = _norms_by_forms(net, lay, slopes, q)
     return _min_distance(z, norms, flat)
 
@@ -243,8 +300,9 @@ def margin(net: Network, X: Any, p: Any = 2, *, device: Any = "cpu", dtype: Any 
     lay = _forms.layers(net, dev, dt)
     if q == 2.0 and net.input_dim > max(net.widths):  # Gram route: per-point Gram matrices past layer 2
         per_row = net.input_dim + 4 * net.hidden_neurons + 3 * sum(w * w for w in net.widths[1:-1])
-    else:
-        per_row = 3 * net.hidden_neurons * net.input_dim
+    else:  # forms of every layer but the last (the first layer's are shared)
+        early = net.hidden_neurons - net.widths[-1] - (net.widths[0] if len(net.widths) == 2 else 0)
+        per_row = 3 * (early + 4) * net.input_dim + 4 * net.hidden_neurons
     rows = _forms.batch_rows(net, per_row, batch_size)
     with torch.no_grad():
         parts = [_batch_margin(net, lay, x[s:s + rows], q) for s in range(0, x.shape[0], rows)]

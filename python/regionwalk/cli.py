@@ -71,12 +71,13 @@ def _count_output(args: argparse.Namespace, net: Any, dom: Any, res: Any) -> Non
 
 
 def _cmd_count(args: argparse.Namespace) -> int:
+    from regionwalk._cli_scale import scale_kwargs
     from regionwalk.walk import Interrupted, enumerate_regions
 
     net = load_network(args)
     dom = build_domain(args, net)
     try:
-        res = enumerate_regions(net, dom, store_points=False, **walk_kwargs(args))
+        res = enumerate_regions(net, dom, store_points=False, **walk_kwargs(args), **scale_kwargs(args))
         status = exit_status(res.complete)
     except Interrupted as exc:
         res, status = exc.partial, EXIT_INTERRUPTED
@@ -125,6 +126,9 @@ def _register_builtin(sub: Any) -> None:
 
     p = model_command(sub, "count", "count the regions of a model in a ball, a box or the whole space")
     add_walk_args(p)
+    from regionwalk._cli_scale import add_scale_args
+
+    add_scale_args(p)
     p.set_defaults(func=_cmd_count)
     cli_builtin.register_bounds(sub, model_command)
     cli_builtin.register_sample(sub, model_command)

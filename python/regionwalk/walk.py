@@ -328,12 +328,13 @@ def _seed_point(net: Network, domain: Domain, seed: Any) -> np.ndarray:
 
 
 def _run_core(core_net: Any, core_domain: Any, y0: np.ndarray, tol: float, limits: tuple[int, float, int, int],
-              store_points: bool, callback: Any) -> dict[str, Any]:
+              store_points: bool, callback: Any, **resumable: Any) -> dict[str, Any]:
+    """``_core.walk``; ``resumable`` is ``state=..., keep_state=...`` for a walk in segments."""
     regions, seconds, nthreads, memory = limits
     try:
         return _core.walk(core_net, core_domain, y0, tol=tol, max_regions=regions, time_limit=seconds,
                           threads=nthreads, store_points=store_points, progress=callback,
-                          progress_interval=PROGRESS_INTERVAL, max_memory=memory)
+                          progress_interval=PROGRESS_INTERVAL, max_memory=memory, **resumable)
     except RuntimeError as exc:
         if "seed point" not in str(exc):
             raise
@@ -355,7 +356,12 @@ def enumerate_regions(
     store_points: bool = True,
     progress: bool | ProgressCallback = False,
     measures: Any = (),
-    max_memory: int | None = None,
+    max_memory: int | str | None = None,
+    backend: str = "local",
+    address: str | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    checkpoint_every: float = 60.0,
+    resume: str | os.PathLike[str] | None = None,
 ) -> Regions:
     """Enumerate, exactly, every region of ``net`` whose interior meets ``domain``.
 
@@ -396,8 +402,31 @@ def enumerate_regions(
         kept in ``Regions.measures`` (no Jacobians are kept).
     max_memory
         Stop once the walk's patterns, points and frontier take about this many
-        bytes (an integer >= 1): ``stop_reason="memory"``, as when an
-        allocation fails.
+        bytes: an integer >= 1 or a size such as ``"4GiB"`` or ``"500MB"``
+        (:func:`regionwalk.memory.parse_memory`); ``stop_reason="memory"``, as
+        when an allocation fails.
+    backend
+        ``"local"`` (threads of this process) or ``"ray"``: the expand step runs
+        in Ray tasks (``pip install "regionwalk[ray]"``); same patterns, bit for
+        bit. See :mod:`regionwalk.ray_backend`.
+    address
+        With ``backend="ray"``: the cluster to join (``"auto"``,
+        ``"ray://host:10001"``); ``None`` starts a local Ray runtime with
+        ``threads`` CPUs, kept for later walks of this process.
+    checkpoint
+        A file to keep the walk's state in (``.rwck``), rewritten atomically
+        every ``checkpoint_every`` seconds, on Ctrl-C, at a limit and at the
+        end (then it holds the result). See :mod:`regionwalk.checkpoint`.
+    checkpoint_every
+        Seconds between checkpoints (> 0, default 60).
+    resume
+        A checkpoint to continue from: the walk goes on from its state and
+        ends with the patterns of an uninterrupted walk (a finished one returns
+        its result). A file from another network, domain or ``tol``, or a
+        truncated or corrupted one, is refused with a ``ValueError``. Pass the
+        same path as ``checkpoint`` to keep checkpointing. ``time_limit``
+        counts this call's time; ``max_regions`` and ``max_memory`` the whole
+        walk's; ``seconds`` in the result adds up all calls.
 
     Returns
     -------
@@ -427,11 +456,17 @@ def enumerate_regions(
 
         return with_measures(enumerate_on_plane(net, domain, seed, max_regions=max_regions, time_limit=time_limit,
                                                 threads=threads, tol=tol, store_points=store_points,
-                                                progress=progress), measure_names)
+                                                progress=progress, max_memory=max_memory, backend=backend,
+                                                address=address, checkpoint=checkpoint,
+                                                checkpoint_every=checkpoint_every, resume=resume), measure_names)
     if domain is not None and not isinstance(domain, (Box, Ball)):
         raise TypeError(f"domain must be a Box, a Ball, a Plane or None, got {type(domain).__name__}")
     if domain is not None and domain.dim != net.input_dim:
         raise ValueError(f"domain has dimension {domain.dim} but the network takes {net.input_dim} inputs")
+    from regionwalk._segments import WalkJob, run_walk, scale_options
+    from regionwalk.memory import parse_memory
+
+    opts = scale_options(backend, address, checkpoint, checkpoint_every, resume)
     x0 = _seed_point(net, domain, seed)
     core_net, core_domain, y0, basis, origin = _core_problem(net, domain, x0)
     # Lengths shrink by `shrink` into the core's coordinates (the unit box).
@@ -440,8 +475,9 @@ def enumerate_regions(
         max_regions, time_limit, threads, tol, float(core_domain.scale) / shrink)
     abs_tol *= shrink
     callback = _progress_callback(progress)
-    memory = -1 if max_memory is None else _as_int("max_memory", max_memory)
-    raw = _run_core(core_net, core_domain, y0, abs_tol, (regions, seconds, nthreads, memory), store_points, callback)
+    memory = -1 if max_memory is None else parse_memory(max_memory)
+    raw = run_walk(WalkJob(net, domain, x0, core_net, core_domain, y0, abs_tol, (regions, seconds, nthreads, memory),
+                           store_points, callback), opts)
     if progress is True and callback is not None:
         callback(int(raw["count"]), float(raw["stats"]["seconds"]), -1, final=True)  # type: ignore[call-arg]
     points = raw["points"]

@@ -107,9 +107,8 @@ def new_highs() -> Any:
     return h
 
 
-def _highs_max_last(G: np.ndarray, h: np.ndarray, eq: np.ndarray, t_coef: np.ndarray,
-                    t_cap: float) -> tuple[str, np.ndarray | None]:
-    """max t s.t. G_k x + t_coef_k t <= h_k (== h_k where eq), t <= t_cap; returns (status, [x, t])."""
+def _highs_model(G: np.ndarray, h: np.ndarray, eq: np.ndarray, t_coef: np.ndarray, t_cap: float) -> Any:
+    """HiGHS model of: max t s.t. G_k x + t_coef_k t <= h_k (== h_k where eq), t <= t_cap."""
     import highspy
 
     m, d = G.shape
@@ -133,6 +132,12 @@ def _highs_max_last(G: np.ndarray, h: np.ndarray, eq: np.ndarray, t_coef: np.nda
     lp.a_matrix_.index_ = np.tile(np.arange(d + 1, dtype=np.int32), m)
     lp.a_matrix_.value_ = full.reshape(-1)
     h_.passModel(lp)
+    return h_
+
+
+def _highs_solve(h_: Any) -> tuple[str, np.ndarray | None]:
+    import highspy
+
     h_.run()
     status = h_.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal:
@@ -140,6 +145,42 @@ def _highs_max_last(G: np.ndarray, h: np.ndarray, eq: np.ndarray, t_coef: np.nda
     if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
         return "unbounded", None
     return "infeasible", None
+
+
+def _highs_max_last(G: np.ndarray, h: np.ndarray, eq: np.ndarray, t_coef: np.ndarray,
+                    t_cap: float) -> tuple[str, np.ndarray | None]:
+    """max t s.t. G_k x + t_coef_k t <= h_k (== h_k where eq), t <= t_cap; returns (status, [x, t])."""
+    return _highs_solve(_highs_model(G, h, eq, t_coef, t_cap))
+
+
+class FacetLP:
+    """The facet LPs of one region in one warm-started HiGHS model (box or whole space).
+
+    ``solve(k, drop)`` makes row k an equality without margin, drops the rows
+    in ``drop`` (hyperplanes that coincide with k), solves, and restores.
+    """
+
+    def __init__(self, cons: Constraints, t_cap: float) -> None:
+        m = len(cons.h)
+        self.cons = cons
+        self.h = _highs_model(cons.G, cons.h, np.zeros(m, dtype=bool), np.ones(m), t_cap)
+
+    def solve(self, k: int, drop: np.ndarray) -> tuple[str, np.ndarray | None]:
+        import highspy
+
+        inf, d, hk = highspy.kHighsInf, self.cons.dim, float(self.cons.h[k])
+        dropped = np.flatnonzero(drop)
+        for r in dropped:
+            self.h.changeRowBounds(int(r), -inf, inf)
+        self.h.changeRowBounds(int(k), hk, hk)
+        self.h.changeCoeff(int(k), d, 0.0)
+        try:
+            return _highs_solve(self.h)
+        finally:
+            self.h.changeCoeff(int(k), d, 1.0)
+            self.h.changeRowBounds(int(k), -inf, hk)
+            for r in dropped:
+                self.h.changeRowBounds(int(r), -inf, float(self.cons.h[r]))
 
 
 def _clarabel_max_last(G: np.ndarray, h: np.ndarray, eq: np.ndarray, t_coef: np.ndarray, center: np.ndarray,

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from regionwalk import _forms
-from regionwalk._polytope import Constraints, coincident_groups, domain_scale, max_margin, region_constraints
+from regionwalk._polytope import Constraints, FacetLP, coincident_groups, domain_scale, max_margin, region_constraints
 from regionwalk.domains import Ball, Box, Domain
 from regionwalk.network import Network
 from regionwalk.plane import Plane
@@ -106,6 +106,7 @@ def region_facets(net: Network, pattern: Any, domain: Domain = None, tol: float 
     tol = 1e-9 * scale if tol is None else float(tol)
     labels = coincident_groups(cons)
     skip = set(int(j) for j in skip_neurons)
+    lp = None if isinstance(domain, Ball) or len(labels) == 0 else FacetLP(cons, scale)
     out = []
     for k in np.flatnonzero(labels == np.arange(len(labels))):
         group = labels == k
@@ -114,7 +115,10 @@ def region_facets(net: Network, pattern: Any, domain: Domain = None, tol: float 
             continue
         eq = np.zeros(len(labels), dtype=bool)
         eq[k] = True
-        status, sol = max_margin(cons, eq=eq, skip=group & ~eq, t_cap=scale)
+        if lp is not None:
+            status, sol = lp.solve(int(k), group & ~eq)
+        else:
+            status, sol = max_margin(cons, eq=eq, skip=group & ~eq, t_cap=scale)
         if status == "optimal" and sol is not None and sol[-1] > tol:
             out.append(Facet(cons.G[k].copy(), float(cons.h[k]), neurons, sol[:-1], float(sol[-1])))
     return out

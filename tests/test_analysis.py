@@ -32,6 +32,7 @@ def degenerate_nets():
         "cancel": rw.Network([w1, w2, np.ones((1, 2))], [np.array([0.5, 0.5, -0.2]), np.zeros(2), np.zeros(1)]),
         "leaky": random_mlp((3, 6, 5, 2), seed=6, alpha=0.1),
         "plain": random_mlp((4, 7, 6, 3), seed=7),
+        "wide_out": random_mlp((2, 5, 4, 6), seed=1, alpha=0.05),  # n_out > d: the product from the input side
     }
 
 

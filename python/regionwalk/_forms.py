@@ -136,7 +136,7 @@ def output_map(lay: list, slopes: list["torch.Tensor"]) -> tuple["torch.Tensor",
         for (w, _), s in zip(reversed(lay[1:-1]), reversed(slopes[:-1])):
             m = (m @ w) * s[:, None, :]
         return m @ lay[0][0], c
-    m = lay[1][0] @ (slopes[0][:, :, None] * lay[0][0]) if len(lay) > 1 else None
+    m = _left(lay[1][0], slopes[0][:, :, None] * lay[0][0])  # a network has >= 2 layers
     for (w, _), s in zip(lay[2:], slopes[1:]):
         m = _left(w, s[:, :, None] * m)
     return m, c

@@ -145,29 +145,29 @@ def _ball_signs(net: Network, z: np.ndarray, radii: np.ndarray, spectral: tuple[
     return np.concatenate(signs, axis=1).astype(np.int8)
 
 
-def _product(net: Network, signs: np.ndarray) -> list[int]:
-    """``bounds._unstable_product_from_signs`` for each row of ``signs`` (Python ints)."""
+def _partial_sum(u: int, k: int) -> int:
+    return sum(comb(u, j) for j in range(min(k, u) + 1))
+
+
+def _product(net: Network, signs: np.ndarray, cap: int) -> np.ndarray:
+    """``min(bounds._unstable_product_from_signs, cap)`` for each row of ``signs``, as an
+    object array of Python ints; computed once per distinct (unstable, active) profile."""
     layers = _split(net, signs)
     unstable = np.stack([np.sum(s == 0, axis=1) for s in layers], axis=1)
     if net.alpha > 0:
         active = np.tile(np.array(net.widths), (len(signs), 1))
     else:
         active = np.stack([np.sum(s >= 0, axis=1) for s in layers], axis=1)
-    cache: dict[tuple[int, int], int] = {}
-
-    def partial_sum(u: int, k: int) -> int:
-        if (u, k) not in cache:
-            cache[(u, k)] = sum(comb(u, j) for j in range(min(k, u) + 1))
-        return cache[(u, k)]
-
-    out = []
-    for us, acts in zip(unstable.tolist(), active.tolist()):
+    profiles, where = np.unique(np.hstack([unstable, active]), axis=0, return_inverse=True)
+    values = np.empty(len(profiles), dtype=object)
+    n_layers = len(layers)
+    for i, row in enumerate(profiles.tolist()):
         value, rank = 1, net.input_dim
-        for u, a in zip(us, acts):
-            value *= partial_sum(u, min(rank, u))
+        for u, a in zip(row[:n_layers], row[n_layers:]):
+            value *= _partial_sum(u, min(rank, u))
             rank = min(rank, a)
-        out.append(value)
-    return out
+        values[i] = min(value, cap)
+    return values[np.asarray(where).reshape(-1)]
 
 
 def local_bounds(net: Network, z: np.ndarray, radii: np.ndarray, setup: NetSetup) -> np.ndarray:
@@ -179,10 +179,7 @@ def local_bounds(net: Network, z: np.ndarray, radii: np.ndarray, setup: NetSetup
     """
     interval = _interval_signs(net, z, radii)
     best = np.where(interval != 0, interval, _ball_signs(net, z, radii, setup.spectral)).astype(np.int8)
-    cap = setup.cap
-    out = np.empty(len(z), dtype=object)
-    out[:] = [min(v, cap) for v in _product(net, best)]
-    return out
+    return _product(net, best, setup.cap)
 
 
 def _patterns_words(net: Network, x: np.ndarray) -> np.ndarray:

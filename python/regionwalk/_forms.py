@@ -76,12 +76,24 @@ def _float_of(t: "torch.Tensor") -> "torch.dtype":
     return t.dtype if t.dtype.is_floating_point else torch.float64
 
 
+def _zero_cancelled(z: "torch.Tensor", h: "torch.Tensor", w: "torch.Tensor", b: "torch.Tensor") -> "torch.Tensor":
+    """Pre-activations that cancelled to rounding set to exactly 0, as :meth:`Network.preactivations` does."""
+    import torch
+
+    bound = b.abs() + w.abs().sum(dim=1) * h.abs().amax(dim=1, keepdim=True)
+    suspect = (z != 0) & (z.abs() <= CANCEL * bound)
+    if not bool(suspect.any()):
+        return z
+    size = h.abs() @ w.abs().T + b.abs()
+    return torch.where(suspect & (z.abs() <= CANCEL * size), torch.zeros_like(z), z)
+
+
 def forward(net: Network, lay: list, x: "torch.Tensor") -> tuple["torch.Tensor", list["torch.Tensor"]]:
     """Pre-activations ``(n, N)`` of every hidden neuron at ``x`` and the slopes of each layer."""
     z_all, slopes = [], []
     h = x
     for w, b in lay[:-1]:
-        z = h @ w.T + b
+        z = _zero_cancelled(h @ w.T + b, h, w, b)
         s = (z > 0).to(z.dtype)
         s = s + net.alpha * (1.0 - s)
         z_all.append(z)

@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -35,33 +35,22 @@ bool swallow_keyboard_interrupt() {
   return true;
 }
 
-py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& seed_arr, double tol,
-                  std::int64_t max_regions, double time_limit, int threads, bool store_points,
-                  const std::optional<Progress>& progress, double progress_interval, bool audit_proofs,
-                  std::int64_t max_memory) {
-  const std::vector<double> seed = to_vector(seed_arr, "seed", net.input_dim());
-  WalkOptions opt;
-  opt.tol = tol;
-  opt.max_regions = max_regions;
-  opt.time_limit = time_limit;
-  opt.threads = threads;
-  opt.store_points = store_points;
-  opt.audit_proofs = audit_proofs;
-  opt.max_memory = max_memory;
-  WalkControl control;
-  WalkResult res;
+// Runs the walk in a helper thread while this one, holding the GIL only
+// briefly, polls for Ctrl-C every 20 ms and reports progress. Returns whether
+// the walk was interrupted (a Python error may then be pending).
+bool run_polling(const Network& net, const Domain& dom, const std::vector<double>& seed, const WalkOptions& opt,
+                 const Bytes* resume, const std::optional<Progress>& progress, double progress_interval,
+                 WalkControl& control, WalkResult& res) {
   std::exception_ptr error;
   bool interrupted = false;
   {
-    // Walk in a helper thread; this one polls for Ctrl-C and reports progress,
-    // taking the GIL only briefly.
     py::gil_scoped_release release;
     std::mutex mu;
     std::condition_variable cv;
     bool finished = false;
     std::thread runner([&] {
       try {
-        res = walk(net, dom, seed.data(), opt, control);
+        res = walk(net, dom, seed.data(), opt, control, resume);
       } catch (...) {
         error = std::current_exception();
       }
@@ -73,7 +62,6 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
     auto last_report = start;
     for (;;) {
       {
-        // Wake at once when the walk ends, else every 20 ms to poll for Ctrl-C.
         std::unique_lock<std::mutex> lock(mu);
         if (cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return finished; })) break;
       }
@@ -89,7 +77,7 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
           (*progress)(control.regions.load(), std::chrono::duration<double>(now - start).count(),
                       control.frontier.load());
         } catch (py::error_already_set& e) {
-          e.restore();  // re-raised below, after the walk has stopped
+          e.restore();  // re-raised after the walk has stopped
           interrupted = true;
           control.cancel = true;
         }
@@ -97,10 +85,20 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
     }
     runner.join();
   }
-  if (interrupted && !swallow_keyboard_interrupt()) throw py::error_already_set();
   if (error) std::rethrow_exception(error);
-  if (interrupted) res.stop = StopReason::Cancelled;
+  return interrupted;
+}
 
+py::dict stats_dict(const WalkStats& s) {
+  py::dict stats;
+#define REGIONWALK_FIELD(name, meaning) stats[#name] = s.name;
+  REGIONWALK_WALK_COUNTERS(REGIONWALK_FIELD)
+#undef REGIONWALK_FIELD
+  stats["seconds"] = s.seconds;
+  return stats;
+}
+
+py::dict result_dict(const WalkResult& res, bool store_points, const WalkControl& control) {
   const auto n = static_cast<py::ssize_t>(res.count);
   array_t<std::uint64_t> patterns({n, static_cast<py::ssize_t>(res.words)});
   std::copy(res.patterns.begin(), res.patterns.end(), patterns.mutable_data());
@@ -117,23 +115,40 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
   out["stop"] = reason_name(res.stop);
   out["certified"] = res.certified();
   out["bytes"] = control.bytes.load();
-  py::dict stats;
-  stats["regions_expanded"] = res.stats.regions_expanded;
-  stats["facet_tests"] = res.stats.facet_tests;
-  stats["skipped_visited"] = res.stats.skipped_visited;
-  stats["inherited_proofs"] = res.stats.inherited_proofs;
-  stats["lp_solves"] = res.stats.lp_solves;
-  stats["lp_iterations"] = res.stats.lp_iterations;
-  stats["qp_solves"] = res.stats.qp_solves;
-  stats["undecided"] = res.stats.undecided;
-  stats["witness_failures"] = res.stats.witness_failures;
-  stats["facets_found"] = res.stats.facets_found;
-  stats["rechecked_proofs"] = res.stats.rechecked_proofs;
-  stats["proof_errors"] = res.stats.proof_errors;
-  stats["stable_neurons"] = res.stats.stable_neurons;
-  stats["seconds"] = res.stats.seconds;
-  out["stats"] = stats;
+  out["stats"] = stats_dict(res.stats);
+  if (res.state.empty())
+    out["state"] = py::none();
+  else
+    out["state"] = py::bytes(reinterpret_cast<const char*>(res.state.data()), static_cast<py::ssize_t>(res.state.size()));
   return out;
+}
+
+py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& seed_arr, double tol,
+                  std::int64_t max_regions, double time_limit, int threads, bool store_points,
+                  const std::optional<Progress>& progress, double progress_interval, bool audit_proofs,
+                  std::int64_t max_memory, const std::optional<py::bytes>& state, bool keep_state) {
+  const std::vector<double> seed = to_vector(seed_arr, "seed", net.input_dim());
+  WalkOptions opt;
+  opt.tol = tol;
+  opt.max_regions = max_regions;
+  opt.time_limit = time_limit;
+  opt.threads = threads;
+  opt.store_points = store_points;
+  opt.audit_proofs = audit_proofs;
+  opt.max_memory = max_memory;
+  opt.keep_state = keep_state;
+  std::optional<Bytes> resume;
+  if (state) {
+    const std::string_view s = *state;
+    resume.emplace(s.begin(), s.end());
+  }
+  WalkControl control;
+  WalkResult res;
+  const bool interrupted = run_polling(net, dom, seed, opt, resume ? &*resume : nullptr, progress,
+                                       progress_interval, control, res);
+  if (interrupted && !swallow_keyboard_interrupt()) throw py::error_already_set();
+  if (interrupted) res.stop = StopReason::Cancelled;
+  return result_dict(res, store_points, control);
 }
 
 }  // namespace
@@ -142,8 +157,16 @@ void bind_walk(py::module_& m) {
   m.def("walk", &run_walk, py::arg("network"), py::arg("domain"), py::arg("seed"), py::arg("tol") = 0.0,
         py::arg("max_regions") = -1, py::arg("time_limit") = -1.0, py::arg("threads") = 1,
         py::arg("store_points") = true, py::arg("progress") = py::none(), py::arg("progress_interval") = 0.5,
-        py::arg("audit_proofs") = false, py::arg("max_memory") = -1,
-        "Walk the regions that meet the domain; returns a dict of arrays.");
+        py::arg("audit_proofs") = false, py::arg("max_memory") = -1, py::arg("state") = py::none(),
+        py::arg("keep_state") = false, "Walk the regions that meet the domain; returns a dict of arrays.");
+  m.def("walk_stats_fields", [] {
+    py::dict d;
+#define REGIONWALK_MEANING(name, meaning) d[#name] = meaning;
+    REGIONWALK_WALK_COUNTERS(REGIONWALK_MEANING)
+#undef REGIONWALK_MEANING
+    d["seconds"] = "wall time of the walk";
+    return d;
+  }, "The walk's counters and what each means.");
 }
 
 }  // namespace regionwalk::bind

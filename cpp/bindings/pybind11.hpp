@@ -26,5 +26,6 @@ inline std::vector<double> to_vector(const array_t<double>& a, const char* what,
 
 void bind_network(py::module_& m);
 void bind_walk(py::module_& m);
+void bind_expand(py::module_& m);
 
 }  // namespace regionwalk::bind

@@ -568,14 +568,15 @@ REGIONWALK_HOT bool RegionGeometry::polygon_facets(const double* inside) {
   return true;
 }
 
-int RegionGeometry::polygon_edge(int j, double* point, double* margin) const {
+EdgeVerdict RegionGeometry::polygon_edge(int j, double* point, double* margin) const {
   const auto jj = static_cast<size_t>(j);
   if (edge_state_[jj] == 1) {
     point[0] = edge_point_[2 * jj];
     point[1] = edge_point_[2 * jj + 1];
     *margin = edge_margin_[jj];
+    return EdgeVerdict::Certified;
   }
-  return edge_state_[jj];
+  return edge_state_[jj] == 2 ? EdgeVerdict::TooThin : EdgeVerdict::NotAnEdge;
 }
 
 double RegionGeometry::interior_point(const double* start, double* out) {

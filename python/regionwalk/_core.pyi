@@ -1,7 +1,7 @@
 """Private compiled core of regionwalk (see the public API in regionwalk)."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +29,34 @@ class Domain:
     @property
     def scale(self) -> float: ...
 
+class WalkStats(TypedDict):
+    """The walk's counters (cpp/include/regionwalk/walk_stats.hpp; tests/test_stub.py checks the keys)."""
+
+    regions_expanded: int
+    facet_tests: int
+    facets_found: int
+    skipped_visited: int
+    inherited_proofs: int
+    rechecked_proofs: int
+    proof_errors: int
+    lp_solves: int
+    lp_iterations: int
+    qp_solves: int
+    undecided: int
+    witness_failures: int
+    stable_neurons: int
+    seconds: float
+
+class Expander:
+    def __init__(self, network: Network, domain: Domain, tol: float = 0.0) -> None: ...
+    def seed(self, seed: npt.ArrayLike) -> bytes: ...
+    def expand(self, item: bytes) -> list[bytes]: ...
+    @property
+    def stats(self) -> dict[str, int]: ...
+
+def item_pattern(item: bytes) -> bytes: ...
+def item_point(item: bytes) -> npt.NDArray[np.float64]: ...
+def walk_stats_fields() -> dict[str, str]: ...
 def walk(
     network: Network,
     domain: Domain,
@@ -42,4 +70,6 @@ def walk(
     progress_interval: float = 0.5,
     audit_proofs: bool = False,
     max_memory: int = -1,
+    state: bytes | None = None,
+    keep_state: bool = False,
 ) -> dict[str, Any]: ...

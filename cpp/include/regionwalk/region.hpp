@@ -35,6 +35,13 @@ struct GeometryStats {
   std::int64_t undecided = 0;  // LP iteration or cut limits hit: answered "no facet"
 };
 
+// Ordered: of a coincident group's verdicts the largest decides.
+enum class EdgeVerdict : signed char {
+  NotAnEdge = 0,  // no facet
+  Certified = 1,  // a facet, certified at the edge's midpoint
+  TooThin = 2,    // an edge too thin to certify there: ask the LP
+};
+
 class RegionGeometry {
  public:
   RegionGeometry(const Domain& domain, const std::vector<signed char>& stable, double tol);
@@ -81,9 +88,9 @@ class RegionGeometry {
   // point and margin. `inside` is a point strictly inside the region. Returns
   // false where not applicable (other dimensions, the whole space).
   bool polygon_facets(const double* inside);
-  // After polygon_facets(): 0 = not an edge (no facet), 1 = certified facet
-  // (point/margin valid), 2 = an edge too thin to certify: ask the LP.
-  int polygon_edge(int j, double* point, double* margin) const;
+  // After polygon_facets(): whether j's line carries an edge, and if so
+  // whether its midpoint certifies a facet (then point/margin are written).
+  EdgeVerdict polygon_edge(int j, double* point, double* margin) const;
   // After polygon_facets(): the neurons whose lines carry an edge of the
   // polygon, the only candidates that can be facets.
   const std::vector<int>& polygon_edge_neurons() const { return edge_neurons_; }

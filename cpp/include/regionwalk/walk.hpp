@@ -1,13 +1,19 @@
 // The region walk (DESIGN.md section 2): breadth-first over the adjacency
-// graph of the regions that meet the domain, each pattern visited once.
+// graph of the regions that meet the domain, each pattern visited once. This
+// is the schedule (frontier, threads, limits, cancellation, progress); the
+// geometry is the Expander's (expand.hpp), the bookkeeping the
+// RegionCollector's (collect.hpp).
 #pragma once
 #include <atomic>
 #include <cstdint>
 #include <vector>
 
+#include "regionwalk/collect.hpp"
 #include "regionwalk/domain.hpp"
+#include "regionwalk/frontier_item.hpp"
 #include "regionwalk/network.hpp"
 #include "regionwalk/pattern.hpp"
+#include "regionwalk/walk_stats.hpp"
 
 namespace regionwalk {
 
@@ -23,6 +29,11 @@ struct WalkOptions {
   // Testing aid: every facet test settled by a carried proof is also solved
   // by its LP; disagreements are counted in WalkStats::proof_errors.
   bool audit_proofs = false;
+  // A walk stopped by a limit returns its state (WalkResult::state) to be
+  // continued later by walk(..., &state).
+  bool keep_state = false;
+  // Called once per new region (see RegionVisitor).
+  RegionVisitor on_region;
 };
 
 // Shared with the caller while the walk runs: a cancel flag and live counts.
@@ -37,22 +48,6 @@ struct WalkControl {
 // allocation failed; what was found so far is returned.
 enum class StopReason { Complete, MaxRegions, TimeLimit, Cancelled, Memory };
 
-struct WalkStats {
-  std::int64_t regions_expanded = 0;
-  std::int64_t facet_tests = 0;
-  std::int64_t facets_found = 0;     // facet tests that found a facet (crossed)
-  std::int64_t skipped_visited = 0;  // neighbours already known: no LP needed
-  std::int64_t inherited_proofs = 0;  // no facet, by an LP certificate from the region walked from
-  std::int64_t rechecked_proofs = 0;  // ... whose rows changed, re-checked with this region's forms
-  std::int64_t proof_errors = 0;      // audit_proofs only: carried proofs the LP contradicts
-  std::int64_t lp_solves = 0;
-  std::int64_t lp_iterations = 0;
-  std::int64_t qp_solves = 0;
-  std::int64_t undecided = 0;
-  std::int64_t witness_failures = 0;  // a crossing whose point did not reproduce its pattern
-  std::int64_t stable_neurons = 0;
-  double seconds = 0.0;
-};
 
 struct WalkResult {
   int words = 0;
@@ -65,12 +60,15 @@ struct WalkResult {
   // Every step settled exactly: no facet test hit a solver limit and every
   // crossing landed in its region. Without it a count may be off.
   bool certified() const { return stats.undecided == 0 && stats.witness_failures == 0; }
+  Bytes state;  // with keep_state, when stopped by a limit: encode_state() of the walk
 };
 
-// Walks from the region of `seed` (a point of the open domain). Throws
-// std::invalid_argument for inconsistent inputs and std::runtime_error when no
-// interior point can be found near the seed.
-WalkResult walk(const Network& net, const Domain& domain, const double* seed,
-                const WalkOptions& options, WalkControl& control);
+// Walks from the region of `seed` (a point of the open domain), or continues
+// the walk saved in `resume` (then the seed is not used). Patterns, points
+// and count cover every segment of a continued walk. Throws
+// std::invalid_argument for inconsistent inputs or a state of another walk,
+// and std::runtime_error when no interior point can be found near the seed.
+WalkResult walk(const Network& net, const Domain& domain, const double* seed, const WalkOptions& options,
+                WalkControl& control, const Bytes* resume = nullptr);
 
 }  // namespace regionwalk

@@ -1,0 +1,44 @@
+// The collect step of the walk (DESIGN.md section 2.8): each region found is
+// kept once (its pattern and, when asked, its witness point) and shown once
+// to a visitor; a hook for per-region measures.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "regionwalk/pattern.hpp"
+#include "regionwalk/visited_set.hpp"
+
+namespace regionwalk {
+
+// Called once per new region, from the walk's threads (at the same time from
+// several when threads > 1); the pointers are valid during the call only.
+using RegionVisitor = std::function<void(const Word* pattern, const double* point)>;
+
+class RegionCollector {
+ public:
+  RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor = {});
+
+  bool contains(const Word* pattern) const { return visited_.contains(pattern); }
+  // Keeps a region unless known; true when it is new. `quiet`: no visit
+  // (regions restored from a saved walk were visited when first found).
+  bool add(const Word* pattern, const double* point, bool quiet = false);
+  std::int64_t count() const { return count_.load(std::memory_order_relaxed); }
+  std::int64_t bytes() const { return visited_.bytes(); }
+  bool stores_points() const { return store_points_; }
+
+  // Every region kept, in no particular order.
+  void all(std::vector<Word>& patterns, std::vector<double>& points) const { visited_.collect(patterns, points); }
+  // The first `limit` regions (all when limit < 0) in sorted pattern order.
+  void sorted(std::int64_t limit, std::vector<Word>& patterns, std::vector<double>& points) const;
+
+ private:
+  int words_, dim_;
+  bool store_points_;
+  VisitedSet visited_;
+  RegionVisitor visitor_;
+  std::atomic<std::int64_t> count_{0};
+};
+
+}  // namespace regionwalk

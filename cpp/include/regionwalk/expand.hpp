@@ -1,0 +1,79 @@
+// The expand step of the walk (DESIGN.md section 2.8): one region in, its
+// neighbours out. For each hyperplane that may bound the region inside the
+// domain it settles "facet or not" (a carried proof, the 2D polygon, or an
+// LP), crosses each facet with a forward pass, and hands the neighbour's
+// pattern and witness point to a NeighbourSink. Nothing here knows of threads,
+// a frontier or a visited set: an Expander alone, with the default sink,
+// expands any region (a distributed walk ships FrontierItems as bytes).
+#pragma once
+#include <vector>
+
+#include "regionwalk/domain.hpp"
+#include "regionwalk/frontier_item.hpp"
+#include "regionwalk/network.hpp"
+#include "regionwalk/region.hpp"
+#include "regionwalk/walk_stats.hpp"
+
+namespace regionwalk {
+
+// What an expansion asks of its caller. The defaults know no region and never stop.
+class NeighbourSink {
+ public:
+  enum class Verdict { New, Known, Stop };
+  virtual ~NeighbourSink() = default;
+  // Is this pattern found already? Then a facet towards it needs no LP.
+  virtual bool known(const Word* /*pattern*/) { return false; }
+  // A neighbour: New keeps it, Known drops it, Stop ends the expansion.
+  virtual Verdict found(const Word* /*pattern*/, const double* /*point*/) { return Verdict::New; }
+  // Polled between facet tests: false ends the expansion.
+  virtual bool keep_going() { return true; }
+};
+
+class Expander {
+ public:
+  // `stable`: the neuron signs fixed over the domain (stable_signs()).
+  Expander(const Network& net, const Domain& dom, std::vector<signed char> stable, double tol,
+           bool audit_proofs = false);
+
+  // The item of the region holding `seed` (nudged off boundaries when its own
+  // region is thinner than tol). Throws std::runtime_error when none is found.
+  FrontierItem seed(const double* seed);
+  // Appends to `out` the region's neighbours that the sink kept, each with the
+  // proofs that hold for it. False when the sink stopped the expansion: the
+  // region then has to be expanded again for the walk to be complete.
+  bool expand(const FrontierItem& region, NeighbourSink& sink, std::vector<FrontierItem>& out);
+
+  // Counters so far, the geometry's included.
+  WalkStats stats() const;
+  const std::vector<signed char>& stable() const { return stable_; }
+  const Network& network() const { return net_; }
+  const Domain& domain() const { return dom_; }
+
+ private:
+  // Settles whether the hyperplane of `j` (with its coincident group) is a
+  // facet; on a facet, writes the point on it and its margin.
+  bool is_facet(const FrontierItem& region, int j, bool planar, double* facet_point, double* margin);
+  // A carried proof that j is no facet here (kept for the neighbours).
+  bool proof_settles(const FrontierItem& region, int j);
+  void pass_proofs(const FrontierItem& region, std::vector<FrontierItem>& out, std::size_t first) const;
+
+  const Network& net_;
+  const Domain& dom_;
+  std::vector<signed char> stable_;
+  double tol_;
+  bool audit_;
+  std::vector<int> layer_of_;
+  RegionGeometry geom_;
+  LocalForms forms_;
+  WalkStats local_;
+  // Scratch, per region.
+  std::vector<int> group_, handled_list_, proof_at_, cert_rows_, held_rows_;
+  std::vector<char> handled_;
+  std::vector<float> cert_lambdas_, held_lambdas_;
+  CarriedProofs proofs_;
+  Pattern nb_, flipped_;
+  std::vector<double> point_, facet_point_, normal_, z_, forward_;
+  LocalForms nb_forms_;
+};
+
+}  // namespace regionwalk

@@ -1,0 +1,272 @@
+#include "regionwalk/expand.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+namespace regionwalk {
+
+namespace {
+
+// Where a crossing starts: the region's pattern, its zero neurons (identically
+// zero there: any of them may turn on across a facet), and the facet's group.
+struct CrossingFrom {
+  const Word* pattern;
+  const std::vector<int>& zeros;
+  const std::vector<int>& group;
+};
+
+// Scratch of a crossing.
+struct CrossingScratch {
+  std::vector<double>& z;
+  std::vector<double>& forward;
+  LocalForms& forms;
+  Pattern& flipped;
+};
+
+// A point where some pre-activation is exactly zero stands in a region only
+// if each such neuron is identically zero there (a zero neuron, bit 0);
+// otherwise the point lies on a hyperplane.
+bool zeros_are_zero_neurons(const Network& net, const Pattern& nb, CrossingScratch& cs) {
+  bool checked = false;
+  for (int k = 0; k < net.hidden_neurons(); ++k) {
+    if (cs.z[static_cast<size_t>(k)] != 0.0) continue;
+    if (!checked) {
+      net.local_forms(nb.data(), cs.forms);
+      checked = true;
+    }
+    if (!cs.forms.is_zero(k)) return false;
+  }
+  return true;
+}
+
+// Steps from a point on a facet into the region across it. The neighbour's
+// pattern is read off a forward pass rather than predicted: a later-layer
+// neuron whose bent hyperplane only touches the facet keeps its sign. The step
+// halves until the point lands strictly inside a region that differs from the
+// region's pattern exactly in the group's lowest layer, possibly later group
+// members, and zero neurons of the region that turn on.
+bool step_across(const Network& net, const Domain& dom, const std::vector<int>& layer_of, const CrossingFrom& from,
+                 const double* facet_point, const double* dir, double step, double* out, Pattern& nb,
+                 CrossingScratch& cs) {
+  const int d = dom.dim;
+  const int words = net.pattern_words();
+  int low = INT_MAX;
+  for (int k : from.group) low = std::min(low, layer_of[static_cast<size_t>(k)]);
+  cs.z.resize(static_cast<size_t>(net.hidden_neurons()));
+  for (int attempt = 0; attempt < 40; ++attempt, step *= 0.5) {
+    for (int q = 0; q < d; ++q) out[q] = facet_point[q] - step * dir[q];
+    if (!dom.contains(out, 0.0)) continue;
+    net.preactivations(out, cs.z.data(), cs.forward);
+    bool strict = true;
+    std::fill(nb.begin(), nb.end(), Word{0});
+    for (int k = 0; k < net.hidden_neurons(); ++k) {
+      const double zk = cs.z[static_cast<size_t>(k)];
+      if (zk == 0.0) strict = false;
+      if (zk > 0.0) set_bit(nb.data(), k);
+    }
+    // Flipped bits: all of the group's lowest layer, nothing outside the
+    // group but the region's zero neurons.
+    cs.flipped.assign(nb.begin(), nb.end());
+    for (int w = 0; w < words; ++w) cs.flipped[static_cast<size_t>(w)] ^= from.pattern[w];
+    bool ok = true;
+    for (int k : from.group) {
+      if (layer_of[static_cast<size_t>(k)] == low && !get_bit(cs.flipped.data(), k)) ok = false;
+      cs.flipped[static_cast<size_t>(k >> 6)] &= ~(Word{1} << (k & 63));
+    }
+    for (int k : from.zeros) cs.flipped[static_cast<size_t>(k >> 6)] &= ~(Word{1} << (k & 63));
+    const bool outside = std::any_of(cs.flipped.begin(), cs.flipped.end(), [](Word x) { return x != 0; });
+    if (!ok || outside) continue;
+    if (strict || zeros_are_zero_neurons(net, nb, cs)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Expander::Expander(const Network& net, const Domain& dom, std::vector<signed char> stable, double tol,
+                   bool audit_proofs)
+    : net_(net), dom_(dom), stable_(std::move(stable)), tol_(tol), audit_(audit_proofs), geom_(dom, stable_, tol) {
+  if (static_cast<int>(stable_.size()) != net.hidden_neurons())
+    throw std::invalid_argument("stable signs must have one entry per hidden neuron");
+  const auto N = static_cast<size_t>(net.hidden_neurons());
+  layer_of_.resize(N);
+  for (int l = 0; l < net.num_hidden_layers(); ++l)
+    for (int k = net.layer_offset(l); k < net.layer_offset(l + 1); ++k) layer_of_[static_cast<size_t>(k)] = l;
+  handled_.assign(N, 0);
+  proof_at_.assign(N, -1);
+  nb_.assign(static_cast<size_t>(net.pattern_words()), 0);
+  const auto d = static_cast<size_t>(dom.dim);
+  point_.assign(d, 0.0);
+  facet_point_.assign(d, 0.0);
+  normal_.assign(d, 0.0);
+  local_.stable_neurons = std::count_if(stable_.begin(), stable_.end(), [](signed char s) { return s != 0; });
+}
+
+FrontierItem Expander::seed(const double* seed) {
+  const auto d = static_cast<size_t>(dom_.dim);
+  std::mt19937_64 rng(12345);
+  std::normal_distribution<double> gauss(0.0, 1.0);
+  std::vector<double> x(seed, seed + d), best(d);
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    if (attempt > 0) {
+      // Growing random nudges around the seed, kept inside the domain.
+      const double size = dom_.scale() * 1e-6 * std::pow(2.0, attempt);
+      for (size_t q = 0; q < d; ++q) x[q] = seed[q] + size * gauss(rng);
+      if (!dom_.contains(x.data(), 0.0)) continue;
+    }
+    Pattern p = net_.pattern_of(x.data());
+    // Sanity: the bits that bound propagation fixed must agree with the point.
+    bool agrees = true;
+    for (size_t k = 0; k < stable_.size() && agrees; ++k)
+      agrees = stable_[k] == 0 || (stable_[k] > 0) == get_bit(p.data(), static_cast<int>(k));
+    if (!agrees) continue;
+    net_.local_forms(p.data(), forms_);
+    geom_.load(forms_, p.data());
+    if (geom_.interior_point(x.data(), best.data()) > tol_ && net_.pattern_of(best.data()) == p)
+      return FrontierItem{std::move(p), best, {}, -1};
+  }
+  throw std::runtime_error("could not find a full-dimensional region at the seed point");
+}
+
+bool Expander::proof_settles(const FrontierItem& region, int j) {
+  const int at = proof_at_[static_cast<size_t>(j)];
+  if (at < 0) return false;
+  const auto i = static_cast<size_t>(at);
+  CarriedProofs::read(region.proofs, i, held_rows_, held_lambdas_);
+  const int n = static_cast<int>(held_rows_.size());
+  if (!geom_.certificate_holds(group_, held_rows_.data(), n)) return false;
+  bool settled = false;
+  if (CarriedProofs::same(region.proofs, i)) {
+    ++local_.inherited_proofs;
+    proofs_.keep(region.proofs, at);
+    settled = true;
+  } else {
+    const float mu = CarriedProofs::mu(region.proofs, i);
+    if (group_.size() == 1 && geom_.dual_certificate_holds(j, held_rows_.data(), held_lambdas_.data(), n, mu,
+                                                           region.crossed, cert_rows_, cert_lambdas_)) {
+      ++local_.rechecked_proofs;
+      proofs_.add(j, cert_rows_, cert_lambdas_, mu);
+      settled = true;
+    }
+  }
+  double m = 0.0;
+  if (settled && audit_ && geom_.facet(j, group_, region.point.data(), facet_point_.data(), &m)) ++local_.proof_errors;
+  return settled;
+}
+
+bool Expander::is_facet(const FrontierItem& region, int j, bool planar, double* facet_point, double* margin) {
+  if (planar) {
+    // In 2D the clipped polygon answers most facet tests without an LP.
+    EdgeVerdict edge = EdgeVerdict::NotAnEdge;
+    for (int k : group_) {
+      edge = std::max(edge, geom_.polygon_edge(k, facet_point, margin));
+      if (edge == EdgeVerdict::Certified) return true;
+    }
+    if (edge == EdgeVerdict::NotAnEdge) return false;
+  }
+  if (geom_.facet(j, group_, region.point.data(), facet_point, margin)) return true;
+  float mu = 0.0f;
+  if (net_.hidden_neurons() <= CarriedProofs::kMaxNeurons && geom_.facet_certificate(cert_rows_, cert_lambdas_, &mu))
+    proofs_.add(j, cert_rows_, cert_lambdas_, mu);
+  return false;
+}
+
+bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vector<FrontierItem>& out) {
+  const std::size_t first = out.size();
+  ++local_.regions_expanded;
+  net_.local_forms(region.pattern.data(), forms_);
+  geom_.load(forms_, region.pattern.data());
+  proofs_.clear();
+  CarriedProofs::index(region.proofs, proof_at_);
+  const bool planar = geom_.polygon_facets(region.point.data());
+  CrossingScratch cs{z_, forward_, nb_forms_, flipped_};
+  bool complete = true;
+  int polled = 0;
+  // In 2D only the lines carrying an edge of the clipped polygon can be
+  // facets; elsewhere every hyperplane that meets the domain is a candidate.
+  for (int j : planar ? geom_.polygon_edge_neurons() : geom_.candidates()) {
+    if (handled_[static_cast<size_t>(j)]) continue;
+    if ((++polled & 15) == 0 && !sink.keep_going()) {
+      complete = false;
+      break;
+    }
+    geom_.coincident(j, group_);
+    bool one_layer = true;
+    nb_ = region.pattern;
+    for (int k : group_) {
+      handled_[static_cast<size_t>(k)] = 1;
+      handled_list_.push_back(k);
+      flip_bit(nb_.data(), k);
+      one_layer = one_layer && layer_of_[static_cast<size_t>(k)] == layer_of_[static_cast<size_t>(j)];
+    }
+    if (proof_settles(region, j)) continue;
+    // A facet shared with a known region needs no LP: the walk is only after
+    // new patterns. (Exact when the group lies in one layer and no zero
+    // neuron of a later layer can turn on across it.)
+    const bool predictable =
+        one_layer && (forms_.zeros.empty() ||
+                      layer_of_[static_cast<size_t>(forms_.zeros.back())] <= layer_of_[static_cast<size_t>(j)]);
+    if (predictable && sink.known(nb_.data())) {
+      ++local_.skipped_visited;
+      continue;
+    }
+    ++local_.facet_tests;
+    double margin = 0.0;
+    if (!is_facet(region, j, planar, facet_point_.data(), &margin)) continue;
+    ++local_.facets_found;
+    geom_.inward_normal(j, normal_.data());
+    double step = 0.5 * margin;
+    for (int k : group_) step = std::max(step, 0.5 * margin + std::abs(geom_.distance(k, facet_point_.data())));
+    if (!step_across(net_, dom_, layer_of_, CrossingFrom{region.pattern.data(), forms_.zeros, group_},
+                     facet_point_.data(), normal_.data(), step, point_.data(), nb_, cs)) {
+      ++local_.witness_failures;
+      continue;
+    }
+    const NeighbourSink::Verdict v = sink.found(nb_.data(), point_.data());
+    if (v == NeighbourSink::Verdict::Stop) {
+      complete = false;
+      break;
+    }
+    if (v == NeighbourSink::Verdict::New) out.push_back(FrontierItem{nb_, point_, {}, -1});
+  }
+  for (int k : handled_list_) handled_[static_cast<size_t>(k)] = 0;
+  handled_list_.clear();
+  CarriedProofs::unindex(region.proofs, proof_at_);
+  pass_proofs(region, out, first);
+  if (!complete) --local_.regions_expanded;
+  return complete;
+}
+
+void Expander::pass_proofs(const FrontierItem& region, std::vector<FrontierItem>& out, std::size_t first) const {
+  // The proofs gathered on this region go to each neighbour they hold in.
+  const int words = net_.pattern_words();
+  Pattern flipped;
+  for (std::size_t f = first; f < out.size(); ++f) {
+    FrontierItem& it = out[f];
+    flipped = it.pattern;
+    for (int w = 0; w < words; ++w) flipped[static_cast<size_t>(w)] ^= region.pattern[static_cast<size_t>(w)];
+    int single = -1, bits = 0;
+    for (int w = 0; w < words; ++w)
+      if (flipped[static_cast<size_t>(w)] != 0) {
+        bits += __builtin_popcountll(flipped[static_cast<size_t>(w)]);
+        single = w * 64 + __builtin_ctzll(flipped[static_cast<size_t>(w)]);
+      }
+    it.crossed = bits == 1 ? single : -1;
+    proofs_.for_neighbour(flipped, layer_of_, it.crossed, it.proofs);
+  }
+}
+
+WalkStats Expander::stats() const {
+  WalkStats s = local_;
+  const GeometryStats& g = geom_.stats();
+  s.lp_solves += g.lp_solves;
+  s.lp_iterations += g.lp_iterations;
+  s.qp_solves += g.qp_solves;
+  s.undecided += g.undecided;
+  return s;
+}
+
+}  // namespace regionwalk

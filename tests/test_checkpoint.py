@@ -57,12 +57,11 @@ def test_every_single_bit_flip_is_refused(tmp_path):
     path = _written(tmp_path, b"x" * 16)
     data = path.read_bytes()
     for i in range(len(data)):
-        for bit in (0, 7):
-            damaged = bytearray(data)
-            damaged[i] ^= 1 << bit
-            path.write_bytes(bytes(damaged))
-            with pytest.raises(ValueError, match="corrupted|not a regionwalk checkpoint|format version|truncated"):
-                ck.read_checkpoint(path, FP)
+        damaged = bytearray(data)
+        damaged[i] ^= 1 << (i % 8)
+        path.write_bytes(bytes(damaged))
+        with pytest.raises(ValueError, match="corrupted|not a regionwalk checkpoint|format version|truncated"):
+            ck.read_checkpoint(path, FP)
 
 
 def test_appended_bytes_are_refused(tmp_path):
@@ -145,3 +144,161 @@ def test_fsync_of_the_folder_is_done(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd)))
     _written(tmp_path)
     assert len(synced) == 2  # the file, then its folder
+
+
+# -- walks in segments -------------------------------------------------------------------
+
+KILL_NET = random_mlp((3, 40, 40, 1), seed=0)
+KILL_BOX = rw.Box(-np.ones(3), np.ones(3))
+CHILD = r"""
+import sys
+import numpy as np
+import regionwalk as rw
+from regionwalk.examples import random_mlp
+path, resume = sys.argv[1], sys.argv[2] == "1"
+net = random_mlp((3, 40, 40, 1), seed=0)
+print("walking", flush=True)
+rw.enumerate_regions(net, rw.Box(-np.ones(3), np.ones(3)), threads=1, checkpoint=path, checkpoint_every=0.2,
+                     resume=path if resume else None)
+print("finished", flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def kill_reference():
+    return rw.enumerate_regions(KILL_NET, KILL_BOX, threads=2)
+
+
+def _count(path, fp):
+    try:
+        return ck.read_checkpoint(path, fp).count
+    except ValueError:  # not written yet
+        return 0
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL")
+def test_sigkill_at_several_moments_then_resume_gives_the_uninterrupted_patterns(tmp_path, kill_reference):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "walk.rwck"
+    fp = ck.fingerprint(KILL_NET, KILL_BOX, 0.0)
+    counts = [0]
+    for i, delay in enumerate((0.0, 0.07, 0.15)):  # killed three times, each run resuming the last
+        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(path), "1" if i else "0"],
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline() == "walking\n"
+        while proc.poll() is None and _count(path, fp) <= counts[-1]:  # wait for a new checkpoint
+            time.sleep(0.01)
+        time.sleep(delay)  # then kill at some moment after it: mid-walk or mid-write
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        assert proc.returncode == -signal.SIGKILL, "the walk ended before it was killed: use a longer one"
+        found = ck.read_checkpoint(path, fp)  # always a whole file, whatever the moment of the kill
+        assert found.kind == "core"
+        counts.append(found.count)
+    counts = counts[1:]
+    assert 0 < counts[0] < counts[1] < counts[2] < kill_reference.count  # each sitting moved on
+    assert all(p.name == "walk.rwck" or p.name.endswith(".tmp") for p in tmp_path.iterdir())  # a kill mid-write
+    res = rw.enumerate_regions(KILL_NET, KILL_BOX, threads=1, resume=path)
+    assert res.complete and res.count == kill_reference.count
+    assert np.array_equal(res.packed, kill_reference.packed)
+    assert np.array_equal(KILL_NET.patterns(res.points), res.patterns)  # each witness lies in its region
+
+
+@pytest.mark.parametrize("domain,widths", [
+    (rw.Box(-np.ones(3), np.ones(3)), (3, 16, 16, 1)),
+    (rw.Ball(np.full(4, 0.1), 0.8), (4, 14, 14, 1)),
+    (None, (3, 10, 10, 1)),
+])
+def test_a_walk_stopped_at_max_regions_resumes_to_the_full_walk(tmp_path, domain, widths):
+    net = random_mlp(widths, seed=4)
+    full = rw.enumerate_regions(net, domain, threads=1)
+    path = tmp_path / "w.rwck"
+    first = rw.enumerate_regions(net, domain, threads=1, max_regions=full.count // 3, checkpoint=path)
+    assert first.count == full.count // 3 and first.stop_reason == "max_regions"
+    second = rw.enumerate_regions(net, domain, threads=2, max_regions=2 * full.count // 3, resume=path,
+                                  checkpoint=path)
+    assert second.count == 2 * full.count // 3 and second.stop_reason == "max_regions"
+    assert {r.tobytes() for r in first.packed} <= {r.tobytes() for r in second.packed}
+    last = rw.enumerate_regions(net, domain, threads=1, resume=path, checkpoint=path)
+    assert last.complete and np.array_equal(last.packed, full.packed)
+    assert np.array_equal(net.patterns(last.points), last.patterns)
+    # the finished walk is kept: resuming it again returns it without walking
+    again = rw.enumerate_regions(net, domain, resume=path)
+    assert again.complete and np.array_equal(again.packed, full.packed)
+    assert np.array_equal(again.points, last.points)
+    assert ck.read_checkpoint(path, ck.fingerprint(net, domain, 0.0)).kind == "done"
+
+
+def test_segments_keep_progress_and_time_limit_across_checkpoints(tmp_path, kill_reference):
+    seen = []
+    path = tmp_path / "w.rwck"
+    res = rw.enumerate_regions(KILL_NET, KILL_BOX, threads=1, checkpoint=path, checkpoint_every=0.1,
+                               time_limit=0.6, progress=lambda n, s, f: seen.append((n, s)))
+    assert res.stop_reason == "time_limit" and 0 < res.count < kill_reference.count
+    assert 0.6 <= res.seconds < 5
+    counts, seconds = zip(*seen)
+    assert list(counts) == sorted(counts) and list(seconds) == sorted(seconds)  # one clock over segments
+    found = ck.read_checkpoint(path, ck.fingerprint(KILL_NET, KILL_BOX, 0.0))
+    assert found.count == res.count and found.kind == "core"
+    more = rw.enumerate_regions(KILL_NET, KILL_BOX, threads=1, resume=path, time_limit=0.3)
+    assert more.count > res.count and more.seconds > res.seconds
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs SIGINT")
+def test_ctrl_c_writes_a_checkpoint_that_resumes(tmp_path, kill_reference):
+    import signal
+    import threading
+
+    path = tmp_path / "w.rwck"
+    threading.Timer(0.4, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(rw.Interrupted) as info:
+        rw.enumerate_regions(KILL_NET, KILL_BOX, threads=1, checkpoint=path, checkpoint_every=30)
+    part = info.value.partial
+    assert part.stop_reason == "interrupted" and 0 < part.count < kill_reference.count
+    found = ck.read_checkpoint(path, ck.fingerprint(KILL_NET, KILL_BOX, 0.0))
+    assert found.count == part.count  # written at the Ctrl-C, not 30 s later
+    res = rw.enumerate_regions(KILL_NET, KILL_BOX, threads=2, resume=path)
+    assert res.complete and np.array_equal(res.packed, kill_reference.packed)
+
+
+@pytest.mark.parametrize("change,match", [
+    ({"net": random_mlp((3, 16, 16, 1), seed=5)}, "another network"),
+    ({"domain": rw.Box(-np.ones(3), np.full(3, 1.5))}, "another domain"),
+    ({"domain": rw.Ball(np.zeros(3), 1.0)}, "another domain"),
+    ({"tol": 1e-6}, "another tolerance"),
+    ({"store_points": False}, "store_points"),
+])
+def test_resume_refuses_a_checkpoint_of_another_walk(tmp_path, change, match):
+    net, box = random_mlp((3, 16, 16, 1), seed=4), rw.Box(-np.ones(3), np.ones(3))
+    path = tmp_path / "w.rwck"
+    rw.enumerate_regions(net, box, max_regions=50, checkpoint=path)
+    kwargs = {"net": net, "domain": box, "resume": path, **change}
+    with pytest.raises(ValueError, match=match):
+        rw.enumerate_regions(kwargs.pop("net"), kwargs.pop("domain"), **kwargs)
+
+
+def test_resume_refuses_a_damaged_checkpoint_of_a_real_walk(tmp_path):
+    net, box = random_mlp((3, 16, 16, 1), seed=4), rw.Box(-np.ones(3), np.ones(3))
+    path = tmp_path / "w.rwck"
+    rw.enumerate_regions(net, box, max_regions=50, checkpoint=path)
+    data = path.read_bytes()
+    for damaged, match in ((data[: len(data) // 2], "truncated"),
+                           (data[:-40] + bytes([data[-40] ^ 0x10]) + data[-39:], "corrupted")):
+        path.write_bytes(damaged)
+        with pytest.raises(ValueError, match=match):
+            rw.enumerate_regions(net, box, resume=path)
+
+
+def test_checkpoints_on_a_plane(tmp_path):
+    net = random_mlp((5, 16, 16, 1), seed=2)
+    plane = rw.Plane(np.zeros(5), np.eye(5)[0], np.eye(5)[1], -1.0, 1.0)
+    full = rw.enumerate_regions(net, plane, threads=1)
+    path = tmp_path / "p.rwck"
+    rw.enumerate_regions(net, plane, max_regions=full.count // 2, checkpoint=path)
+    res = rw.enumerate_regions(net, plane, resume=path)
+    assert res.complete and np.array_equal(res.packed, full.packed) and res.domain is plane

@@ -157,18 +157,40 @@ def _json_stats(stats: dict[str, Any]) -> dict[str, Any]:
 # -- the local walk in segments --------------------------------------------------------
 
 
-def _offset_progress(callback: Any, offset: float) -> Any:
-    if callback is None:
-        return None
-    return lambda regions, seconds, frontier=-1: callback(regions, offset + seconds, frontier)
+@dataclass
+class _Progress:
+    """The user's progress callback on one clock over all segments: the core's reports
+    shifted by the time before the segment, and one report after a segment when the
+    core made none for an interval (segments shorter than the interval)."""
+
+    callback: Any
+    offset: float = 0.0
+    last: float = -math.inf
+
+    def core(self) -> Any:
+        if self.callback is None:
+            return None
+
+        def report(regions: int, seconds: float, frontier: int = -1) -> None:
+            self.last = self.offset + seconds
+            self.callback(regions, self.last, frontier)
+
+        return report
+
+    def after_segment(self, regions: int, seconds: float) -> None:
+        from regionwalk.walk import PROGRESS_INTERVAL
+
+        if self.callback is not None and seconds - self.last >= PROGRESS_INTERVAL:
+            self.last = seconds
+            self.callback(regions, seconds, -1)
 
 
-def _segment(job: WalkJob, state: bytes | None, seconds: float, offset: float) -> dict[str, Any]:
+def _segment(job: WalkJob, state: bytes | None, seconds: float, progress: _Progress) -> dict[str, Any]:
     from regionwalk.walk import _run_core
 
     regions, _, threads, memory = job.limits
     return _run_core(job.core_net, job.core_domain, job.y0, job.tol, (regions, seconds, threads, memory),
-                     job.store_points, _offset_progress(job.callback, offset), state=state, keep_state=True)
+                     job.store_points, progress.core(), state=state, keep_state=True)
 
 
 def _walk_segments(job: WalkJob, opts: ScaleOptions) -> dict[str, Any]:
@@ -181,11 +203,12 @@ def _walk_segments(job: WalkJob, opts: ScaleOptions) -> dict[str, Any]:
     start = time.monotonic()
     deadline = start + limit if limit > 0 else math.inf
     every = opts.every if opts.checkpoint is not None else math.inf
+    progress = _Progress(job.callback, before)
     while True:
-        left = deadline - time.monotonic()
-        segment = min(every, left)
-        raw = _segment(job, state, segment if math.isfinite(segment) else -1.0,
-                       before + time.monotonic() - start)
+        segment = min(every, deadline - time.monotonic())
+        progress.offset = before + time.monotonic() - start
+        raw = _segment(job, state, segment if math.isfinite(segment) else -1.0, progress)
+        progress.after_segment(int(raw["count"]), before + time.monotonic() - start)
         state = raw.get("state")
         more = raw["stop"] == "time_limit" and state is not None and time.monotonic() < deadline
         try:

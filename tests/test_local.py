@@ -85,10 +85,11 @@ def autograd_margin(net, x):
     return float(np.min(np.abs(z[live]) / norms[live])) if live.any() else np.inf
 
 
-@pytest.mark.parametrize("widths,alpha", [((3, 8, 8, 1), 0.0), ((20, 6, 7, 1), 0.05)])
+@pytest.mark.parametrize("widths,alpha", [((3, 8, 8, 1), 0.0), ((20, 6, 7, 1), 0.05), ((4, 6, 7, 5, 1), 0.0),
+                                          ((30, 6, 6, 6, 1), 0.1), ((2, 5, 5, 5, 5, 1), 0.0), ((3, 9, 1), 0.0)])
 def test_margins_are_lees_radius_by_autograd(widths, alpha):
     net = random_mlp(widths, seed=7, alpha=alpha)
-    x = points_near(net, 8, seed=2)
+    x = points_near(net, 40, seed=2)
     lc = rw.local_counts(net, x, 0.05, threads=1)
     np.testing.assert_allclose(lc.margins, [autograd_margin(net, c) for c in x], rtol=1e-9)
 

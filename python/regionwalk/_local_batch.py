@@ -66,29 +66,66 @@ def net_setup(net: Network) -> NetSetup:
     return setup
 
 
-def _chunk_margins(net: Network, z: np.ndarray, a1: np.ndarray) -> np.ndarray:
+def _ratios(z: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """``|z| / norms`` where the norm is not zero, ``inf`` elsewhere."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(norms > 0, np.abs(z) / np.where(norms > 0, norms, 1.0), np.inf)
+
+
+def _next_forms(w: np.ndarray, slope: np.ndarray, a1: np.ndarray, forms: np.ndarray | None) -> np.ndarray:
+    """Forms ``(n_out, p, r)`` of the next layer from the previous layer's (``None``: the shared ``a1``)."""
+    p = len(slope)
+    prev = a1[:, None, :] if forms is None else forms
+    scaled = prev * slope.T[:, :, None]
+    n_prev, r = scaled.shape[0], scaled.shape[2]
+    return (w @ scaled.reshape(n_prev, p * r)).reshape(w.shape[0], p, r)
+
+
+def _last_layer(w: np.ndarray, z: np.ndarray, slope: np.ndarray, a1: np.ndarray, forms: np.ndarray | None,
+                norms: np.ndarray, best: np.ndarray, spectral0: float) -> np.ndarray:
+    """Smallest ``|z_j| / ||a_j||`` over the last hidden layer, per point, or ``inf``.
+
+    Only neurons that can beat ``best`` get their form: ``||a_j|| = ||sum_k w_jk s_k a_k||``
+    is at most ``sum_k |w_jk| s_k ||a_k||`` (and ``||w_j * s|| ||W_1||_2`` after the first
+    layer), so ``|z_j|`` over that bound is a lower bound on the neuron's distance.
+    """
+    ub = (slope * norms) @ np.abs(w).T
+    if forms is None:
+        ub = np.minimum(ub, np.sqrt((slope * slope) @ (w * w).T) * spectral0)
+    lower = _ratios(z, ub * (1.0 + 1e-9))
+    pts, neurons = np.nonzero(lower < best[:, None])
+    out = np.full(len(z), np.inf)
+    r = a1.shape[1]
+    for sl in _chunks(len(pts), 8 * (w.shape[1] + 1) * (r + 1)):
+        pi, ji = pts[sl], neurons[sl]
+        m = w[ji] * slope[pi]
+        a = m @ a1 if forms is None else np.einsum("ck,kcr->cr", m, forms[:, pi, :])
+        np.minimum.at(out, pi, _ratios(z[pi, ji], np.sqrt(np.einsum("cr,cr->c", a, a))))
+    return out
+
+
+def _chunk_margins(net: Network, z: np.ndarray, a1: np.ndarray, spectral0: float) -> np.ndarray:
     """Margins ``(p,)`` of one chunk of points from their pre-activations ``z`` ``(p, N)``.
 
     The slopes come from ``z`` as ``Network.preactivations`` gives it (sums that
     cancel to rounding read exactly 0), so the forms are those of the pattern the
-    walk sees at each point.
+    walk sees at each point. Every layer's forms but the last are computed in full
+    (``(n_l, p, r)``); the last layer's only for neurons that can be the nearest.
     """
-    p, r = len(z), a1.shape[1]
-    forms = np.broadcast_to(a1[:, None, :], (a1.shape[0], p, r))  # (n_l, p, r): forms of layer l
-    ratios = []
     layers = _split(net, z)
-    for k, (w, zk) in enumerate(zip(net.weights[:-1], layers)):
-        if k > 0:
-            n_prev = forms.shape[0]
-            forms = (w @ forms.reshape(n_prev, p * r)).reshape(w.shape[0], p, r)
-            norms = np.sqrt(np.einsum("ipr,ipr->pi", forms, forms))
-        else:
-            norms = np.broadcast_to(np.linalg.norm(w, axis=1), zk.shape)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratios.append(np.where(norms > 0, np.abs(zk) / np.where(norms > 0, norms, 1.0), np.inf))
-        if k + 1 < len(layers):
-            forms = forms * np.where(zk > 0, 1.0, net.alpha).T[:, :, None]
-    return np.concatenate(ratios, axis=1).min(axis=1, initial=np.inf)
+    best = np.full(len(z), np.inf)
+    forms: np.ndarray | None = None  # forms of the previous layer; None while that is the shared first layer
+    norms = np.broadcast_to(np.linalg.norm(net.weights[0], axis=1), layers[0].shape)
+    best = np.minimum(best, _ratios(layers[0], norms).min(axis=1, initial=np.inf))
+    for k in range(1, len(layers)):
+        w, zk = net.weights[k], layers[k]
+        slope = np.where(layers[k - 1] > 0, 1.0, net.alpha)
+        if k == len(layers) - 1:
+            return np.minimum(best, _last_layer(w, zk, slope, a1, forms, norms, best, spectral0))
+        forms = _next_forms(w, slope, a1, forms)
+        norms = np.sqrt(np.einsum("ipr,ipr->pi", forms, forms))
+        best = np.minimum(best, _ratios(zk, norms).min(axis=1, initial=np.inf))
+    return best
 
 
 def margins_and_preactivations(net: Network, x: np.ndarray, setup: NetSetup) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +142,7 @@ def margins_and_preactivations(net: Network, x: np.ndarray, setup: NetSetup) -> 
     per_point = 8 * (2 * max(net.widths) * a1.shape[1] + 3 * net.hidden_neurons + net.input_dim)
     for sl in _chunks(n, per_point):
         z[sl] = net.preactivations(x[sl])
-        margin[sl] = _chunk_margins(net, z[sl], a1)
+        margin[sl] = _chunk_margins(net, z[sl], a1, setup.spectral[0])
     return z, margin
 
 

@@ -11,9 +11,13 @@ patterns.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -157,6 +161,23 @@ def _json_stats(stats: dict[str, Any]) -> dict[str, Any]:
 # -- the local walk in segments --------------------------------------------------------
 
 
+@contextlib.contextmanager
+def deferred_sigint() -> Iterator[threading.Event]:
+    """Ctrl-C inside the block sets the yielded event instead of raising, so that
+    bookkeeping (a checkpoint, the visited set) is never cut in half; outside the main
+    thread, where handlers cannot be set, nothing changes."""
+    pressed = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.set())
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+
 @dataclass
 class _Progress:
     """The user's progress callback on one clock over all segments: the core's reports
@@ -208,14 +229,13 @@ def _walk_segments(job: WalkJob, opts: ScaleOptions) -> dict[str, Any]:
         segment = min(every, deadline - time.monotonic())
         progress.offset = before + time.monotonic() - start
         raw = _segment(job, state, segment if math.isfinite(segment) else -1.0, progress)
-        progress.after_segment(int(raw["count"]), before + time.monotonic() - start)
-        state = raw.get("state")
-        more = raw["stop"] == "time_limit" and state is not None and time.monotonic() < deadline
-        try:
+        with deferred_sigint() as pressed:  # the core stops on Ctrl-C itself; here it waits for the write
+            progress.after_segment(int(raw["count"]), before + time.monotonic() - start)
+            state = raw.get("state")
+            more = raw["stop"] == "time_limit" and state is not None and time.monotonic() < deadline
             save(job, opts, raw, "core", state, before + time.monotonic() - start)
-        except KeyboardInterrupt:  # Ctrl-C between segments: the state is whole, write it again
-            raw["stop"], more = "interrupted", False
-            save(job, opts, raw, "core", state, before + time.monotonic() - start)
+            if pressed.is_set() and more:
+                raw["stop"], more = "interrupted", False
         if not more:
             break
     raw["stats"] = {**raw["stats"], "seconds": before + time.monotonic() - start}

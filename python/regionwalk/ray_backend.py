@@ -111,11 +111,13 @@ def _crash_once(marker: str | None) -> None:
 
 
 def expand_batch(problem: Problem, items: list[bytes], crash_marker: str | None = None
-                 ) -> tuple[list[bytes], list[bytes], int, float]:
+                 ) -> tuple[list[bytes], list[bytes], int, float, dict[str, int]]:
     """Expand ``items``: the neighbours' patterns and items (each pattern once per batch),
-    the number of neighbours before that, and the seconds spent expanding."""
+    the number of neighbours before that, the seconds spent expanding, and the core's
+    counters for this batch (LPs, ``undecided`` facet tests ...)."""
     _crash_once(crash_marker)
     expander = _worker_expander(problem)
+    before = dict(expander.stats)
     start = time.perf_counter()
     patterns: list[bytes] = []
     out: list[bytes] = []
@@ -129,7 +131,9 @@ def expand_batch(problem: Problem, items: list[bytes], crash_marker: str | None 
                 seen.add(pat)
                 patterns.append(pat)
                 out.append(nb)
-    return patterns, out, raw, time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    counters = {k: v - before.get(k, 0) for k, v in expander.stats.items() if isinstance(v, int)}
+    return patterns, out, raw, seconds, counters
 
 
 # -- the driver --------------------------------------------------------------------------
@@ -248,17 +252,26 @@ class _Driver:
     capped: bool = False
 
     def run(self) -> None:
-        regions, limit, _, memory = self.job.limits
+        from regionwalk._segments import deferred_sigint
+
+        limit = self.job.limits[1]
         remote = self.ray.remote(max_retries=MAX_RETRIES, num_cpus=1)(expand_batch)
         problem = self.ray.put(_problem(self.job))
         start = time.monotonic()
         deadline = start + limit if limit > 0 else math.inf
+        with deferred_sigint() as pressed:
+            self._loop(remote, problem, start, deadline, pressed)
+
+    def _loop(self, remote: Any, problem: Any, start: float, deadline: float, pressed: Any) -> None:
+        regions, _, _, memory = self.job.limits
         last_report = last_save = start
         try:
             while self.walk.frontier or self.in_flight:
+                if pressed.is_set():
+                    self.stop = "interrupted"
+                    break
                 self._submit(remote, problem)
-                ready, _ = self.ray.wait(list(self.in_flight), num_returns=1, timeout=0.1)
-                for ref in ready:
+                for ref in self._ready():
                     self._collect(ref, regions)
                 now = time.monotonic()
                 self.stop = self._limit(regions, memory, now, deadline)
@@ -277,6 +290,13 @@ class _Driver:
         finally:
             self._cancel()
 
+    def _ready(self) -> list[Any]:
+        """The tasks done: waits up to 0.1 s for one, then takes all others done by then."""
+        ready, rest = self.ray.wait(list(self.in_flight), num_returns=1, timeout=0.1)
+        if ready and rest:
+            ready += self.ray.wait(rest, num_returns=len(rest), timeout=0)[0]
+        return ready
+
     def _pending(self) -> int:
         return len(self.walk.frontier) + sum(len(b) for b in self.in_flight.values())
 
@@ -288,9 +308,11 @@ class _Driver:
             self.walk.stats["tasks"] += 1
 
     def _collect(self, ref: Any, regions: int) -> None:
-        patterns, items, raw, seconds = self.ray.get(ref)
+        patterns, items, raw, seconds, counters = self.ray.get(ref)
         batch = self.in_flight.pop(ref)
         stats = self.walk.stats
+        for key, value in counters.items():
+            stats[key] = stats.get(key, 0) + value
         stats["expanded"] += len(batch)
         stats["neighbours"] += raw
         stats["task_seconds"] += seconds
@@ -364,7 +386,7 @@ def walk_ray(job: Any, opts: Any, crash_marker: str | None = None) -> dict[str, 
     packed, points = walk.packed()
     raw = {"count": len(walk.visited), "patterns": packed, "points": points, "stop": driver.stop,
            "stats": {**walk.stats, "seconds": seconds, "workers": workers, "regions": len(walk.visited)},
-           "certified": True}
+           "certified": not (walk.stats.get("undecided", 0) or walk.stats.get("witness_failures", 0))}
     if opts.checkpoint is not None:
         save(job, opts, raw, "frontier", None if driver.stop == "complete" else _state_payload(walk, []), seconds)
     return raw

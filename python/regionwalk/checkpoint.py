@@ -121,7 +121,7 @@ def _check_fingerprint(path: Path, found: dict[str, Any], expected: dict[str, st
 def pack_arrays(**arrays: Any) -> bytes:
     """Arrays as the bytes of an uncompressed ``.npz`` (no pickles)."""
     buf = io.BytesIO()
-    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]
     return buf.getvalue()
 
 

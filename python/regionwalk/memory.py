@@ -67,10 +67,11 @@ def parse_memory(value: Any, name: str = "max_memory") -> int:
         return _from_text(name, value)
     if isinstance(value, (numbers.Integral, np.integer)):
         out = int(value)
-    elif isinstance(value, (numbers.Real, np.floating)) and math.isfinite(value) and value >= 1:
-        out = min(int(value), INT64_MAX)  # whole bytes, rounded down
     elif isinstance(value, (numbers.Real, np.floating)):
-        raise ValueError(f"{name} must be {_ACCEPTED}, got {value!r}")
+        number = float(value)
+        if not (math.isfinite(number) and number >= 1):
+            raise ValueError(f"{name} must be {_ACCEPTED}, got {value!r}")
+        out = min(int(number), INT64_MAX)  # whole bytes, rounded down
     else:
         raise TypeError(f"{name} must be {_ACCEPTED}, got {type(value).__name__}")
     if not 1 <= out <= INT64_MAX:

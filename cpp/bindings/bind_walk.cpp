@@ -126,9 +126,12 @@ py::dict result_dict(const WalkResult& res, bool store_points, const WalkControl
 py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& seed_arr, double tol,
                   std::int64_t max_regions, double time_limit, int threads, bool store_points,
                   const std::optional<Progress>& progress, double progress_interval, bool audit_proofs,
-                  std::int64_t max_memory, const std::optional<py::bytes>& state, bool keep_state) {
+                  std::int64_t max_memory, const std::optional<py::bytes>& state, bool keep_state,
+                  const py::object& solver) {
   const std::vector<double> seed = to_vector(seed_arr, "seed", net.input_dim());
+  const std::shared_ptr<py::object> held = hold_solver(solver);  // outlives the walk's threads
   WalkOptions opt;
+  opt.solver = solver_factory(held);
   opt.tol = tol;
   opt.max_regions = max_regions;
   opt.time_limit = time_limit;
@@ -158,7 +161,7 @@ void bind_walk(py::module_& m) {
         py::arg("max_regions") = -1, py::arg("time_limit") = -1.0, py::arg("threads") = 1,
         py::arg("store_points") = true, py::arg("progress") = py::none(), py::arg("progress_interval") = 0.5,
         py::arg("audit_proofs") = false, py::arg("max_memory") = -1, py::arg("state") = py::none(),
-        py::arg("keep_state") = false, "Walk the regions that meet the domain; returns a dict of arrays.");
+        py::arg("keep_state") = false, py::arg("solver") = py::none(), "Walk the regions that meet the domain; returns a dict of arrays.");
   m.def("walk_stats_fields", [] {
     py::dict d;
 #define REGIONWALK_MEANING(name, meaning) d[#name] = meaning;

@@ -5,4 +5,5 @@ PYBIND11_MODULE(_core, m) {
   regionwalk::bind::bind_network(m);
   regionwalk::bind::bind_walk(m);
   regionwalk::bind::bind_expand(m);
+  regionwalk::bind::bind_solver(m);
 }

@@ -27,5 +27,16 @@ inline std::vector<double> to_vector(const array_t<double>& a, const char* what,
 void bind_network(py::module_& m);
 void bind_walk(py::module_& m);
 void bind_expand(py::module_& m);
+void bind_solver(py::module_& m);
+}  // namespace regionwalk::bind
+
+#include <memory>
+
+#include "regionwalk/lp_solver.hpp"
+
+namespace regionwalk::bind {
+// A Python LP solver (see bind_solver.cpp) behind the core's solver seam.
+std::shared_ptr<py::object> hold_solver(const py::object& solve);
+SolverFactory solver_factory(const std::shared_ptr<py::object>& fn);
 
 }  // namespace regionwalk::bind

@@ -1,7 +1,10 @@
 #include "regionwalk/expand.hpp"
 
+#include "regionwalk/proof_check.hpp"
+
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -87,8 +90,10 @@ bool step_across(const Network& net, const Domain& dom, const std::vector<int>& 
 }  // namespace
 
 Expander::Expander(const Network& net, const Domain& dom, std::vector<signed char> stable, double tol,
-                   bool audit_proofs)
-    : net_(net), dom_(dom), stable_(std::move(stable)), tol_(tol), audit_(audit_proofs), geom_(dom, stable_, tol) {
+                   bool audit_proofs, std::unique_ptr<LpSolver> solver)
+    : net_(net), dom_(dom), stable_(std::move(stable)), tol_(tol), audit_(audit_proofs),
+      carry_(net.hidden_neurons() <= CarriedProofs::kMaxNeurons && domain_rows(dom) < INT16_MAX),
+      rows_(dom, stable_, tol), lp_(dom, tol, std::move(solver)) {
   if (static_cast<int>(stable_.size()) != net.hidden_neurons())
     throw std::invalid_argument("stable signs must have one entry per hidden neuron");
   const auto N = static_cast<size_t>(net.hidden_neurons());
@@ -124,8 +129,8 @@ FrontierItem Expander::seed(const double* seed) {
       agrees = stable_[k] == 0 || (stable_[k] > 0) == get_bit(p.data(), static_cast<int>(k));
     if (!agrees) continue;
     net_.local_forms(p.data(), forms_);
-    geom_.load(forms_, p.data());
-    if (geom_.interior_point(x.data(), best.data()) > tol_ && net_.pattern_of(best.data()) == p)
+    rows_.load(forms_, p.data());
+    if (lp_.interior_point(rows_, x.data(), best.data()) > tol_ && net_.pattern_of(best.data()) == p)
       return FrontierItem{std::move(p), best, {}, -1};
   }
   throw std::runtime_error("could not find a full-dimensional region at the seed point");
@@ -137,7 +142,7 @@ bool Expander::proof_settles(const FrontierItem& region, int j) {
   const auto i = static_cast<size_t>(at);
   CarriedProofs::read(region.proofs, i, held_rows_, held_lambdas_);
   const int n = static_cast<int>(held_rows_.size());
-  if (!geom_.certificate_holds(group_, held_rows_.data(), n)) return false;
+  if (!proof_rows_present(rows_, group_, held_rows_.data(), n)) return false;
   bool settled = false;
   if (CarriedProofs::same(region.proofs, i)) {
     ++local_.inherited_proofs;
@@ -145,15 +150,16 @@ bool Expander::proof_settles(const FrontierItem& region, int j) {
     settled = true;
   } else {
     const float mu = CarriedProofs::mu(region.proofs, i);
-    if (group_.size() == 1 && geom_.dual_certificate_holds(j, held_rows_.data(), held_lambdas_.data(), n, mu,
-                                                           region.crossed, cert_rows_, cert_lambdas_)) {
+    if (group_.size() == 1 &&
+        proof_rechecks(rows_, j, held_rows_.data(), held_lambdas_.data(), n, mu, region.crossed, proof_, alpha_)) {
       ++local_.rechecked_proofs;
-      proofs_.add(j, cert_rows_, cert_lambdas_, mu);
+      proofs_.add(j, proof_.rows, proof_.lambdas, mu);
       settled = true;
     }
   }
   double m = 0.0;
-  if (settled && audit_ && geom_.facet(j, group_, region.point.data(), facet_point_.data(), &m)) ++local_.proof_errors;
+  if (settled && audit_ && lp_.facet(rows_, j, group_, region.point.data(), facet_point_.data(), &m, nullptr))
+    ++local_.proof_errors;
   return settled;
 }
 
@@ -162,15 +168,13 @@ bool Expander::is_facet(const FrontierItem& region, int j, bool planar, double* 
     // In 2D the clipped polygon answers most facet tests without an LP.
     EdgeVerdict edge = EdgeVerdict::NotAnEdge;
     for (int k : group_) {
-      edge = std::max(edge, geom_.polygon_edge(k, facet_point, margin));
+      edge = std::max(edge, clip_.edge(k, facet_point, margin));
       if (edge == EdgeVerdict::Certified) return true;
     }
     if (edge == EdgeVerdict::NotAnEdge) return false;
   }
-  if (geom_.facet(j, group_, region.point.data(), facet_point, margin)) return true;
-  float mu = 0.0f;
-  if (net_.hidden_neurons() <= CarriedProofs::kMaxNeurons && geom_.facet_certificate(cert_rows_, cert_lambdas_, &mu))
-    proofs_.add(j, cert_rows_, cert_lambdas_, mu);
+  if (lp_.facet(rows_, j, group_, region.point.data(), facet_point, margin, carry_ ? &proof_ : nullptr)) return true;
+  if (carry_ && proof_.valid) proofs_.add(j, proof_.rows, proof_.lambdas, proof_.mu);
   return false;
 }
 
@@ -178,22 +182,23 @@ bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vect
   const std::size_t first = out.size();
   ++local_.regions_expanded;
   net_.local_forms(region.pattern.data(), forms_);
-  geom_.load(forms_, region.pattern.data());
+  rows_.load(forms_, region.pattern.data());
   proofs_.clear();
   CarriedProofs::index(region.proofs, proof_at_);
-  const bool planar = geom_.polygon_facets(region.point.data());
+  const bool planar = clip_.run(rows_, region.point.data());
   CrossingScratch cs{z_, forward_, nb_forms_, flipped_};
   bool complete = true;
   int polled = 0;
   // In 2D only the lines carrying an edge of the clipped polygon can be
   // facets; elsewhere every hyperplane that meets the domain is a candidate.
-  for (int j : planar ? geom_.polygon_edge_neurons() : geom_.candidates()) {
+  for (int j : planar ? clip_.edge_neurons() : rows_.candidates()) {
     if (handled_[static_cast<size_t>(j)]) continue;
     if ((++polled & 15) == 0 && !sink.keep_going()) {
       complete = false;
       break;
     }
-    geom_.coincident(j, group_);
+    // In 2D, j carries an edge, so its coincident lines are nearby.
+    rows_.coincident(j, planar ? clip_.nearby_lines() : rows_.neurons(), group_);
     bool one_layer = true;
     nb_ = region.pattern;
     for (int k : group_) {
@@ -217,9 +222,9 @@ bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vect
     double margin = 0.0;
     if (!is_facet(region, j, planar, facet_point_.data(), &margin)) continue;
     ++local_.facets_found;
-    geom_.inward_normal(j, normal_.data());
+    rows_.inward_normal(j, normal_.data());
     double step = 0.5 * margin;
-    for (int k : group_) step = std::max(step, 0.5 * margin + std::abs(geom_.distance(k, facet_point_.data())));
+    for (int k : group_) step = std::max(step, 0.5 * margin + std::abs(rows_.distance(k, facet_point_.data())));
     if (!step_across(net_, dom_, layer_of_, CrossingFrom{region.pattern.data(), forms_.zeros, group_},
                      facet_point_.data(), normal_.data(), step, point_.data(), nb_, cs)) {
       ++local_.witness_failures;
@@ -261,7 +266,7 @@ void Expander::pass_proofs(const FrontierItem& region, std::vector<FrontierItem>
 
 WalkStats Expander::stats() const {
   WalkStats s = local_;
-  const GeometryStats& g = geom_.stats();
+  const GeometryStats& g = lp_.stats();
   s.lp_solves += g.lp_solves;
   s.lp_iterations += g.lp_iterations;
   s.qp_solves += g.qp_solves;

@@ -214,7 +214,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   std::mutex stats_mu;
   std::exception_ptr error;
   {
-    Expander first(net, dom, stable, tol, opt.audit_proofs);
+    Expander first(net, dom, stable, tol, opt.audit_proofs, opt.solver ? opt.solver() : nullptr);
     std::vector<FrontierItem> items = start(net, dom, first, seed, resume, regions, carried);
     frontier.push(items);
   }
@@ -222,7 +222,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   if (limits.at_region_cap(regions.count())) limits.halt(StopReason::MaxRegions);
 
   auto worker = [&]() {
-    Expander expander(net, dom, stable, tol, opt.audit_proofs);
+    Expander expander(net, dom, stable, tol, opt.audit_proofs, opt.solver ? opt.solver() : nullptr);
     WalkSink sink(regions, limits, control);
     try {
       std::vector<FrontierItem> batch, found;
@@ -272,7 +272,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
     regions.all(s.patterns, s.points);
     s.frontier = frontier.drain();
     s.stats = res.stats;
-    res.state = encode_state(s, res.words, res.dim);
+    res.state = encode_state(s, res.words, res.dim, net.hidden_neurons());
   }
   return res;
 }

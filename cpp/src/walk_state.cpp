@@ -24,15 +24,15 @@ void take(const Bytes& in, std::size_t* at, T* p, std::size_t n) {
 }
 }  // namespace
 
-Bytes encode_state(const WalkState& s, int words, int dim) {
+Bytes encode_state(const WalkState& s, int words, int dim, int neurons) {
   Bytes out;
   const auto w = static_cast<std::size_t>(words);
-  const std::uint32_t head[4] = {kVersion, static_cast<std::uint32_t>(words), static_cast<std::uint32_t>(dim),
-                                 s.points.empty() ? 0U : 1U};
+  const std::uint32_t head[5] = {kVersion, static_cast<std::uint32_t>(words), static_cast<std::uint32_t>(dim),
+                                 s.points.empty() ? 0U : 1U, static_cast<std::uint32_t>(neurons)};
   const std::int64_t sizes[2] = {static_cast<std::int64_t>(w ? s.patterns.size() / w : 0),
                                  static_cast<std::int64_t>(s.frontier.size())};
   put(out, kMagic, 4);
-  put(out, head, 4);
+  put(out, head, 5);
   put(out, sizes, 2);
 #define REGIONWALK_PUT(name, meaning) put(out, &s.stats.name, 1);
   REGIONWALK_WALK_COUNTERS(REGIONWALK_PUT)
@@ -47,14 +47,15 @@ Bytes encode_state(const WalkState& s, int words, int dim) {
 WalkState decode_state(const Bytes& in, const Network& net, int dim) {
   std::size_t at = 0;
   char magic[4];
-  std::uint32_t head[4];
+  std::uint32_t head[5];
   std::int64_t sizes[2];
   take(in, &at, magic, 4);
   if (std::memcmp(magic, kMagic, 4) != 0) throw std::invalid_argument("walk state: not a regionwalk walk state");
-  take(in, &at, head, 4);
+  take(in, &at, head, 5);
   if (head[0] != kVersion) throw std::invalid_argument("walk state: unknown format version " + std::to_string(head[0]));
   const int words = net.pattern_words();
-  if (head[1] != static_cast<std::uint32_t>(words) || head[2] != static_cast<std::uint32_t>(dim))
+  if (head[1] != static_cast<std::uint32_t>(words) || head[2] != static_cast<std::uint32_t>(dim) ||
+      head[4] != static_cast<std::uint32_t>(net.hidden_neurons()))
     throw std::invalid_argument("walk state: made for a network of another shape");
   take(in, &at, sizes, 2);
   if (sizes[0] < 0 || sizes[1] < 0) throw std::invalid_argument("walk state: corrupted sizes");

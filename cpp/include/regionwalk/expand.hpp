@@ -8,10 +8,15 @@
 #pragma once
 #include <vector>
 
+#include <memory>
+
 #include "regionwalk/domain.hpp"
+#include "regionwalk/facet_lp.hpp"
 #include "regionwalk/frontier_item.hpp"
+#include "regionwalk/lp_solver.hpp"
 #include "regionwalk/network.hpp"
-#include "regionwalk/region.hpp"
+#include "regionwalk/planar_clip.hpp"
+#include "regionwalk/region_rows.hpp"
 #include "regionwalk/walk_stats.hpp"
 
 namespace regionwalk {
@@ -31,9 +36,10 @@ class NeighbourSink {
 
 class Expander {
  public:
-  // `stable`: the neuron signs fixed over the domain (stable_signs()).
+  // `stable`: the neuron signs fixed over the domain (stable_signs());
+  // `solver`: the facet LPs' backend (default: the dense active-set method).
   Expander(const Network& net, const Domain& dom, std::vector<signed char> stable, double tol,
-           bool audit_proofs = false);
+           bool audit_proofs = false, std::unique_ptr<LpSolver> solver = nullptr);
 
   // The item of the region holding `seed` (nudged off boundaries when its own
   // region is thinner than tol). Throws std::runtime_error when none is found.
@@ -62,14 +68,19 @@ class Expander {
   std::vector<signed char> stable_;
   double tol_;
   bool audit_;
+  bool carry_;  // proofs fit their 16-bit cells (neurons and domain rows)
   std::vector<int> layer_of_;
-  RegionGeometry geom_;
+  RegionRows rows_;
+  FacetLp lp_;
+  PlanarClip clip_;
   LocalForms forms_;
   WalkStats local_;
   // Scratch, per region.
-  std::vector<int> group_, handled_list_, proof_at_, cert_rows_, held_rows_;
+  std::vector<int> group_, handled_list_, proof_at_, held_rows_;
   std::vector<char> handled_;
-  std::vector<float> cert_lambdas_, held_lambdas_;
+  std::vector<float> held_lambdas_;
+  std::vector<double> alpha_;
+  NoFacetProof proof_;
   CarriedProofs proofs_;
   Pattern nb_, flipped_;
   std::vector<double> point_, facet_point_, normal_, z_, forward_;

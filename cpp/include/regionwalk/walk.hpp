@@ -11,6 +11,7 @@
 #include "regionwalk/collect.hpp"
 #include "regionwalk/domain.hpp"
 #include "regionwalk/frontier_item.hpp"
+#include "regionwalk/lp_solver.hpp"
 #include "regionwalk/network.hpp"
 #include "regionwalk/pattern.hpp"
 #include "regionwalk/walk_stats.hpp"
@@ -34,6 +35,8 @@ struct WalkOptions {
   bool keep_state = false;
   // Called once per new region (see RegionVisitor).
   RegionVisitor on_region;
+  // The facet LPs' backend, one per thread (default: the dense active-set method).
+  SolverFactory solver;
 };
 
 // Shared with the caller while the walk runs: a cancel flag and live counts.

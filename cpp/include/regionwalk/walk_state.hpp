@@ -18,9 +18,10 @@ struct WalkState {
   WalkStats stats;
 };
 
-Bytes encode_state(const WalkState& state, int words, int dim);
+Bytes encode_state(const WalkState& state, int words, int dim, int neurons);
 // Throws std::invalid_argument on bytes that are not a state of a walk of
-// this net's shape (words, input dimension, neurons).
+// this net's shape (words, input dimension, neurons). A net of the same shape
+// passes: the caller's fingerprint tells those apart.
 WalkState decode_state(const Bytes& bytes, const Network& net, int dim);
 
 }  // namespace regionwalk

@@ -1,0 +1,230 @@
+// Unit tests of the walk's parts, each alone: frontier-item bytes, carried
+// proofs, the visited set, the LP solver's degenerate and unbounded cases,
+// coincident groups, 2D clipping, the Expander and walk states.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "regionwalk/collect.hpp"
+#include "regionwalk/expand.hpp"
+#include "regionwalk/frontier_item.hpp"
+#include "regionwalk/lp.hpp"
+#include "regionwalk/planar_clip.hpp"
+#include "regionwalk/region_rows.hpp"
+#include "regionwalk/stability.hpp"
+#include "regionwalk/visited_set.hpp"
+#include "regionwalk/walk.hpp"
+#include "regionwalk/walk_state.hpp"
+
+using namespace regionwalk;
+
+static int failures = 0;
+#define CHECK(cond)                                                                 \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
+      std::fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                                   \
+    }                                                                               \
+  } while (0)
+
+template <class F>
+static bool throws_invalid(F f) {
+  try {
+    f();
+  } catch (const std::invalid_argument&) {
+    return true;
+  }
+  return false;
+}
+
+static void test_item_bytes_roundtrip_and_reject_damage() {
+  FrontierItem item{{0x5ULL, 0x4ULL}, {0.25, -1.5, 3.0}, {}, 7};
+  CarriedProofs proofs;
+  proofs.add(3, {1, -2}, {0.5f, 0.25f}, -1.0f);
+  CarriedProofs::Cells cells;
+  Pattern flipped{0x80ULL, 0};  // neuron 7 flipped: the proof of 3 (rows 1, -2) goes along
+  proofs.for_neighbour(flipped, std::vector<int>(128, 0), 7, cells);
+  item.proofs = cells;
+  Bytes b;
+  encode_item(item, b);
+  std::size_t at = 0;
+  const FrontierItem back = decode_item(b.data(), b.size(), &at);
+  CHECK(at == b.size());
+  CHECK(back.pattern == item.pattern && back.point == item.point && back.proofs == item.proofs && back.crossed == 7);
+  CHECK(!throws_invalid([&] { check_item(back, 2, 3, 70); }));
+  CHECK(throws_invalid([&] { check_item(back, 2, 4, 70); }));   // another input dimension
+  CHECK(throws_invalid([&] { check_item(back, 2, 3, 66); }));   // bit 66 set: past the last neuron
+  CHECK(throws_invalid([&] { check_item(back, 2, 3, 7); }));    // crossed neuron 7 out of range
+  for (std::size_t cut : {std::size_t{3}, std::size_t{16}, b.size() - 1}) {
+    std::size_t off = 0;
+    CHECK(throws_invalid([&] { decode_item(b.data(), cut, &off); }));
+  }
+}
+
+static void test_proofs_follow_the_flip() {
+  CarriedProofs proofs;
+  proofs.add(2, {0, -1}, {1.0f, 2.0f}, 0.5f);  // rows: neuron 0 and a domain row
+  proofs.add(5, {4}, {1.0f}, 0.5f);
+  std::vector<int> layer_of = {0, 0, 0, 1, 1, 1};
+  CarriedProofs::Cells out;
+  // Across layer-0 neuron 1: the layer-0 proof holds unchanged, the layer-1
+  // one goes along to be re-checked (its rows moved with neuron 1's form).
+  proofs.for_neighbour(Pattern{1ULL << 1}, layer_of, 1, out);
+  std::vector<int> at(6, -1);
+  CarriedProofs::index(out, at);
+  CHECK(at[2] >= 0 && CarriedProofs::same(out, static_cast<std::size_t>(at[2])));
+  CHECK(at[5] >= 0 && !CarriedProofs::same(out, static_cast<std::size_t>(at[5])));
+  proofs.for_neighbour(Pattern{1ULL << 2}, layer_of, 2, out);  // j's own hyperplane crossed: its proof stays
+  std::fill(at.begin(), at.end(), -1);
+  CarriedProofs::index(out, at);
+  CHECK(at[2] < 0 && at[5] >= 0);
+  CHECK(CarriedProofs::valid(out, 6) && !CarriedProofs::valid(out, 5));
+}
+
+static void test_visited_set_grows_and_keeps_everything() {
+  VisitedSet set(2, 1, true, 4);
+  std::mt19937_64 rng(1);
+  std::vector<Pattern> seen;
+  for (int i = 0; i < 50000; ++i) {
+    Pattern p{rng(), rng() & 0xFF};
+    const double x = i;
+    if (set.insert(p.data(), &x)) seen.push_back(p);
+  }
+  CHECK(set.size() == static_cast<std::int64_t>(seen.size()));
+  bool all = true;
+  for (const Pattern& p : seen) all = all && set.contains(p.data()) && !set.insert(p.data(), nullptr);
+  CHECK(all);
+  Pattern absent{0, 0x100};  // a bit no inserted pattern has
+  CHECK(!set.contains(absent.data()));
+  CHECK(set.bytes() >= static_cast<std::int64_t>(seen.size() * (2 * sizeof(Word) + sizeof(double))));
+}
+
+static void test_lp_degenerate_vertex_and_unbounded() {
+  // Many rows through the optimum (1, 1) of max x + y: Bland's rule must not cycle.
+  ActiveSetLp lp(2);
+  for (int k = 0; k < 24; ++k) {
+    const double a = std::cos(0.05 * k), b = std::sin(0.05 * k) + 0.2;
+    const double row[] = {a, b};
+    lp.add_row(row, a + b);  // passes through (1, 1)
+  }
+  std::vector<int> rows(24);
+  for (int k = 0; k < 24; ++k) rows[static_cast<std::size_t>(k)] = k;
+  double v[] = {0.0, 0.0};
+  const double c[] = {1.0, 1.0};
+  const LpStatus st = lp.maximize(c, v, {}, rows, INFINITY, 200);
+  CHECK(st == LpStatus::Optimal);
+  CHECK(std::abs(v[0] - 1.0) < 1e-9 && std::abs(v[1] - 1.0) < 1e-9);
+  // Only x <= 1: max y is unbounded.
+  ActiveSetLp open(2);
+  const double r[] = {1.0, 0.0};
+  open.add_row(r, 1.0);
+  double w[] = {0.0, 0.0};
+  const double up[] = {0.0, 1.0};
+  CHECK(open.maximize(up, w, {}, {0}, INFINITY, 100) == LpStatus::Unbounded);
+}
+
+static Network two_layer(const std::vector<double>& w1, const std::vector<double>& b1, int d) {
+  const int n = static_cast<int>(b1.size());
+  return Network({Layer{d, n, w1, b1}, Layer{n, 1, std::vector<double>(static_cast<std::size_t>(n), 1.0), {0.0}}}, 0.0);
+}
+
+static void test_coincident_groups() {
+  // Neurons 0 and 1 are one hyperplane (1 scaled by 3), 2 is parallel but apart, 3 crosses.
+  Network net = two_layer({1, 1, 3, 3, 1, 1, 1, -1}, {0.2, 0.6, -0.5, 0.0}, 2);
+  const Domain box = Domain::box({-1, -1}, {1, 1});
+  const std::vector<signed char> stable(4, 0);
+  RegionRows rows(box, stable, 1e-9);
+  LocalForms f;
+  const Pattern p{0b0011};
+  net.local_forms(p.data(), f);
+  rows.load(f, p.data());
+  std::vector<int> group;
+  rows.coincident(0, rows.neurons(), group);
+  CHECK(group.size() == 2 && group[0] == 0 && group[1] == 1);
+  rows.coincident(2, rows.neurons(), group);
+  CHECK(group.size() == 1);
+}
+
+static void test_planar_clip_of_a_square_cut_twice() {
+  // x > 0 and y > 0 inside the box (-1, 1)^2: the region x > 0, y > 0 is a
+  // square with two edges on the lines, two on the box.
+  Network net = two_layer({1, 0, 0, 1}, {0, 0}, 2);
+  const Domain box = Domain::box({-1, -1}, {1, 1});
+  const std::vector<signed char> stable(2, 0);
+  RegionRows rows(box, stable, 1e-9);
+  LocalForms f;
+  const Pattern p{0b11};
+  net.local_forms(p.data(), f);
+  rows.load(f, p.data());
+  PlanarClip clip;
+  const double inside[] = {0.5, 0.5};
+  CHECK(clip.run(rows, inside));
+  CHECK(clip.edge_neurons().size() == 2);
+  double point[2], margin = 0.0;
+  CHECK(clip.edge(0, point, &margin) == EdgeVerdict::Certified);
+  CHECK(std::abs(point[0]) < 1e-15 && std::abs(point[1] - 0.5) < 1e-12 && std::abs(margin - 0.5) < 1e-12);
+  const Domain whole = Domain::whole(2);
+  RegionRows rows_whole(whole, stable, 1e-9);
+  rows_whole.load(f, p.data());
+  CHECK(!clip.run(rows_whole, inside));  // no polygon in the whole space
+}
+
+static void test_expander_and_state() {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> g;
+  Layer l1{3, 6, std::vector<double>(18), std::vector<double>(6)}, l2{6, 5, std::vector<double>(30), std::vector<double>(5)};
+  for (Layer* l : {&l1, &l2}) {
+    for (double& x : l->weight) x = g(rng);
+    for (double& x : l->bias) x = 0.5 * g(rng);
+  }
+  Network net({l1, l2, Layer{5, 1, std::vector<double>(5, 1.0), {0.0}}}, 0.0);
+  const Domain box = Domain::box({-1, -1, -1}, {1, 1, 1});
+  const double seed[] = {0.1, 0.1, 0.1};
+  WalkOptions opt;
+  WalkControl control;
+  const WalkResult whole = walk(net, box, seed, opt, control);
+  // The Expander alone, with a set of its own.
+  Expander ex(net, box, stable_signs(net, box), 1e-9);
+  RegionCollector found(net.pattern_words(), 3, false);
+  std::vector<FrontierItem> todo{ex.seed(seed)}, out;
+  found.add(todo[0].pattern.data(), nullptr);
+  NeighbourSink any;
+  while (!todo.empty()) {
+    FrontierItem it = std::move(todo.back());
+    todo.pop_back();
+    out.clear();
+    CHECK(ex.expand(it, any, out));
+    for (FrontierItem& nb : out)
+      if (found.add(nb.pattern.data(), nullptr)) todo.push_back(std::move(nb));
+  }
+  std::vector<Word> pats;
+  std::vector<double> pts;
+  found.sorted(-1, pats, pts);
+  CHECK(pats == whole.patterns);
+  // A walk stopped at 10 regions and continued from its state.
+  opt.max_regions = 10;
+  opt.keep_state = true;
+  const WalkResult part = walk(net, box, seed, opt, control);
+  CHECK(part.count == 10 && !part.state.empty());
+  const WalkState s = decode_state(part.state, net, 3);
+  CHECK(static_cast<std::int64_t>(s.patterns.size()) >= 10 && !s.frontier.empty());
+  opt.max_regions = -1;
+  WalkControl again;
+  const WalkResult rest = walk(net, box, seed, opt, again, &part.state);
+  CHECK(rest.stop == StopReason::Complete && rest.patterns == whole.patterns && rest.state.empty());
+}
+
+int main() {
+  test_item_bytes_roundtrip_and_reject_damage();
+  test_proofs_follow_the_flip();
+  test_visited_set_grows_and_keeps_everything();
+  test_lp_degenerate_vertex_and_unbounded();
+  test_coincident_groups();
+  test_planar_clip_of_a_square_cut_twice();
+  test_expander_and_state();
+  if (failures == 0) std::printf("test_parts: all checks passed\n");
+  return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -201,6 +201,16 @@ def test_bounds_do_not_overflow_on_wide_nets():
     assert lc.counts[0] == 5 and not lc.complete[0] and lc.stop_reasons[0] == "max_regions"
 
 
+def test_bounds_on_deep_wide_nets_match_rw_bounds():
+    net = random_mlp((3, 200, 200, 200, 200, 200, 1), seed=0)
+    x = points_near(net, 4, seed=0)
+    radii = np.array([0.001, 0.01, 0.1, 10.0])
+    lc = rw.local_counts(net, x, radii, max_regions=3, threads=1)
+    assert lc.bounds.tolist() == [min(bounds.unstable_product(net, rw.Ball(c, r)), bounds.serra2018(net))
+                                  for c, r in zip(x, radii)]
+    assert np.all(lc.bounds >= lc.counts)
+
+
 def test_sampled_counts_are_lower_bounds_and_grow_with_samples():
     net = random_mlp((2, 16, 16, 1), seed=6)
     x = points_near(net, 10, seed=6)

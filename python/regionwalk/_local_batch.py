@@ -195,7 +195,14 @@ def _product(net: Network, signs: np.ndarray, cap: int) -> np.ndarray:
         active = np.tile(np.array(net.widths), (len(signs), 1))
     else:
         active = np.stack([np.sum(s >= 0, axis=1) for s in layers], axis=1)
-    profiles, where = np.unique(np.hstack([unstable, active]), axis=0, return_inverse=True)
+    table = np.hstack([unstable, active]).astype(np.int64)
+    base = max(net.widths) + 1
+    if base ** table.shape[1] < 2**62:  # one integer key per row: a 1-D unique is much faster
+        keys = table @ (base ** np.arange(table.shape[1], dtype=np.int64))
+        _, first, where = np.unique(keys, return_index=True, return_inverse=True)
+        profiles = table[first]
+    else:
+        profiles, where = np.unique(table, axis=0, return_inverse=True)
     values = np.empty(len(profiles), dtype=object)
     n_layers = len(layers)
     for i, row in enumerate(profiles.tolist()):

@@ -345,6 +345,13 @@ def local_counts(
 ) -> LocalCounts:
     """Exact number of regions in the L2 ball of ``radius`` around each row of ``X``.
 
+    Each count is what :func:`regionwalk.count_regions` gives for
+    ``Ball(X[i], radius[i])``: the same walk, with the set-up shared. A ball whose
+    radius is at most the point's margin (Lee's L2 radius), or whose local bound
+    is 1, holds one region and is not walked; such a ball costs a few batched
+    forward passes. The rest are walked on ``threads`` worker threads, those with
+    the largest bound first.
+
     Parameters
     ----------
     net
@@ -361,7 +368,8 @@ def local_counts(
         (``complete[i] = False``). ``None``: no limit.
     samples
         If ``k > 0``, also count the distinct patterns among ``k`` points drawn
-        uniformly in each ball (``.sampled``), with numpy's generator seeded by ``seed``.
+        uniformly (in volume) in each ball (``.sampled``, a lower bound on each
+        count), with numpy's generator seeded by ``seed``.
     tol
         The walk's absolute tolerance (see :func:`regionwalk.enumerate_regions`);
         default ``1e-9`` times each ball's radius.

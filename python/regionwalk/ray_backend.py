@@ -36,6 +36,21 @@ MAX_RETRIES = 5
 """Times a task whose worker died is run again."""
 MAX_BATCH = 256
 """Most frontier items in one task."""
+MIN_BATCH = 16
+"""Fewest frontier items in one task (while the frontier has them) until expand times are known."""
+TASK_SECONDS = 0.005
+"""Expand time a task should hold at least (while the frontier allows): a task costs the
+driver about 0.3-0.5 ms (submit, get), so 5 ms keeps that under a tenth."""
+
+
+def batch_size(frontier: int, workers: int, per_item: float | None = None) -> int:
+    """Items in the next task: the frontier shared by twice the workers, at most
+    ``MAX_BATCH``, and at least ``TASK_SECONDS`` of work at ``per_item`` seconds per item
+    (``MIN_BATCH`` items while that is unknown)."""
+    lo = MIN_BATCH if not per_item or per_item <= 0 else int(min(MAX_BATCH, max(1.0, TASK_SECONDS / per_item)))
+    return max(1, min(frontier, max(lo, min(MAX_BATCH, frontier // (2 * workers)))))
+
+
 _EXPANDERS: dict[str, Any] = {}
 """Per worker process: the Expander of the problem last seen, by fingerprint."""
 
@@ -110,11 +125,28 @@ def _crash_once(marker: str | None) -> None:
         os._exit(1)
 
 
-def expand_batch(problem: Problem, items: list[bytes], crash_marker: str | None = None
-                 ) -> tuple[list[bytes], list[bytes], int, float, dict[str, int]]:
-    """Expand ``items``: the neighbours' patterns and items (each pattern once per batch),
-    the number of neighbours before that, the seconds spent expanding, and the core's
-    counters for this batch (LPs, ``undecided`` facet tests ...)."""
+@dataclass(frozen=True)
+class Expanded:
+    """What a task returns, packed to cross process boundaries cheaply: the new-to-this-batch
+    neighbours' patterns (``width`` bytes each, one blob), their items (one blob cut at
+    ``ends``) and witness points (core coordinates), the neighbours found before
+    deduplication, the seconds spent expanding, and the core's counters for the batch."""
+
+    patterns: bytes
+    width: int
+    items: bytes
+    ends: list[int]
+    points: np.ndarray
+    raw: int
+    seconds: float
+    counters: dict[str, int]
+
+    def item(self, i: int) -> bytes:
+        return self.items[self.ends[i - 1] if i else 0:self.ends[i]]
+
+
+def expand_batch(problem: Problem, items: list[bytes], crash_marker: str | None = None) -> Expanded:
+    """Expand ``items`` with this worker's Expander; each neighbour pattern once per batch."""
     _crash_once(crash_marker)
     expander = _worker_expander(problem)
     before = dict(expander.stats)
@@ -131,9 +163,11 @@ def expand_batch(problem: Problem, items: list[bytes], crash_marker: str | None 
                 seen.add(pat)
                 patterns.append(pat)
                 out.append(nb)
+    points = np.array([_core.item_point(nb) for nb in out], dtype=np.float64).reshape(len(out), -1)
     seconds = time.perf_counter() - start
     counters = {k: v - before.get(k, 0) for k, v in expander.stats.items() if isinstance(v, int)}
-    return patterns, out, raw, seconds, counters
+    return Expanded(b"".join(patterns), len(patterns[0]) if patterns else 0, b"".join(out),
+                    np.cumsum([len(b) for b in out]).tolist(), points, raw, seconds, counters)
 
 
 # -- the driver --------------------------------------------------------------------------
@@ -153,14 +187,31 @@ class _Walk:
     stats: dict[str, Any] = field(default_factory=lambda: {"tasks": 0, "expanded": 0, "neighbours": 0,
                                                            "skipped_known": 0, "task_seconds": 0.0})
 
-    def add(self, pattern: bytes, item: bytes) -> bool:
-        if pattern in self.visited:
-            return False
+    def add(self, pattern: bytes, item: bytes, point: np.ndarray) -> None:
+        """Add a region known to be new (the seed)."""
         self.visited[pattern] = len(self.visited)
         if self.store_points:
-            self.points.append(np.asarray(_core.item_point(item), dtype=np.float64))
+            self.points.append(np.asarray(point, dtype=np.float64).reshape(1, -1))
         self.push(item)
-        return True
+
+    def add_batch(self, exp: Expanded, regions: int) -> bool:
+        """Add the batch's new regions to the visited set and the frontier; False when
+        ``regions`` (> 0) was reached before a new one (the rest is dropped)."""
+        width, new_rows, known = exp.width, [], 0
+        for i in range(len(exp.ends)):
+            key = exp.patterns[i * width:(i + 1) * width]
+            if key in self.visited:
+                known += 1
+                continue
+            if 0 < regions <= len(self.visited):
+                break
+            self.visited[key] = len(self.visited)
+            new_rows.append(i)
+            self.push(exp.item(i))
+        if self.store_points and new_rows:
+            self.points.append(exp.points[new_rows])
+        self.stats["skipped_known"] += known
+        return len(new_rows) + known == len(exp.ends)
 
     def push(self, item: bytes) -> None:
         self.frontier.append(item)
@@ -173,7 +224,7 @@ class _Walk:
 
     def memory(self) -> int:
         """Bytes held, roughly: keys and dict slots, points, frontier items and their objects."""
-        per_region = 8 * self.words + 33 + 100 + (8 * self.dim + 112 if self.store_points else 0)
+        per_region = 8 * self.words + 33 + 100 + (8 * self.dim if self.store_points else 0)
         return len(self.visited) * per_region + self.frontier_bytes + 33 * len(self.frontier)
 
     def packed(self) -> tuple[np.ndarray, np.ndarray | None]:
@@ -184,7 +235,7 @@ class _Walk:
         index = np.fromiter(self.visited.values(), dtype=np.intp, count=n)[order]
         points = None
         if self.store_points:
-            pts = np.stack(self.points) if self.points else np.zeros((0, self.dim))
+            pts = np.concatenate(self.points) if self.points else np.zeros((0, self.dim))
             points = pts[index]
         return np.ascontiguousarray(packed[order]), points
 
@@ -207,7 +258,7 @@ def _seed(job: Any, walk: _Walk) -> None:
             "no region around the seed point keeps a margin > tol: tol is too large for this domain, "
             "or the seed sits on regions thinner than tol; pass a smaller tol"
         ) from None
-    walk.add(bytes(_core.item_pattern(item)), item)
+    walk.add(bytes(_core.item_pattern(item)), item, _core.item_point(item))
 
 
 def _state_payload(walk: _Walk, pending: list[bytes]) -> bytes:
@@ -229,7 +280,7 @@ def _restore(walk: _Walk, payload: bytes) -> None:
     for i, row in enumerate(packed):
         walk.visited[row.tobytes()] = i
     if walk.store_points:
-        walk.points = list(np.asarray(arrays["points"], dtype=np.float64))
+        walk.points = [np.asarray(arrays["points"], dtype=np.float64).reshape(len(packed), walk.dim)]
     blob = arrays["items"].tobytes()
     offsets = np.concatenate([[0], np.cumsum(arrays["item_sizes"])])
     for lo, hi in zip(offsets[:-1], offsets[1:]):
@@ -302,29 +353,26 @@ class _Driver:
 
     def _submit(self, remote: Any, problem: Any) -> None:
         while self.walk.frontier and len(self.in_flight) < 2 * self.workers:
-            size = max(1, min(MAX_BATCH, len(self.walk.frontier) // (2 * self.workers)))
-            batch = self.walk.take(size)
+            stats = self.walk.stats
+            per_item = stats["task_seconds"] / stats["expanded"] if stats["expanded"] else None
+            batch = self.walk.take(batch_size(len(self.walk.frontier), self.workers, per_item))
             self.in_flight[remote.remote(problem, batch, self.crash_marker)] = batch
             self.walk.stats["tasks"] += 1
 
     def _collect(self, ref: Any, regions: int) -> None:
-        patterns, items, raw, seconds, counters = self.ray.get(ref)
+        exp = self.ray.get(ref)
         batch = self.in_flight.pop(ref)
         stats = self.walk.stats
-        for key, value in counters.items():
+        for key, value in exp.counters.items():
             stats[key] = stats.get(key, 0) + value
         stats["expanded"] += len(batch)
-        stats["neighbours"] += raw
-        stats["task_seconds"] += seconds
-        for pat, item in zip(patterns, items):
-            if regions > 0 and len(self.walk.visited) >= regions and bytes(pat) not in self.walk.visited:
-                self.capped = True  # a new region beyond max_regions: expand this batch again on resume
-                for parent in reversed(batch):
-                    self.walk.frontier.appendleft(parent)
-                    self.walk.frontier_bytes += len(parent)
-                return
-            if not self.walk.add(bytes(pat), item):
-                stats["skipped_known"] += 1
+        stats["neighbours"] += exp.raw
+        stats["task_seconds"] += exp.seconds
+        if not self.walk.add_batch(exp, regions):
+            self.capped = True  # a new region beyond max_regions: expand this batch again on resume
+            for parent in reversed(batch):
+                self.walk.frontier.appendleft(parent)
+                self.walk.frontier_bytes += len(parent)
 
     def _limit(self, regions: int, memory: int, now: float, deadline: float) -> str:
         if self.capped:

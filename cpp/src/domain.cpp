@@ -4,14 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 
-namespace regionwalk {
+#include "regionwalk/checks.hpp"
 
-namespace {
-void require_finite(const std::vector<double>& v, const char* what) {
-  for (double x : v)
-    if (!std::isfinite(x)) throw std::invalid_argument(std::string(what) + " contains NaN or inf");
-}
-}  // namespace
+namespace regionwalk {
 
 Domain Domain::box(std::vector<double> lo, std::vector<double> hi) {
   if (lo.empty() || lo.size() != hi.size())

@@ -5,16 +5,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "regionwalk/checks.hpp"
 #include "regionwalk/simd.hpp"
 
 namespace regionwalk {
 
 namespace {
-void require_finite(const std::vector<double>& v, const std::string& what) {
-  for (double x : v)
-    if (!std::isfinite(x)) throw std::invalid_argument(what + " contains NaN or inf");
-}
-
 // out += w_0 m_0 + w_1 m_1 + w_2 m_2 + w_3 m_3, summed in that order: the same
 // bits as four single axpys, with one load and store of out per element.
 inline void axpy4(double* out, const double* const w[4], const double m[4], size_t n) {

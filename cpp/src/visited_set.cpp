@@ -70,15 +70,6 @@ bool VisitedSet::insert(const Word* p, const double* point) {
   return true;
 }
 
-std::int64_t VisitedSet::size() const {
-  std::int64_t n = 0;
-  for (const Shard& s : shards_) {
-    std::lock_guard<std::mutex> lock(s.mu);
-    n += s.entries;
-  }
-  return n;
-}
-
 std::int64_t VisitedSet::bytes() const {
   std::int64_t n = 0;
   for (const Shard& s : shards_) {

@@ -93,7 +93,6 @@ static void test_visited_set_grows_and_keeps_everything() {
     const double x = i;
     if (set.insert(p.data(), &x)) seen.push_back(p);
   }
-  CHECK(set.size() == static_cast<std::int64_t>(seen.size()));
   bool all = true;
   for (const Pattern& p : seen) all = all && set.contains(p.data()) && !set.insert(p.data(), nullptr);
   CHECK(all);

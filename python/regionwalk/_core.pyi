@@ -57,6 +57,14 @@ class Expander:
 def item_pattern(item: bytes) -> bytes: ...
 def item_point(item: bytes) -> npt.NDArray[np.float64]: ...
 def walk_stats_fields() -> dict[str, str]: ...
+def facet_test(
+    network: Network,
+    domain: Domain,
+    pattern: npt.ArrayLike,
+    neuron: int,
+    tol: float = 0.0,
+    solver: Callable[..., tuple[str, Any, Any, Any, int]] | None = None,
+) -> tuple[bool, float, npt.NDArray[np.float64] | None]: ...
 def walk(
     network: Network,
     domain: Domain,
@@ -72,4 +80,5 @@ def walk(
     max_memory: int = -1,
     state: bytes | None = None,
     keep_state: bool = False,
+    solver: Callable[..., tuple[str, Any, Any, Any, int]] | None = None,
 ) -> dict[str, Any]: ...

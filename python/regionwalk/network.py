@@ -115,20 +115,25 @@ class Network:
         return f"Network({' -> '.join(map(str, dims))}, {act})"
 
     # -- evaluation --------------------------------------------------------
-    def preactivations(self, x: Any) -> np.ndarray:
-        """Pre-activations of every hidden neuron, shape ``(n, N)``, in float64.
+    def _forward(self, x: Any) -> tuple[list[np.ndarray], np.ndarray]:
+        """Every hidden layer's pre-activations and the last hidden layer's output: the one
+        forward pass of the Python layer (the compiled core and torch sampling have their own).
 
         A sum that cancels to rounding (below ``CANCEL`` of the sum of its terms'
         sizes) is exactly 0: a neuron identically zero on a region (pruned,
         bias-free, integer cancellations) reads 0 there, never a stray sign.
         """
         h = self._check_points(x)
-        out = []
+        zs = []
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
             z = zero_cancelled(h @ w.T + b, h, w, b)
-            out.append(z)
+            zs.append(z)
             h = np.where(z > 0, z, self.alpha * z)
-        return np.concatenate(out, axis=1)
+        return zs, h
+
+    def preactivations(self, x: Any) -> np.ndarray:
+        """Pre-activations of every hidden neuron, shape ``(n, N)``, in float64 (see ``_forward``)."""
+        return np.concatenate(self._forward(x)[0], axis=1)
 
     def patterns(self, x: Any) -> np.ndarray:
         """Activation patterns (bit set when the pre-activation is > 0), shape ``(n, N)``."""
@@ -136,11 +141,7 @@ class Network:
 
     def __call__(self, x: Any) -> np.ndarray:
         """Network output for points ``x`` of shape ``(n, d)``."""
-        h = self._check_points(x)
-        for w, b in zip(self.weights[:-1], self.biases[:-1]):
-            z = zero_cancelled(h @ w.T + b, h, w, b)
-            h = np.where(z > 0, z, self.alpha * z)
-        return h @ self.weights[-1].T + self.biases[-1]
+        return self._forward(x)[1] @ self.weights[-1].T + self.biases[-1]
 
     def local_map(self, pattern: Any) -> tuple[np.ndarray, np.ndarray]:
         """The affine map ``F_s(x) = A x + c`` of the network on a pattern's region."""

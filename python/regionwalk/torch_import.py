@@ -191,6 +191,4 @@ def network_from_torch(model: Any, input_shape: Sequence[int] | None = None) -> 
     w, b, _ = fold(block, cur_shape)  # the output layer (identity if the model ends in an activation)
     weights.append(w)
     biases.append(b)
-    net = Network(weights, biases, alpha=slopes.pop())
-    net.input_shape = shape  # type: ignore[attr-defined]
-    return net
+    return Network(weights, biases, alpha=slopes.pop())

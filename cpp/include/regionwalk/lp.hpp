@@ -70,12 +70,6 @@ class ActiveSetLp {
     }
     return (s0 + s1) + (s2 + s3);
   }
-  double dot_row(int i, const double* v) const {
-    const double* a = row(i);
-    double s = 0.0;
-    for (int k = 0; k < n_; ++k) s += a[k] * v[k];
-    return s;
-  }
 
   int n_ = 0, stride_ = 0, m_ = 0, iterations_ = 0;
   std::vector<double> A_, b_;

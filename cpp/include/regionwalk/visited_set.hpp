@@ -17,7 +17,6 @@ class VisitedSet {
   bool contains(const Word* p) const;
   // Inserts p (with its point) unless present; returns true when inserted.
   bool insert(const Word* p, const double* point);
-  std::int64_t size() const;
   // Bytes held by the arenas and slot tables (capacity, not just use).
   std::int64_t bytes() const;
 

@@ -2,6 +2,7 @@
 
 #include "regionwalk/domain.hpp"
 #include "regionwalk/network.hpp"
+#include "regionwalk/reduce.hpp"
 #include "regionwalk/stability.hpp"
 
 namespace regionwalk::bind {
@@ -73,6 +74,37 @@ void bind_network(py::module_& m) {
         return py::make_tuple(py::array_t<double>(static_cast<py::ssize_t>(b.lower.size()), b.lower.data()),
                               py::array_t<double>(static_cast<py::ssize_t>(b.upper.size()), b.upper.data()));
       }, "Sound interval bounds of every pre-activation over the domain.");
+
+  m.def("row_space", [](const array_t<double>& w) {
+    if (w.ndim() != 2) throw std::invalid_argument("w must be a 2-D array");
+    int r = 0;
+    const auto rows = static_cast<int>(w.shape(0)), d = static_cast<int>(w.shape(1));
+    const std::vector<double> b = row_space(std::vector<double>(w.data(), w.data() + w.size()), rows, d, &r);
+    array_t<double> out({static_cast<py::ssize_t>(d), static_cast<py::ssize_t>(r)});
+    std::copy(b.begin(), b.end(), out.mutable_data());
+    return out;
+  }, py::arg("w"), "Orthonormal basis (d, r) of the row space of w (Householder QR with column pivoting).");
+  m.def("reduce", [](const Network& net, const Domain& dom) {
+    if (dom.dim != net.input_dim()) throw std::invalid_argument("domain dimension does not match the network");
+    Reduction red = reduce(net, dom);
+    const auto d = static_cast<py::ssize_t>(red.origin.size());
+    array_t<double> origin(d);
+    std::copy(red.origin.begin(), red.origin.end(), origin.mutable_data());
+    py::object scale = py::none(), basis = py::none();
+    if (!red.scale.empty()) {
+      array_t<double> s(d);
+      std::copy(red.scale.begin(), red.scale.end(), s.mutable_data());
+      scale = s;
+    }
+    if (!red.basis.empty()) {
+      array_t<double> b({d, static_cast<py::ssize_t>(red.dim())});
+      std::copy(red.basis.begin(), red.basis.end(), b.mutable_data());
+      basis = b;
+    }
+    return py::make_tuple(std::move(red.net), std::move(red.domain), origin, scale, basis, red.shrink);
+  }, py::arg("network"), py::arg("domain"),
+     "The walk's coordinates: (network, domain, origin, scale or None, basis or None, shrink); x = origin + scale*u "
+     "(a box) or origin + basis @ y (a ball or the whole space, in the first layer's row space).");
 
   py::class_<Domain>(m, "Domain")
       .def_static("box", [](const array_t<double>& lo, const array_t<double>& hi) {

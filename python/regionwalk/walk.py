@@ -175,10 +175,8 @@ class Regions:
 
 
 def _row_space(w: np.ndarray) -> np.ndarray:
-    """Orthonormal basis (d x r) of the row space of the first layer."""
-    _, s, vt = np.linalg.svd(w, full_matrices=False)
-    rank = int(np.sum(s > s.max(initial=0.0) * max(w.shape) * np.finfo(float).eps)) if s.size else 0
-    return vt[:rank].T
+    """Orthonormal basis (d x r) of the row space of the first layer (the core's QR)."""
+    return _core.row_space(np.ascontiguousarray(w, dtype=np.float64))
 
 
 def _default_seed(domain: Domain, dim: int) -> np.ndarray:
@@ -282,37 +280,21 @@ def _warn_if_uncertain(raw: dict[str, Any], stats: dict[str, Any]) -> None:
 
 
 def _core_problem(net: Network, domain: Domain, x0: np.ndarray) -> tuple[Any, Any, np.ndarray, np.ndarray | None, np.ndarray]:
-    """Core network, core domain and seed; balls and the whole space are walked in the row
+    """Core network, core domain and seed in the coordinates the core walks in
+    (``_core.reduce``): a box as the unit box, a ball or the whole space in the row
     space of the first layer (exact: nothing else of x reaches the network).
 
-    Returns ``(core_net, core_domain, y0, basis, origin)``; ``basis`` is None when no reduction.
+    Returns ``(core_net, core_domain, y0, basis, origin)`` with ``x = origin + basis @ y``;
+    ``basis`` is None when the coordinates are unchanged.
     """
     d = net.input_dim
     core_domain = domain._to_core() if domain is not None else _core.Domain.whole(d)
-    if isinstance(domain, Box):
-        return _unit_box_problem(net, domain, x0)
-    u = _row_space(net.weights[0])
-    if not 0 < u.shape[1] < d:
-        return net._core, core_domain, x0, None, np.zeros(d)
-    origin = domain.center if isinstance(domain, Ball) else np.zeros(d)
-    w0 = net.weights[0] @ u
-    b0 = net.biases[0] + net.weights[0] @ origin
-    core_net = _core.Network([w0, *net.weights[1:]], [b0, *net.biases[1:]], net.alpha)
-    r = u.shape[1]
-    core_domain = _core.Domain.ball(np.zeros(r), domain.radius) if isinstance(domain, Ball) else _core.Domain.whole(r)
-    return core_net, core_domain, u.T @ (x0 - origin), u, origin
-
-
-def _unit_box_problem(net: Network, box: Box, x0: np.ndarray) -> tuple[Any, Any, np.ndarray, np.ndarray, np.ndarray]:
-    """A box is walked as the unit box ``(-1, 1)^d``: ``x = centre + h * u`` with ``h`` the half
-    sides. Margins are then relative to each side, so a box 1e-16 wide keeps its precision."""
-    h = 0.5 * (box.hi - box.lo)
-    origin = box.center
-    w0 = net.weights[0] * h
-    b0 = net.biases[0] + net.weights[0] @ origin
-    core_net = _core.Network([w0, *net.weights[1:]], [b0, *net.biases[1:]], net.alpha)
-    ones = np.ones(box.dim)
-    return core_net, _core.Domain.box(-ones, ones), (x0 - origin) / h, np.diag(h), origin
+    core_net, core_domain, origin, scale, basis = _core.reduce(net._core, core_domain)[:5]
+    if scale is not None:
+        return core_net, core_domain, (x0 - origin) / scale, np.diag(scale), origin
+    if basis is None:
+        return core_net, core_domain, x0, None, origin
+    return core_net, core_domain, basis.T @ (x0 - origin), basis, origin
 
 
 def _seed_point(net: Network, domain: Domain, seed: Any) -> np.ndarray:

@@ -1,0 +1,154 @@
+#include "regionwalk/reduce.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <utility>
+
+namespace regionwalk {
+
+namespace {
+
+// The network with its first layer replaced.
+Network with_first_layer(const Network& net, Layer first) {
+  std::vector<Layer> layers = net.layers();
+  layers.front() = std::move(first);
+  return Network(std::move(layers), net.alpha());
+}
+
+// Householder reflector of column k of the d x n column-major matrix M from
+// row k down: M[k:, k] becomes (beta, 0, ...); v (length d - k) and tau kept.
+double householder(std::vector<double>& M, int d, int k, std::vector<double>& v) {
+  const auto col = static_cast<size_t>(k) * static_cast<size_t>(d);
+  double norm = 0.0;
+  for (int i = k; i < d; ++i) norm += M[col + static_cast<size_t>(i)] * M[col + static_cast<size_t>(i)];
+  norm = std::sqrt(norm);
+  v.assign(M.begin() + static_cast<long>(col + static_cast<size_t>(k)), M.begin() + static_cast<long>(col + static_cast<size_t>(d)));
+  if (norm == 0.0) return 0.0;
+  const double alpha = v[0] > 0 ? -norm : norm;
+  v[0] -= alpha;
+  double vv = 0.0;
+  for (double x : v) vv += x * x;
+  return vv > 0.0 ? 2.0 / vv : 0.0;
+}
+
+// Applies I - tau v v^T (acting on rows k..d-1) to the d-vector x.
+void reflect(const std::vector<double>& v, double tau, int k, double* x) {
+  double s = 0.0;
+  for (size_t i = 0; i < v.size(); ++i) s += v[i] * x[static_cast<size_t>(k) + i];
+  s *= tau;
+  for (size_t i = 0; i < v.size(); ++i) x[static_cast<size_t>(k) + i] -= s * v[i];
+}
+
+}  // namespace
+
+std::vector<double> row_space(const std::vector<double>& w, int rows, int d, int* rank) {
+  // M = W^T, d x rows, column-major: column j is row j of W.
+  std::vector<double> M(w);
+  std::vector<std::vector<double>> vs;
+  std::vector<double> taus, norms(static_cast<size_t>(rows));
+  const int steps = std::min(rows, d);
+  double first = 0.0;
+  int r = 0;
+  for (int k = 0; k < steps; ++k) {
+    // Pivot: the remaining column of largest norm below row k.
+    for (int j = k; j < rows; ++j) {
+      double s = 0.0;
+      for (int i = k; i < d; ++i) s += M[static_cast<size_t>(j) * static_cast<size_t>(d) + static_cast<size_t>(i)] *
+                                       M[static_cast<size_t>(j) * static_cast<size_t>(d) + static_cast<size_t>(i)];
+      norms[static_cast<size_t>(j)] = s;
+    }
+    const int p = static_cast<int>(std::max_element(norms.begin() + k, norms.end()) - norms.begin());
+    const double pivot = std::sqrt(norms[static_cast<size_t>(p)]);
+    if (k == 0) first = pivot;
+    if (!(pivot > first * std::max(rows, d) * std::numeric_limits<double>::epsilon())) break;
+    std::swap_ranges(M.begin() + static_cast<long>(static_cast<size_t>(k) * static_cast<size_t>(d)),
+                     M.begin() + static_cast<long>(static_cast<size_t>(k + 1) * static_cast<size_t>(d)),
+                     M.begin() + static_cast<long>(static_cast<size_t>(p) * static_cast<size_t>(d)));
+    std::vector<double> v;
+    const double tau = householder(M, d, k, v);
+    for (int j = k; j < rows; ++j) reflect(v, tau, k, &M[static_cast<size_t>(j) * static_cast<size_t>(d)]);
+    vs.push_back(std::move(v));
+    taus.push_back(tau);
+    ++r;
+  }
+  // Q's first r columns: the reflectors applied, last first, to e_0 .. e_{r-1}.
+  std::vector<double> basis(static_cast<size_t>(d) * static_cast<size_t>(r), 0.0), e(static_cast<size_t>(d));
+  for (int c = 0; c < r; ++c) {
+    std::fill(e.begin(), e.end(), 0.0);
+    e[static_cast<size_t>(c)] = 1.0;
+    for (int k = r - 1; k >= 0; --k) reflect(vs[static_cast<size_t>(k)], taus[static_cast<size_t>(k)], k, e.data());
+    for (int i = 0; i < d; ++i) basis[static_cast<size_t>(i) * static_cast<size_t>(r) + static_cast<size_t>(c)] = e[static_cast<size_t>(i)];
+  }
+  *rank = r;
+  return basis;
+}
+
+std::vector<double> Reduction::to_reduced(const double* x) const {
+  const size_t d = origin.size();
+  if (!scale.empty()) {
+    std::vector<double> u(d);
+    for (size_t q = 0; q < d; ++q) u[q] = (x[q] - origin[q]) / scale[q];
+    return u;
+  }
+  if (basis.empty()) return std::vector<double>(x, x + d);
+  const size_t r = basis.size() / d;
+  std::vector<double> y(r, 0.0);
+  for (size_t q = 0; q < d; ++q)
+    for (size_t c = 0; c < r; ++c) y[c] += basis[q * r + c] * (x[q] - origin[q]);
+  return y;
+}
+
+std::vector<double> Reduction::to_input(const double* y) const {
+  const size_t d = origin.size();
+  std::vector<double> x(origin);
+  if (!scale.empty()) {
+    for (size_t q = 0; q < d; ++q) x[q] += scale[q] * y[q];
+    return x;
+  }
+  if (basis.empty()) return std::vector<double>(y, y + d);
+  const size_t r = basis.size() / d;
+  for (size_t q = 0; q < d; ++q)
+    for (size_t c = 0; c < r; ++c) x[q] += basis[q * r + c] * y[c];
+  return x;
+}
+
+Reduction reduce(const Network& net, const Domain& dom) {
+  const Layer& L = net.layers().front();
+  const auto d = static_cast<size_t>(L.in);
+  Layer first{L.in, L.out, {}, L.bias};
+  if (dom.kind == DomainKind::Box) {
+    std::vector<double> h(d);
+    for (size_t q = 0; q < d; ++q) h[q] = 0.5 * (dom.hi[q] - dom.lo[q]);
+    first.weight = L.weight;
+    for (int i = 0; i < L.out; ++i)
+      for (size_t q = 0; q < d; ++q) {
+        first.weight[static_cast<size_t>(i) * d + q] *= h[q];
+        first.bias[static_cast<size_t>(i)] += L.weight[static_cast<size_t>(i) * d + q] * dom.center[q];
+      }
+    const double shrink = 1.0 / *std::min_element(h.begin(), h.end());
+    return Reduction{with_first_layer(net, std::move(first)), Domain::box(std::vector<double>(d, -1.0), std::vector<double>(d, 1.0)),
+                     dom.center, std::move(h), {}, shrink};
+  }
+  int r = 0;
+  std::vector<double> basis = row_space(L.weight, L.out, L.in, &r);
+  if (r == 0 || r == L.in) return Reduction{net, dom, std::vector<double>(d, 0.0), {}, {}, 1.0};
+  const std::vector<double> origin = dom.kind == DomainKind::Ball ? dom.center : std::vector<double>(d, 0.0);
+  first.in = r;
+  first.weight.assign(static_cast<size_t>(L.out) * static_cast<size_t>(r), 0.0);
+  for (int i = 0; i < L.out; ++i) {
+    const double* wi = &L.weight[static_cast<size_t>(i) * d];
+    for (size_t q = 0; q < d; ++q) {
+      for (int c = 0; c < r; ++c)
+        first.weight[static_cast<size_t>(i) * static_cast<size_t>(r) + static_cast<size_t>(c)] +=
+            wi[q] * basis[q * static_cast<size_t>(r) + static_cast<size_t>(c)];
+      first.bias[static_cast<size_t>(i)] += wi[q] * origin[q];
+    }
+  }
+  Domain reduced = dom.kind == DomainKind::Ball ? Domain::ball(std::vector<double>(static_cast<size_t>(r), 0.0), dom.radius)
+                                                : Domain::whole(r);
+  return Reduction{with_first_layer(net, std::move(first)), std::move(reduced), origin, {}, std::move(basis), 1.0};
+}
+
+}  // namespace regionwalk

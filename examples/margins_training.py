@@ -1,6 +1,6 @@
 """Lee margins around training points over epochs: do region edges move away from the data?
 
-Trains a small MLP on noisy two moons and, at each recorded epoch, computes
+Trains a small MLP on noisy two moons (full-batch gradient descent with momentum) and, at each recorded epoch, computes
 ``rw.margin(net, X, p)`` (Lee, Alvarez-Melis, Jaakkola 2019: the radius of the
 largest L_p ball around each point inside its region; for p = 2 the exact
 distance to the region's edge, Johansson's d*) at the training points and at
@@ -43,7 +43,8 @@ def main() -> None:
     rand = rng.uniform(x.min(axis=0), x.max(axis=0), size=(400, 2))
     model = torch.nn.Sequential(torch.nn.Linear(2, 32), torch.nn.ReLU(), torch.nn.Linear(32, 32), torch.nn.ReLU(),
                                 torch.nn.Linear(32, 1)).double()
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    params = list(model.parameters())
+    bufs = [torch.zeros_like(q) for q in params]
     xt, yt = torch.tensor(x), torch.tensor(y)[:, None]
     record = [0, 10, 30] if args.quick else [0, 10, 25, 50, 100, 200, 400, 800]
     rows = []
@@ -54,9 +55,12 @@ def main() -> None:
             for p in (2, np.inf):
                 row += [float(np.median(rw.margin(net, x, p=p))), float(np.median(rw.margin(net, rand, p=p)))]
             rows.append(row)
-        opt.zero_grad()
-        torch.nn.functional.binary_cross_entropy_with_logits(model(xt), yt).backward()
-        opt.step()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(xt), yt)
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():  # full-batch gradient descent with momentum 0.9 (torch.optim.SGD's update)
+            for q, g, b in zip(params, grads, bufs):
+                b.mul_(0.9).add_(g)
+                q.sub_(0.05 * b)
     print(f"{'epoch':>5} {'train L2':>9} {'random L2':>9} {'train Linf':>10} {'random Linf':>11}   (median margins)")
     for r in rows:
         print(f"{r[0]:>5} {r[1]:>9.4f} {r[2]:>9.4f} {r[3]:>10.4f} {r[4]:>11.4f}")

@@ -33,6 +33,15 @@ def ranks_at(model: torch.nn.Sequential, x: np.ndarray) -> tuple[float, float]:
     return float(g.rank.mean()), float(g.rank_bound.mean())
 
 
+def sgd_momentum_step(params: list, grads: tuple, bufs: list, lr: float, momentum: float) -> None:
+    """torch.optim.SGD's update (b <- m b + g, p <- p - lr b), written out: torch.optim
+    imports its compiler on first use, seconds this short example does without."""
+    with torch.no_grad():
+        for q, g, b in zip(params, grads, bufs):
+            b.mul_(momentum).add_(g)
+            q.sub_(lr * b)
+
+
 def train(lr: float, x: np.ndarray, y: np.ndarray, widths: tuple[int, ...], epochs: int,
           classes: int) -> list[tuple[int, float, float, float]]:
     torch.manual_seed(0)
@@ -41,7 +50,8 @@ def train(lr: float, x: np.ndarray, y: np.ndarray, widths: tuple[int, ...], epoc
     for a, b in zip(dims[:-1], dims[1:]):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers, torch.nn.Linear(dims[-1], classes)).double()
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.8)
+    params = list(model.parameters())
+    bufs = [torch.zeros_like(q) for q in params]
     xt, yt = torch.tensor(x), torch.tensor(y)
     history = []
     for epoch in range(epochs + 1):
@@ -52,9 +62,8 @@ def train(lr: float, x: np.ndarray, y: np.ndarray, widths: tuple[int, ...], epoc
         rank, bound = ranks_at(model, x)
         history.append((epoch, loss, rank, bound))
         for idx in torch.randperm(len(x)).split(32):
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(xt[idx]), yt[idx]).backward()
-            opt.step()
+            grads = torch.autograd.grad(torch.nn.functional.cross_entropy(model(xt[idx]), yt[idx]), params)
+            sgd_momentum_step(params, grads, bufs, lr, 0.8)
     return history
 
 

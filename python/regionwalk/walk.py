@@ -82,7 +82,7 @@ class Regions:
     stats
         Counters of the walk (LPs solved, facet tests, facets found,
         neighbours skipped as already known, facet tests settled by LP
-        certificates inherited unchanged from the region walked from
+        proofs carried unchanged from the region walked from
         (``inherited_proofs``) or re-checked with this region's forms
         (``rechecked_proofs``), facet tests that hit an LP limit
         (``undecided``), crossings that failed to land (``witness_failures``) ...).

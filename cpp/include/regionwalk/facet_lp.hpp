@@ -79,7 +79,7 @@ class FacetLp {
   // Is there a point of the open domain on j's hyperplane where every row
   // outside `group` is strict with margin > tol? If so writes it and its
   // certified margin. If not, and an LP optimum decided it, `proof` (when
-  // given) receives the certificate (proof->valid).
+  // given) receives the proof (proof->valid).
   bool facet(const RegionRows& rows, int j, const std::vector<int>& group, const double* inside, double* point,
              double* margin, NoFacetProof* proof);
   // Largest-margin point of the region within the domain, from any start.

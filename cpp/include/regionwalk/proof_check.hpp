@@ -1,6 +1,6 @@
 // Checks of carried proofs (proofs.hpp) on the region they were passed to:
 // is each row still there, and, where rows moved across one flipped neuron,
-// does the certificate still bound the facet LP (DESIGN.md section 2.6).
+// does the proof still bound the facet LP (DESIGN.md section 2.6).
 #pragma once
 #include <vector>
 

@@ -1,4 +1,4 @@
-// Carried proofs: LP certificates that a neuron's hyperplane is no facet,
+// Carried proofs: LP duals showing that a neuron's hyperplane is no facet,
 // passed from a region to the regions found across its facets (DESIGN.md
 // section 2.6). A proof is stored as
 //   (j, n, same, mu, r_1 .. r_n, lambda_1 .. lambda_n)

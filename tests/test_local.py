@@ -45,6 +45,22 @@ def test_counts_equal_count_regions_on_each_ball(widths, alpha, radius):
     assert lc.counts.dtype == np.int64 and lc.sampled is None
 
 
+@pytest.mark.parametrize("widths", [(50, 8, 8, 1), (784, 16, 8, 1), (9, 12, 1)])
+def test_reduced_balls_are_the_walks_own_to_the_bit(widths):
+    from regionwalk import _core
+    from regionwalk._ball_reduce import BallReduction
+
+    net = random_mlp(widths, seed=4)
+    red = BallReduction(net)
+    x = points_near(net, 4, seed=0)
+    zero = np.zeros(net.hidden_neurons, dtype=bool)
+    for c, b in zip(x, red.biases(x) if red.rank else [None] * len(x)):
+        core_net, domain, _ = red.problem(c, 0.1, b)
+        expected = _core.reduce(net._core, _core.Domain.ball(c, 0.1))[0]
+        for got, want in zip(core_net.local_forms(zero), expected.local_forms(zero)):
+            assert np.array_equal(got, want)
+
+
 def test_one_layer_counts_equal_the_arrangement_oracle():
     net = random_mlp((3, 9, 1), seed=5)
     x = points_near(net, 10, seed=1)

@@ -15,6 +15,7 @@ from math import comb
 
 import numpy as np
 
+from regionwalk._ball_reduce import BallReduction
 from regionwalk.network import Network
 
 __all__ = ["NetSetup", "net_setup", "margins_and_preactivations", "local_bounds", "sampled_counts"]
@@ -32,16 +33,16 @@ def _chunks(n: int, per_item: int) -> Iterator[slice]:
 class NetSetup:
     """What every ball of one network shares, computed once per network.
 
-    ``basis``: orthonormal basis ``(d, r)`` of the first layer's row space (as the
-    walk uses it for balls); ``a1``: ``W_1`` in the coordinates the local forms are
-    computed in (``W_1 @ basis`` when ``d > n_1``: every local form ``a_j`` is a
-    combination of rows of ``W_1``, so its norm is the same in any orthonormal basis
-    of their span, and the forms stay ``(n_l, r)`` with ``r <= n_1`` however large
-    the input); ``spectral``: ``||W_l||_2`` of the hidden layers; ``cap``: the global
-    Serra 2018 bound.
+    ``reduction``: the first layer's row space and ``W_1 U`` as the walk reduces
+    balls (:class:`regionwalk._ball_reduce.BallReduction`); ``a1``: ``W_1`` in the
+    coordinates the local forms are computed in (``W_1 U`` when ``d > n_1``: every
+    local form ``a_j`` is a combination of rows of ``W_1``, so its norm is the same in
+    any orthonormal basis of their span, and the forms stay ``(n_l, r)`` with
+    ``r <= n_1`` however large the input); ``spectral``: ``||W_l||_2`` of the hidden
+    layers; ``cap``: the global Serra 2018 bound.
     """
 
-    basis: np.ndarray
+    reduction: BallReduction
     a1: np.ndarray
     spectral: tuple[float, ...]
     cap: int
@@ -55,13 +56,12 @@ def net_setup(net: Network) -> NetSetup:
     setup = _SETUPS.get(net)
     if setup is None:
         from regionwalk.bounds import serra2018
-        from regionwalk.walk import _row_space
 
         w1 = net.weights[0]
-        basis = _row_space(w1)
-        a1 = w1 if w1.shape[1] <= w1.shape[0] else w1 @ basis
+        reduction = BallReduction(net)
+        a1 = w1 if w1.shape[1] <= w1.shape[0] else w1 @ reduction.basis
         spectral = tuple(float(np.linalg.norm(w, 2)) for w in net.weights[:-1])
-        setup = NetSetup(basis=basis, a1=a1, spectral=spectral, cap=serra2018(net))
+        setup = NetSetup(reduction=reduction, a1=a1, spectral=spectral, cap=serra2018(net))
         _SETUPS[net] = setup
     return setup
 

@@ -195,32 +195,23 @@ def _check_options(threads: Any, time_limit: Any, max_regions: Any, samples: Any
 # -- one ball ------------------------------------------------------------------
 
 class _BallWalker:
-    """Walks one ball as :func:`regionwalk.enumerate_regions` would, with the
-    first layer's row-space basis computed once for all balls."""
+    """Walks one ball as :func:`regionwalk.enumerate_regions` would (the same reduced
+    problem, to the bit), with the row-space basis and ``W_1 U`` shared by all balls."""
 
     def __init__(self, net: Network, setup: NetSetup, tol: float | None, max_regions: int | None,
                  time_limit: float | None, stop: threading.Event) -> None:
-        self.net = net
+        self.reduction = setup.reduction
         self.stop = stop
         self.tol = float(tol) if tol is not None else 0.0
         self.max_regions = int(max_regions) if max_regions is not None else -1
         self.time_limit = float(time_limit) if time_limit is not None else -1.0
-        u = setup.basis
-        self.rank = u.shape[1] if 0 < u.shape[1] < net.input_dim else 0
-        self.w0 = net.weights[0] @ u
 
     def _poll(self, *_: Any) -> None:
         if self.stop.is_set():
             raise KeyboardInterrupt  # the binding stops the walk and returns it as "interrupted"
 
-    def __call__(self, center: np.ndarray, radius: float, threads: int) -> dict[str, Any]:
-        net = self.net
-        if self.rank:  # a ball is rotation invariant: walk in the first layer's row space
-            b0 = net.biases[0] + net.weights[0] @ center
-            core_net = _core.Network([self.w0, *net.weights[1:]], [b0, *net.biases[1:]], net.alpha)
-            domain, seed = _core.Domain.ball(np.zeros(self.rank), radius), np.zeros(self.rank)
-        else:
-            core_net, domain, seed = net._core, _core.Domain.ball(center, radius), center
+    def __call__(self, center: np.ndarray, radius: float, bias: np.ndarray | None, threads: int) -> dict[str, Any]:
+        core_net, domain, seed = self.reduction.problem(center, radius, bias)
         try:
             return _core.walk(core_net, domain, seed, tol=self.tol, max_regions=self.max_regions,
                               time_limit=self.time_limit, threads=threads, store_points=False,
@@ -241,6 +232,8 @@ class _Runner:
                  threads: int) -> None:
         n = len(x)
         self.walker, self.x, self.radii = walker, x, radii
+        reduction = walker.reduction
+        self.biases = dict(zip(todo.tolist(), reduction.biases(x[todo]))) if reduction.rank else {}
         self.todo = iter(todo.tolist())
         self.workers = max(1, min(threads, len(todo)))
         self.inner = max(1, threads // max(1, len(todo)))  # spare threads go into the walks
@@ -272,7 +265,7 @@ class _Runner:
             i = self._next()
             if i is None:
                 return
-            raw = self.walker(self.x[i], float(self.radii[i]), self.inner)
+            raw = self.walker(self.x[i], float(self.radii[i]), self.biases.get(i), self.inner)
             self._record(i, raw)
             if raw["stop"] == "interrupted":
                 self.walker.stop.set()

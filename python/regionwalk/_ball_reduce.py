@@ -1,0 +1,60 @@
+"""Balls in the first layer's row space, built as the core's ``reduce`` builds them.
+
+``enumerate_regions`` walks a ball ``B(c, r)`` in ``R^d`` as the ball ``B(0, r)``
+in the first layer's row space (dimension ``rank W_1 < d``), with the first
+layer ``W_1 U`` and bias ``b_1 + W_1 c`` (``_core.reduce``). For many balls of one
+network the basis ``U`` and ``W_1 U`` are the same: they are computed once here,
+and the biases for all centres at once. Sums run in the core's order (over the
+input coordinate, no fused multiply-add), so every reduced problem is the one
+``_core.reduce`` would give, to the bit, and each walk the one
+``count_regions`` runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from regionwalk import _core
+from regionwalk.network import Network
+
+__all__ = ["BallReduction"]
+
+
+class BallReduction:
+    """The shared part of ``_core.reduce`` for balls around many centres of ``net``."""
+
+    def __init__(self, net: Network) -> None:
+        w = net.weights[0]
+        self.net = net
+        self.basis = np.asarray(_core.row_space(np.ascontiguousarray(w, dtype=np.float64)))
+        r = self.basis.shape[1]
+        self.rank = r if 0 < r < net.input_dim else 0
+        self.w0 = self._sequential(w, self.basis) if self.rank else None
+
+    @staticmethod
+    def _sequential(w: np.ndarray, basis: np.ndarray) -> np.ndarray:
+        """``w @ basis`` summed over the input coordinate in order, as the core does."""
+        out = np.zeros((w.shape[0], basis.shape[1]))
+        for q in range(w.shape[1]):
+            out += np.multiply.outer(w[:, q], basis[q])
+        return out
+
+    def biases(self, centres: np.ndarray) -> np.ndarray:
+        """``b_1 + W_1 c`` for each centre ``(m, d)``, summed in the core's order: ``(m, n_1)``."""
+        w, b = self.net.weights[0], self.net.biases[0]
+        out = np.broadcast_to(b, (len(centres), len(b))).copy()
+        for q in range(w.shape[1]):
+            out += np.multiply.outer(centres[:, q], w[:, q])
+        return out
+
+    def problem(self, center: np.ndarray, radius: float, bias: np.ndarray | None) -> tuple[Any, Any, np.ndarray]:
+        """Core network, core domain and seed of the ball ``B(center, radius)``
+        (``bias`` from :meth:`biases`; unused when there is no reduction)."""
+        net = self.net
+        if not self.rank:
+            return net._core, _core.Domain.ball(center, radius), center
+        assert self.w0 is not None and bias is not None
+        core_net = _core.Network([self.w0, *net.weights[1:]], [bias, *net.biases[1:]], net.alpha)
+        return core_net, _core.Domain.ball(np.zeros(self.rank), radius), np.zeros(self.rank)

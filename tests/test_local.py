@@ -266,6 +266,8 @@ def test_torch_tensors_and_empty_input():
     x = torch.tensor(points_near(net, 3, seed=0), requires_grad=True)
     lc = rw.local_counts(net, x, torch.tensor(0.2), threads=1)
     np.testing.assert_array_equal(lc.counts, reference_counts(net, x.detach().numpy(), 0.2))
+    images = rw.local_counts(net, points_near(net, 3, seed=0).reshape(3, 1, 2), 0.2, threads=1)
+    np.testing.assert_array_equal(images.counts, lc.counts)
     empty = rw.local_counts(net, np.zeros((0, 2)), 0.1, samples=10)
     assert len(empty) == 0 and empty.sampled.shape == (0,)
 

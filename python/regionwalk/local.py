@@ -134,8 +134,11 @@ def _points(net: Network, X: Any) -> np.ndarray:
         X = X.detach().cpu().numpy()
     x = np.asarray(X, dtype=np.float64)
     d = net.input_dim
+    if x.ndim > 2 and x.size and x[0].size == d:  # (n, *input_shape), e.g. images for a conv net
+        x = x.reshape(len(x), d)
     if x.ndim != 2 or x.shape[1] != d:
-        raise ValueError(f"X must have shape (n, {d}): one point per row, got shape {np.shape(X)}")
+        raise ValueError(f"X must have shape (n, {d}) or (n, *input_shape): one point per row, "
+                         f"got shape {np.shape(X)}")
     if not np.all(np.isfinite(x)):
         raise ValueError("X contains NaN or inf")
     return np.ascontiguousarray(x)
@@ -350,7 +353,8 @@ def local_counts(
     net
         The network.
     X
-        ``(n, d)`` points (numpy array, nested list or CPU torch tensor).
+        ``(n, d)`` points (numpy array, nested list or CPU torch tensor); ``(n, *input_shape)``
+        (images for a conv net) is flattened per point.
     radius
         One radius for every ball, or ``(n,)`` radii, one per point; finite and > 0.
     threads

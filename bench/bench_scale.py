@@ -62,17 +62,24 @@ class DriverClock:
     def __init__(self):
         self.collect: list[tuple[float, int]] = []  # (seconds, neighbours returned)
         self.submit: list[float] = []
-        self._orig = (ray_backend._Driver._collect, ray_backend._Driver._submit)
+        self.add: list[tuple[float, int]] = []  # (seconds, neighbours) of the visited-set update
+        self._orig = (ray_backend._Driver._collect, ray_backend._Driver._submit, ray_backend._Walk.add_batch)
 
     def __enter__(self):
         clock = self
-        collect, submit = self._orig
+        collect, submit, add = self._orig
 
         def timed_collect(drv, ref, regions):
             known, found, t = drv.walk.stats["skipped_known"], len(drv.walk.visited), time.perf_counter()
             collect(drv, ref, regions)
             shipped = drv.walk.stats["skipped_known"] - known + len(drv.walk.visited) - found
             clock.collect.append((time.perf_counter() - t, shipped))
+
+        def timed_add(walk, exp, regions):
+            t = time.perf_counter()
+            out = add(walk, exp, regions)
+            clock.add.append((time.perf_counter() - t, len(exp.ends)))
+            return out
 
         def timed_submit(drv, remote, problem):
             before, t = drv.walk.stats["tasks"], time.perf_counter()
@@ -81,17 +88,19 @@ class DriverClock:
                 clock.submit.append((time.perf_counter() - t) / (drv.walk.stats["tasks"] - before))
 
         ray_backend._Driver._collect, ray_backend._Driver._submit = timed_collect, timed_submit
+        ray_backend._Walk.add_batch = timed_add
         return self
 
     def __exit__(self, *exc):
-        ray_backend._Driver._collect, ray_backend._Driver._submit = self._orig
+        ray_backend._Driver._collect, ray_backend._Driver._submit, ray_backend._Walk.add_batch = self._orig
 
     def costs(self) -> tuple[float, float]:
-        """Driver seconds per task (submit + collect intercept) and per neighbour (slope)."""
-        secs = np.array([s for s, _ in self.collect])
-        nbs = np.array([n for _, n in self.collect], dtype=float)
-        slope, intercept = np.polyfit(nbs, secs, 1) if len(set(nbs)) > 1 else (0.0, secs.mean())
-        return float(max(intercept, 0.0) + np.median(self.submit)), float(max(slope, 0.0))
+        """Driver seconds per task (submit, get, counters: all of a task's handling but the
+        visited-set update) and per neighbour shipped back (the visited-set update)."""
+        add_s = sum(a for a, _ in self.add)
+        per_nb = add_s / max(1, sum(n for _, n in self.add))
+        per_task = (sum(c for c, _ in self.collect) - add_s) / max(1, len(self.collect))
+        return float(per_task + np.median(self.submit)), float(per_nb)
 
 
 def _best(fn, runs=2):
@@ -173,6 +182,7 @@ def trace(net, dom, cap=0):
         t = time.perf_counter()
         out = exp.expand(items[i])
         cost.append(time.perf_counter() - t)
+        items[i] = b""  # expanded: keep only the graph
         row = []
         for nb in out:
             key = _core.item_pattern(nb)
@@ -219,7 +229,9 @@ def simulate(cost, nbrs, workers, c_task, c_nb, latency):
 def projection_cases(quick: bool):
     net, box, name = ray_net(quick)
     x784 = np.random.default_rng(7).uniform(0, 1, size=784)
+    six = random_mlp((6, 16, 16, 1), seed=0), rw.Box(-np.ones(6), np.ones(6))
     return [(f"{name}, unit box", net, box, 0),
+            *([] if quick else [("6-16-16, unit box", *six, 0)]),
             ("784-64-64, ball r=0.2 (first regions)", random_mlp((784, 64, 64, 1), seed=2), rw.Ball(x784, 0.2),
              800 if quick else 4000)]
 
@@ -252,7 +264,7 @@ def part_project(quick: bool, measured: dict | None) -> None:
 # -- 3. memory ---------------------------------------------------------------------------------
 
 CHILD = r"""
-import json, resource, sys, time, warnings
+import json, sys, time, warnings
 import numpy as np
 import regionwalk as rw
 from regionwalk.examples import random_mlp
@@ -268,19 +280,26 @@ if backend == "ray":
     from regionwalk import ray_backend
     ray_backend.ensure_ray(None, 2)
     rw.enumerate_regions(net, dom, backend="ray", max_regions=200, threads=2)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def status(key):  # kB from /proc/self/status
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+import gc; gc.collect()
+open("/proc/self/clear_refs", "w").write("5")  # reset the peak (VmHWM) to the current RSS
+base = status("VmRSS")
 t = time.perf_counter()
 res = rw.enumerate_regions(net, dom, threads=2, store_points=store, backend=backend,
                            max_regions=cap if cap > 0 else None)
 secs = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = status("VmHWM")
 print(json.dumps({"regions": res.count, "complete": res.complete, "seconds": secs,
-                  "delta_bytes": (peak - base) * 1024}))
+                  "delta_bytes": peak - base}))
 """
 
 
 def part_memory(quick: bool) -> None:
-    print("\n3. Peak memory per region (fresh process each; peak RSS over the RSS before the walk)")
+    print("\n3. Peak memory per region (fresh process each; peak RSS (VmHWM, reset before the walk) over the RSS "
+          "before it; Ray: the driver process only)")
     print(f"{'case':<34} {'mode':<20} {'regions':>9} {'seconds':>8} {'peak MiB':>9} {'bytes/region':>13}")
     cap784 = 3000 if quick else 0
     cases = [("6-16x2, box [-1,1]^6", "6", False, "local", 0), ("6-16x2, box [-1,1]^6", "6", True, "local", 0),
@@ -304,7 +323,7 @@ def part_checkpoint(quick: bool) -> None:
     core_net, core_domain, y0, *_ = _core_problem(net, box, box.center)
     fp = ck.fingerprint(net, box, 0.0)
     print("\n4. Checkpoints of the 6-16x2 walk (unit box), stopped at a region count")
-    print(f"{'regions':>9} {'frontier':>9} {'points':>7} {'file MiB':>9} {'bytes/region':>13} {'write s':>8} "
+    print(f"{'regions':>9} {'points':>7} {'file MiB':>9} {'bytes/region':>13} {'write s':>8} "
           f"{'read+verify s':>14}")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "w.rwck"
@@ -318,7 +337,7 @@ def part_checkpoint(quick: bool) -> None:
                 t = time.perf_counter()
                 ck.read_checkpoint(path, fp)
                 tr = time.perf_counter() - t
-                print(f"{cap:>9,} {'':>9} {str(store):>7} {size / 2**20:>9.1f} {size / cap:>13.0f} {tw:>8.3f} {tr:>14.3f}")
+                print(f"{cap:>9,} {str(store):>7} {size / 2**20:>9.1f} {size / cap:>13.0f} {tw:>8.3f} {tr:>14.3f}")
         if not quick:
             t = time.perf_counter()
             plain = rw.count_regions(net, box, threads=2)

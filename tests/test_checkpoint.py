@@ -302,3 +302,34 @@ def test_checkpoints_on_a_plane(tmp_path):
     rw.enumerate_regions(net, plane, max_regions=full.count // 2, checkpoint=path)
     res = rw.enumerate_regions(net, plane, resume=path)
     assert res.complete and np.array_equal(res.packed, full.packed) and res.domain is plane
+
+
+def test_cli_checkpoint_and_resume(tmp_path, capsys):
+    import json
+
+    import torch
+
+    from regionwalk.cli import main
+
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16),
+                                torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    torch.save(model, tmp_path / "m.pt")
+    base = ["count", str(tmp_path / "m.pt"), "--box", "-1", "-1", "-1", "1", "1", "1", "--json", "-q"]
+    assert main(base) == 0
+    full = json.loads(capsys.readouterr().out)["count"]
+    path = str(tmp_path / "w.rwck")
+    assert main([*base, "--max-regions", "100", "--checkpoint", path, "--checkpoint-every", "0.5"]) == 3
+    assert json.loads(capsys.readouterr().out)["count"] == 100
+    assert main([*base, "--resume", path, "--checkpoint", path]) == 0
+    assert json.loads(capsys.readouterr().out)["count"] == full
+    data = (tmp_path / "w.rwck").read_bytes()
+    (tmp_path / "w.rwck").write_bytes(data[:-1])
+    assert main([*base, "--resume", path]) == 2
+    err = capsys.readouterr().err
+    assert "truncated" in err and err.count("\n") == 1
+    assert main([*base, "--tol", "1e-6", "--resume", str(tmp_path / "absent.rwck")]) == 2
+    assert "no checkpoint file" in capsys.readouterr().err
+    assert main([*base, "--checkpoint-every", "0"]) == 2
+    assert main([*base, "--address", "auto"]) == 2
+    assert "--backend ray" in capsys.readouterr().err

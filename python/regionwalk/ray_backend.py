@@ -34,20 +34,25 @@ __all__ = ["walk_ray", "ensure_ray", "MAX_RETRIES"]
 
 MAX_RETRIES = 5
 """Times a task whose worker died is run again."""
-MAX_BATCH = 256
+MAX_BATCH = 2048
 """Most frontier items in one task."""
 MIN_BATCH = 16
 """Fewest frontier items in one task (while the frontier has them) until expand times are known."""
 TASK_SECONDS = 0.005
-"""Expand time a task should hold at least (while the frontier allows): a task costs the
-driver about 0.3-0.5 ms (submit, get), so 5 ms keeps that under a tenth."""
+"""Expand time a task should hold at least (while the frontier allows)."""
+TASK_OVERHEAD = 0.0005
+"""The driver's own seconds per task (submit, get, bookkeeping), about 0.3-0.5 ms measured:
+with ``W`` workers a task should hold ``2 W`` times that, or the driver falls behind."""
 
 
 def batch_size(frontier: int, workers: int, per_item: float | None = None) -> int:
     """Items in the next task: the frontier shared by twice the workers, at most
-    ``MAX_BATCH``, and at least ``TASK_SECONDS`` of work at ``per_item`` seconds per item
-    (``MIN_BATCH`` items while that is unknown)."""
-    lo = MIN_BATCH if not per_item or per_item <= 0 else int(min(MAX_BATCH, max(1.0, TASK_SECONDS / per_item)))
+    ``MAX_BATCH``, and at least ``max(TASK_SECONDS, 2 * workers * TASK_OVERHEAD)`` of
+    expand time at ``per_item`` seconds per item (``MIN_BATCH`` items while unknown)."""
+    if not per_item or per_item <= 0:
+        lo = MIN_BATCH
+    else:
+        lo = int(min(MAX_BATCH, max(1.0, max(TASK_SECONDS, 2 * workers * TASK_OVERHEAD) / per_item)))
     return max(1, min(frontier, max(lo, min(MAX_BATCH, frontier // (2 * workers)))))
 
 

@@ -464,7 +464,8 @@ def enumerate_regions(
         callback(int(raw["count"]), float(raw["stats"]["seconds"]), -1, final=True)  # type: ignore[call-arg]
     points = raw["points"]
     if points is not None and basis is not None:
-        points = origin + points @ basis.T
+        points = points @ basis.T  # then shifted in place: no second (count, d) array
+        points += origin
     stats = dict(raw["stats"])
     certified = bool(raw.get("certified", not (stats["undecided"] or stats["witness_failures"])))
     res = Regions(

@@ -133,9 +133,17 @@ def test_bad_arguments_are_refused_before_walking(kwargs, match):
         rw.enumerate_regions(NET, BOX, **kwargs)
 
 
-def test_resume_of_a_missing_file_is_a_value_error(tmp_path):
+def test_resume_of_a_missing_file_is_a_value_error_unless_it_is_the_checkpoint_to_write(tmp_path):
     with pytest.raises(ValueError, match="no checkpoint file"):
         rw.enumerate_regions(NET, BOX, resume=tmp_path / "absent.rwck")
+    with pytest.raises(ValueError, match="no checkpoint file"):
+        rw.enumerate_regions(NET, BOX, resume=tmp_path / "absent.rwck", checkpoint=tmp_path / "other.rwck")
+    # the same call repeated until done: the first finds no file and starts afresh
+    path = tmp_path / "w.rwck"
+    first = rw.enumerate_regions(NET, BOX, max_regions=40, resume=path, checkpoint=path)
+    second = rw.enumerate_regions(NET, BOX, resume=str(path), checkpoint=path)
+    assert first.count == 40 and second.complete
+    assert np.array_equal(second.packed, rw.enumerate_regions(NET, BOX).packed)
 
 
 def test_fsync_of_the_folder_is_done(tmp_path, monkeypatch):

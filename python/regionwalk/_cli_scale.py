@@ -30,8 +30,8 @@ def add_scale_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--checkpoint-every", type=positive_float, default=60.0, metavar="SEC",
                    help="seconds between checkpoints (default 60)")
     g.add_argument("--resume", metavar="FILE", default=None,
-                   help="continue the walk kept in FILE (same model, domain and --tol); give --checkpoint "
-                        "FILE too to keep checkpointing")
+                   help="continue the walk kept in FILE (same model, domain and --tol); with --checkpoint FILE "
+                        "too it keeps checkpointing, and a FILE not written yet starts the walk afresh")
     g.add_argument("--max-memory", type=_memory, default=None, metavar="SIZE",
                    help="stop before the walk holds about SIZE (e.g. 4GiB, 500MB, or bytes): the count is "
                         "then a lower bound")

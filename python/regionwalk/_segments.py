@@ -116,6 +116,8 @@ def load_resume(job: WalkJob, opts: ScaleOptions, kind: str) -> ck.Checkpoint | 
     """The checkpoint to resume from (``None`` without ``resume``), checked against ``job``."""
     if opts.resume is None:
         return None
+    if opts.checkpoint is not None and not opts.resume.exists() and _same_file(opts.resume, opts.checkpoint):
+        return None  # "resume=f, checkpoint=f" run again until done: the first run starts afresh
     found = ck.read_checkpoint(opts.resume, job.fingerprint)
     if bool(found.header.get("store_points")) != job.store_points:
         raise ValueError(f"checkpoint {opts.resume} was written with store_points={not job.store_points}; "
@@ -124,6 +126,10 @@ def load_resume(job: WalkJob, opts: ScaleOptions, kind: str) -> ck.Checkpoint | 
         other = "backend='ray'" if found.kind == "frontier" else "the local backend"
         raise ValueError(f"checkpoint {opts.resume} was written by {other}; resume it with the same backend")
     return found
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
 
 
 def done_raw(found: ck.Checkpoint) -> dict[str, Any]:

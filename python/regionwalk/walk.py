@@ -406,7 +406,9 @@ def enumerate_regions(
         ends with the patterns of an uninterrupted walk (a finished one returns
         its result). A file from another network, domain or ``tol``, or a
         truncated or corrupted one, is refused with a ``ValueError``. Pass the
-        same path as ``checkpoint`` to keep checkpointing. ``time_limit``
+        same path as ``checkpoint`` to keep checkpointing (then a file not yet
+        written means a fresh start, so one call can be repeated until the walk
+        is done; a missing file is an error otherwise). ``time_limit``
         counts this call's time; ``max_regions`` and ``max_memory`` the whole
         walk's; ``seconds`` in the result adds up all calls.
 

@@ -80,7 +80,9 @@ def _zero_cancelled(z: "torch.Tensor", h: "torch.Tensor", w: "torch.Tensor", b: 
     """Pre-activations that cancelled to rounding set to exactly 0, as :meth:`Network.preactivations` does."""
     import torch
 
-    bound = b.abs() + w.abs().sum(dim=1) * h.abs().amax(dim=1, keepdim=True)
+    import torch.linalg
+
+    bound = b.abs() + w.abs().sum(dim=1) * torch.linalg.vector_norm(h, ord=float("inf"), dim=1, keepdim=True)
     suspect = (z != 0) & (z.abs() <= CANCEL * bound)
     if not bool(suspect.any()):
         return z

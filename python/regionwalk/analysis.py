@@ -44,10 +44,15 @@ def _points(net: Network, X: Any, dev: "torch.device", dtype: "torch.dtype") -> 
         x = x[None, :]
     if x.ndim != 2 or x.shape[1] != net.input_dim:
         raise ValueError(f"X must have shape (n, {net.input_dim}), got {tuple(x.shape)}")
-    x = x.to(device=dev, dtype=dtype)
-    if not bool(torch.isfinite(x).all()):
+    return x.to(device=dev, dtype=dtype)  # NaN/inf are caught in the first layer's pre-activations
+
+
+def _check_finite(z: "torch.Tensor") -> None:
+    """NaN or inf in a point always reaches its first-layer pre-activations (inf * 0 is NaN)."""
+    import torch
+
+    if not bool(torch.isfinite(z).all()):
         raise ValueError("X contains NaN or inf")
-    return x
 
 
 def _dtype(dtype: Any) -> "torch.dtype":
@@ -98,7 +103,8 @@ def local_affine(net: Network, X: Any, *, device: Any = "cpu", dtype: Any = None
     a_parts, c_parts = [], []
     with torch.no_grad():
         for start in range(0, x.shape[0], rows):
-            _, slopes = _forms.forward(net, lay, x[start:start + rows])
+            z, slopes = _forms.forward(net, lay, x[start:start + rows])
+            _check_finite(z)
             a, c = _forms.output_map(lay, slopes)
             a_parts.append(a.contiguous())
             c_parts.append(c)
@@ -256,6 +262,7 @@ def _pruned_margin(net: Network, lay: list, z: "torch.Tensor", slopes: list, q: 
 
 def _batch_margin(net: Network, lay: list, x: "torch.Tensor", q: float) -> "torch.Tensor":
     z, slopes = _forms.forward(net, lay, x)
+    _check_finite(z)
     if q == 2.0 and net.input_dim > max(net.widths):
         return _gram_margin(net, lay, z, slopes)
     if len(net.widths) >= 2:

@@ -8,6 +8,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import regionwalk as rw
 from regionwalk import checkpoint as ck
@@ -341,3 +343,33 @@ def test_cli_checkpoint_and_resume(tmp_path, capsys):
     assert main([*base, "--checkpoint-every", "0"]) == 2
     assert main([*base, "--address", "auto"]) == 2
     assert "--backend ray" in capsys.readouterr().err
+
+
+def _family(seed: int, kind: int) -> rw.Network:
+    """Random small nets, some LeakyReLU, pruned (zero rows) or bias-free."""
+    rng = np.random.default_rng(seed)
+    d, h = int(rng.integers(2, 4)), int(rng.integers(4, 9))
+    net = random_mlp((d, h, h, 1), seed=seed)
+    ws, bs = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
+    if kind == 1:
+        ws[0][0] = 0.0
+    if kind == 2:
+        bs = [np.zeros_like(b) for b in bs]
+    return rw.Network(ws, bs, alpha=0.2 if kind == 3 else 0.0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), kind=st.integers(0, 3), where=st.sampled_from(["box", "ball", "whole"]),
+       cut=st.floats(0.05, 0.95))
+def test_property_any_stop_then_resume_equals_the_uninterrupted_walk(tmp_path_factory, seed, kind, where, cut):
+    net = _family(seed, kind)
+    d = net.input_dim
+    domain = {"box": rw.Box(-np.ones(d), np.ones(d)), "ball": rw.Ball(np.full(d, 0.1), 1.0), "whole": None}[where]
+    full = rw.enumerate_regions(net, domain, threads=1)
+    if full.count < 2:
+        return
+    path = tmp_path_factory.mktemp("ck") / "w.rwck"
+    part = rw.enumerate_regions(net, domain, threads=1, max_regions=max(1, int(cut * full.count)), checkpoint=path)
+    assert part.stop_reason in ("max_regions", "complete")
+    res = rw.enumerate_regions(net, domain, threads=2, resume=path)
+    assert res.complete and np.array_equal(res.packed, full.packed)

@@ -71,6 +71,7 @@ def test_limits_and_progress_as_locally():
     part = rw.enumerate_regions(net, box, threads=2, backend="ray", max_regions=500,
                                 progress=lambda n, s, f: seen.append(n))
     assert part.count == 500 and part.stop_reason == "max_regions" and not part.complete
+    assert all(0 < n <= 500 for n in seen)  # reports, if the walk lasted long enough for one, within the cap
     assert {r.tobytes() for r in part.packed} <= {r.tobytes() for r in full.packed}
     with pytest.warns(rw.IncompleteWarning, match="lower bound"):
         n = rw.count_regions(net, box, threads=2, backend="ray", time_limit=0.05)

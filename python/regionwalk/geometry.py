@@ -269,7 +269,9 @@ class RegionGeometry:
 
     def _output_maps(self):
         net = self.network
-        per_row = net.weights[-1].shape[0] * net.input_dim + 2 * max(net.widths) * net.input_dim
+        n_out, d, wide = net.weights[-1].shape[0], net.input_dim, max(net.widths)
+        # the product runs from the narrower end (see _forms.output_map): its widest intermediate
+        per_row = 3 * (n_out * (d + wide) if n_out <= d else wide * d)
         for lay, slopes in self._batches(per_row):
             yield _forms.output_map(lay, slopes)
 

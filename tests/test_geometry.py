@@ -255,3 +255,22 @@ def test_ball_halfspaces_hold_on_the_region_inside_the_ball():
         A, b = res.halfspaces(i)
         in_region = np.all(pats == res.patterns[i], axis=1)
         assert np.array_equal(in_region, np.all(pts @ A.T <= b, axis=1))
+
+
+def test_tent_map_grid_hyperplanes_on_the_box_faces():
+    """The 2-D tent map (L = 2) cuts the unit square into a 4 x 4 grid; its first neurons'
+    hyperplanes coincide with the box faces x_i = 0, which are faces, not crossings."""
+    from regionwalk.examples import tent_map
+
+    net = tent_map(2, dim=2)
+    res = rw.enumerate_regions(net, rw.Box([0, 0], [1, 1]))
+    assert res.count == 16
+    for i in range(res.count):
+        A, b = res.halfspaces(i)
+        assert len(b) == 4  # a grid cell: four sides, none doubled
+        for axis in np.eye(2):
+            upper, lower = b[np.isclose(A @ axis, 1.0)], -b[np.isclose(A @ axis, -1.0)]
+            assert len(upper) == len(lower) == 1 and upper[0] - lower[0] == pytest.approx(0.25)
+    edges, flipped = res.adjacency()
+    assert len(edges) == 24  # 2 x 4 x 3 shared sides of the grid
+    assert res.geometry().volume == pytest.approx(np.full(16, 1 / 16))

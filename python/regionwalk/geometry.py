@@ -110,8 +110,11 @@ def region_facets(net: Network, pattern: Any, domain: Domain = None, tol: float 
     out = []
     for k in np.flatnonzero(labels == np.arange(len(labels))):
         group = labels == k
-        neurons = tuple(int(j) for j in cons.neuron[group] if j >= 0)
-        if (neurons and skip.issuperset(neurons)) or not _candidate(cons, int(k)):
+        # a hyperplane that coincides with a box face on the region lies on the
+        # domain's boundary: a face of region ∩ box, crossed by nothing inside
+        on_face = bool(np.any(cons.neuron[group] < 0))
+        neurons = () if on_face else tuple(int(j) for j in cons.neuron[group])
+        if (neurons and skip.issuperset(neurons)) or not (on_face or _candidate(cons, int(k))):
             continue
         eq = np.zeros(len(labels), dtype=bool)
         eq[k] = True

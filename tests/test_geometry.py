@@ -249,7 +249,8 @@ def test_ball_halfspaces_hold_on_the_region_inside_the_ball():
     net, dom = res.network, res.domain
     rng = np.random.default_rng(1)
     v = rng.normal(size=(4000, 3))
-    pts = dom.center + dom.radius * rng.uniform(size=(4000, 1)) ** (1 / 3) * v / np.linalg.norm(v, axis=1, keepdims=True)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    pts = dom.center + dom.radius * rng.uniform(size=(4000, 1)) ** (1 / 3) * v
     pats = net.patterns(pts)
     for i in range(0, res.count, max(1, res.count // 6)):
         A, b = res.halfspaces(i)

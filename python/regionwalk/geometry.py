@@ -43,7 +43,8 @@ from regionwalk.domains import Ball, Box, Domain
 from regionwalk.network import Network
 from regionwalk.plane import Plane
 
-__all__ = ["RegionGeometry", "Facet", "MEASURES", "region_facets", "halfspaces", "check_measures", "compute_measures", "with_measures", "chebyshev"]
+__all__ = ["RegionGeometry", "Facet", "MEASURES", "region_facets", "halfspaces", "chebyshev", "check_measures",
+           "compute_measures", "with_measures"]
 
 MAX_VOLUME_DIM = 6
 
@@ -330,7 +331,8 @@ class RegionGeometry:
     def rank_bound(self) -> np.ndarray:
         """Johansson's ``min(n_0, n_out, min_l trace(Z_l))`` (eq. 2.3), shape ``(count,)``."""
         net = self.network
-        per_layer = self.active if net.alpha == 0 else np.broadcast_to(np.array(net.widths), (self.count, len(net.widths)))
+        widths = np.broadcast_to(np.array(net.widths), (self.count, len(net.widths)))
+        per_layer = self.active if net.alpha == 0 else widths  # LeakyReLU: every D_l is invertible
         cap = min(net.input_dim, net.weights[-1].shape[0])
         return np.minimum(cap, per_layer.min(axis=1, initial=cap)).astype(np.int64)
 

@@ -275,3 +275,10 @@ def test_tent_map_grid_hyperplanes_on_the_box_faces():
     edges, flipped = res.adjacency()
     assert len(edges) == 24  # 2 x 4 x 3 shared sides of the grid
     assert res.geometry().volume == pytest.approx(np.full(16, 1 / 16))
+
+
+def test_volume_is_nan_past_six_dimensions():
+    net = random_mlp((7, 4, 1), seed=13)
+    res = rw.enumerate_regions(net, rw.Box(-np.ones(7), np.ones(7)))
+    g = res.geometry()
+    assert np.isnan(g.volume).all() and np.all(np.isfinite(g.inradius)) and np.all(g.inradius > 0)

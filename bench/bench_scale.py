@@ -207,7 +207,8 @@ def simulate(cost, nbrs, workers, c_task, c_nb, latency):
     while frontier or running:
         while frontier and len(running) < 2 * workers:
             per_item = done_seconds / done_items if done_items else None
-            batch = [frontier.popleft() for _ in range(ray_backend.batch_size(len(frontier), workers, per_item))]
+            size = ray_backend.batch_size(len(frontier), workers, per_item, c_task)
+            batch = [frontier.popleft() for _ in range(size)]
             start = max(clock, heapq.heappop(free))
             finish = start + latency + float(cost[batch].sum())
             heapq.heappush(free, finish)
@@ -242,7 +243,8 @@ def part_project(quick: bool, measured: dict | None) -> None:
         print("(driver costs not measured in this run: 350 us per task, 3.1 us per neighbour, 1.5 ms latency)")
     print(f"\n2. Projected speed-up (driver {measured['c_task'] * 1e6:.0f} us/task + {measured['c_nb'] * 1e6:.1f} "
           f"us/neighbour, task latency {measured['latency'] * 1e3:.2f} ms, batches of "
-          f"at least {ray_backend.TASK_SECONDS * 1e3:g} ms of expand time, at most {ray_backend.MAX_BATCH} items)")
+          f"at least max({ray_backend.TASK_SECONDS * 1e3:g} ms, 2 W x driver time per task) of expand time, at most "
+          f"{ray_backend.MAX_BATCH} items)")
     for label, net, dom, cap in projection_cases(quick):
         cost, nbrs = trace(net, dom, cap)
         total = float(cost.sum())

@@ -41,18 +41,20 @@ MIN_BATCH = 16
 TASK_SECONDS = 0.005
 """Expand time a task should hold at least (while the frontier allows)."""
 TASK_OVERHEAD = 0.0005
-"""The driver's own seconds per task (submit, get, bookkeeping), about 0.3-0.5 ms measured:
-with ``W`` workers a task should hold ``2 W`` times that, or the driver falls behind."""
+"""The driver's own seconds per task (submit, get, bookkeeping) until it has measured them
+(0.3-2.4 ms measured here): with ``W`` workers a task should hold ``2 W`` times that, or
+the driver falls behind."""
 
 
-def batch_size(frontier: int, workers: int, per_item: float | None = None) -> int:
+def batch_size(frontier: int, workers: int, per_item: float | None = None,
+               overhead: float = TASK_OVERHEAD) -> int:
     """Items in the next task: the frontier shared by twice the workers, at most
-    ``MAX_BATCH``, and at least ``max(TASK_SECONDS, 2 * workers * TASK_OVERHEAD)`` of
-    expand time at ``per_item`` seconds per item (``MIN_BATCH`` items while unknown)."""
+    ``MAX_BATCH``, and at least ``max(TASK_SECONDS, 2 * workers * overhead)`` of expand
+    time at ``per_item`` seconds per item (``MIN_BATCH`` items while unknown)."""
     if not per_item or per_item <= 0:
         lo = MIN_BATCH
     else:
-        lo = int(min(MAX_BATCH, max(1.0, max(TASK_SECONDS, 2 * workers * TASK_OVERHEAD) / per_item)))
+        lo = int(min(MAX_BATCH, max(1.0, max(TASK_SECONDS, 2 * workers * overhead) / per_item)))
     return max(1, min(frontier, max(lo, min(MAX_BATCH, frontier // (2 * workers)))))
 
 
@@ -189,8 +191,9 @@ class _Walk:
     points: list[np.ndarray] = field(default_factory=list)
     frontier: deque[bytes] = field(default_factory=deque)
     frontier_bytes: int = 0
-    stats: dict[str, Any] = field(default_factory=lambda: {"tasks": 0, "expanded": 0, "neighbours": 0,
-                                                           "skipped_known": 0, "task_seconds": 0.0})
+    stats: dict[str, Any] = field(default_factory=lambda: {"tasks": 0, "tasks_done": 0, "expanded": 0,
+                                                           "neighbours": 0, "skipped_known": 0,
+                                                           "task_seconds": 0.0, "driver_seconds": 0.0})
 
     def add(self, pattern: bytes, item: bytes, point: np.ndarray) -> None:
         """Add a region known to be new (the seed)."""
@@ -357,17 +360,22 @@ class _Driver:
         return len(self.walk.frontier) + sum(len(b) for b in self.in_flight.values())
 
     def _submit(self, remote: Any, problem: Any) -> None:
+        start = time.perf_counter()
+        stats = self.walk.stats
         while self.walk.frontier and len(self.in_flight) < 2 * self.workers:
-            stats = self.walk.stats
             per_item = stats["task_seconds"] / stats["expanded"] if stats["expanded"] else None
-            batch = self.walk.take(batch_size(len(self.walk.frontier), self.workers, per_item))
+            overhead = stats["driver_seconds"] / stats["tasks_done"] if stats["tasks_done"] > 4 else TASK_OVERHEAD
+            batch = self.walk.take(batch_size(len(self.walk.frontier), self.workers, per_item, overhead))
             self.in_flight[remote.remote(problem, batch, self.crash_marker)] = batch
-            self.walk.stats["tasks"] += 1
+            stats["tasks"] += 1
+        stats["driver_seconds"] += time.perf_counter() - start
 
     def _collect(self, ref: Any, regions: int) -> None:
+        start = time.perf_counter()
         exp = self.ray.get(ref)
         batch = self.in_flight.pop(ref)
         stats = self.walk.stats
+        stats["tasks_done"] += 1
         for key, value in exp.counters.items():
             stats[key] = stats.get(key, 0) + value
         stats["expanded"] += len(batch)
@@ -378,6 +386,7 @@ class _Driver:
             for parent in reversed(batch):
                 self.walk.frontier.appendleft(parent)
                 self.walk.frontier_bytes += len(parent)
+        stats["driver_seconds"] += time.perf_counter() - start
 
     def _limit(self, regions: int, memory: int, now: float, deadline: float) -> str:
         if self.capped:

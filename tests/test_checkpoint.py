@@ -128,6 +128,7 @@ def test_unknown_kind_is_refused_on_write(tmp_path):
     ({"address": "auto"}, "address goes with backend='ray'"),
     ({"checkpoint": "/no/such/folder/w.rwck"}, "does not exist"),
     ({"checkpoint": 5}, "checkpoint must be a file path"),
+    ({"checkpoint": "."}, "must name a file"),
     ({"resume": b"w.rwck"}, "resume must be a file path"),
 ])
 def test_bad_arguments_are_refused_before_walking(kwargs, match):
@@ -372,4 +373,11 @@ def test_property_any_stop_then_resume_equals_the_uninterrupted_walk(tmp_path_fa
     part = rw.enumerate_regions(net, domain, threads=1, max_regions=max(1, int(cut * full.count)), checkpoint=path)
     assert part.stop_reason in ("max_regions", "complete")
     res = rw.enumerate_regions(net, domain, threads=2, resume=path)
+    assert res.complete and np.array_equal(res.packed, full.packed)
+
+
+def test_segments_shorter_than_one_expansion_still_finish(tmp_path):
+    # the core can stop a segment before it expands anything: segments then grow
+    full = rw.enumerate_regions(NET, BOX, threads=1)
+    res = rw.enumerate_regions(NET, BOX, threads=1, checkpoint=tmp_path / "w.rwck", checkpoint_every=1e-9)
     assert res.complete and np.array_equal(res.packed, full.packed)

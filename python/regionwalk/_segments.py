@@ -91,6 +91,8 @@ def scale_options(backend: Any = "local", address: Any = None, checkpoint: Any =
     ckpt, res = _path("checkpoint", checkpoint), _path("resume", resume)
     if ckpt is not None and not ckpt.parent.is_dir():
         raise ValueError(f"checkpoint: folder {ckpt.parent} does not exist")
+    if ckpt is not None and ckpt.is_dir():
+        raise ValueError(f"checkpoint must name a file, got the folder {ckpt}")
     return ScaleOptions(backend, address, ckpt, float(every), res)
 
 
@@ -231,10 +233,15 @@ def _walk_segments(job: WalkJob, opts: ScaleOptions) -> dict[str, Any]:
     deadline = start + limit if limit > 0 else math.inf
     every = opts.every if opts.checkpoint is not None else math.inf
     progress = _Progress(job.callback, before)
+    shortest, expanded = 0.0, -1
     while True:
-        segment = min(every, deadline - time.monotonic())
+        left = deadline - time.monotonic()
+        segment = min(max(every, shortest), left)
         progress.offset = before + time.monotonic() - start
         raw = _segment(job, state, segment if math.isfinite(segment) else -1.0, progress)
+        if raw["stats"].get("regions_expanded", -2) == expanded:  # a segment too short to expand anything
+            shortest = max(2 * shortest, 0.01)
+        expanded = raw["stats"].get("regions_expanded", -2)
         with deferred_sigint() as pressed:  # the core stops on Ctrl-C itself; here it waits for the write
             progress.after_segment(int(raw["count"]), before + time.monotonic() - start)
             state = raw.get("state")

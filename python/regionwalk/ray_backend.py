@@ -83,8 +83,12 @@ def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> Any:
     quiet: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
     if address is None:
         ray.init(num_cpus=num_cpus, **quiet)
-    else:
+        return ray
+    try:
         ray.init(address=address, **quiet)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ValueError(f"address {address!r}: cannot join a Ray cluster there ({first})") from None
     return ray
 
 

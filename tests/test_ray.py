@@ -91,9 +91,18 @@ def test_ray_checkpoints_resume_to_the_full_walk(tmp_path):
     assert ck.read_checkpoint(path, ck.fingerprint(net, ball, 0.0)).kind == "frontier"
     with pytest.raises(ValueError, match="backend='ray'"):
         rw.enumerate_regions(net, ball, resume=path)  # the local walk cannot read the Ray driver's state
+    found = ck.read_checkpoint(path, ck.fingerprint(net, ball, 0.0))
     res = rw.enumerate_regions(net, ball, threads=2, backend="ray", resume=path, checkpoint=path)
     assert res.complete and np.array_equal(res.packed, full.packed)
     assert np.array_equal(net.patterns(res.points), res.patterns)
+    assert res.stats["expanded"] >= full.count  # counters go on from the earlier sitting
+    # an earlier sitting's uncertain facet test stays on the record after resuming
+    header = {k: v for k, v in found.header.items() if k not in ("kind", "fingerprint", "payload_bytes")}
+    header["stats"] = {**header["stats"], "undecided": 1}
+    ck.write_checkpoint(path, "frontier", found.payload, found.header["fingerprint"], **header)
+    with pytest.warns(rw.IncompleteWarning, match="not certified"):
+        again = rw.enumerate_regions(net, ball, threads=2, backend="ray", resume=path)
+    assert not again.certified and not again.complete and again.count == full.count
 
 
 def test_ctrl_c_stops_a_ray_walk_with_its_partial_result():

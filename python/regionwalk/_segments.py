@@ -152,12 +152,12 @@ def save(job: WalkJob, opts: ScaleOptions, raw: dict[str, Any], kind: str, paylo
         return 0
     counters: dict[str, Any] = {"count": int(raw["count"]), "seconds": seconds, "store_points": job.store_points,
                                 "stop_reason": str(raw["stop"]), "neurons": int(job.net.hidden_neurons),
-                                "input_dim": int(job.net.input_dim)}
+                                "input_dim": int(job.net.input_dim), "stats": _json_stats(raw.get("stats", {}))}
     if payload is None:
         kind = "done"
         points = raw["points"] if raw["points"] is not None else np.zeros((0, 0))
         payload = ck.pack_arrays(packed=raw["patterns"], points=points)
-        counters |= {"stats": _json_stats(raw["stats"]), "certified": bool(raw.get("certified", True))}
+        counters["certified"] = bool(raw.get("certified", True))
     return ck.write_checkpoint(opts.checkpoint, kind, payload, job.fingerprint, **counters)
 
 

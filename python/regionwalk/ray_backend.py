@@ -413,7 +413,7 @@ class _Driver:
     def save(self, seconds: float) -> int:
         from regionwalk._segments import save
 
-        raw = {"count": len(self.walk.visited), "stop": self.stop}
+        raw = {"count": len(self.walk.visited), "stop": self.stop, "stats": self.walk.stats}
         pending = [b for batch in self.in_flight.values() for b in batch]
         return save(self.job, self.opts, raw, "frontier", _state_payload(self.walk, pending), seconds)
 
@@ -443,6 +443,9 @@ def walk_ray(job: Any, opts: Any, crash_marker: str | None = None) -> dict[str, 
     walk = _Walk(_words(job), int(np.asarray(job.y0).size), job.store_points)
     if found is not None:
         _restore(walk, found.payload)
+        kept = found.header.get("stats", {})  # counters of the earlier sittings (certification included)
+        walk.stats.update({k: v for k, v in kept.items()
+                           if isinstance(v, (int, float)) and k not in ("seconds", "workers", "regions")})
     else:
         _seed(job, walk)
     driver = _Driver(ray, job, opts, walk, workers, found.seconds if found is not None else 0.0, crash_marker)

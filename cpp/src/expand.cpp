@@ -11,6 +11,14 @@
 
 namespace regionwalk {
 
+// Scratch of a crossing.
+struct CrossingScratch {
+  std::vector<double>& z;
+  std::vector<double>& forward;
+  LocalForms& forms;
+  Pattern& flipped;
+};
+
 namespace {
 
 // Where a crossing starts: the region's pattern, its zero neurons (identically
@@ -21,13 +29,6 @@ struct CrossingFrom {
   const std::vector<int>& group;
 };
 
-// Scratch of a crossing.
-struct CrossingScratch {
-  std::vector<double>& z;
-  std::vector<double>& forward;
-  LocalForms& forms;
-  Pattern& flipped;
-};
 
 // A point where some pre-activation is exactly zero stands in a region only
 // if each such neuron is identically zero there (a zero neuron, bit 0);
@@ -178,6 +179,27 @@ bool Expander::is_facet(const FrontierItem& region, int j, bool planar, double* 
   return false;
 }
 
+Expander::Crossing Expander::cross(const FrontierItem& region, int j, double margin, CrossingScratch& cs) {
+  for (int attempt = 0;; ++attempt) {
+    rows_.inward_normal(j, normal_.data());
+    double step = 0.5 * margin;
+    for (int k : group_) step = std::max(step, 0.5 * margin + std::abs(rows_.distance(k, facet_point_.data())));
+    if (step_across(net_, dom_, layer_of_, CrossingFrom{region.pattern.data(), forms_.zeros, group_},
+                    facet_point_.data(), normal_.data(), step, point_.data(), nb_, cs))
+      return Crossing::Crossed;
+    if (attempt == 1) return Crossing::Failed;
+    // A piece so thin that no step lands across it (degenerate vertices, as
+    // at the apex of a bias-free net's cones, can leave the LP a point of
+    // barely more than tol): solve its LP again from the point found. An
+    // optimum <= tol then settles "no facet"; a new point is crossed again.
+    std::copy(facet_point_.begin(), facet_point_.end(), point_.begin());
+    if (!lp_.facet(rows_, j, group_, point_.data(), facet_point_.data(), &margin, carry_ ? &proof_ : nullptr)) {
+      if (carry_ && proof_.valid) proofs_.add(j, proof_.rows, proof_.lambdas, proof_.mu);
+      return Crossing::NoFacet;
+    }
+  }
+}
+
 bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vector<FrontierItem>& out) {
   const std::size_t first = out.size();
   ++local_.regions_expanded;
@@ -221,12 +243,10 @@ bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vect
     ++local_.facet_tests;
     double margin = 0.0;
     if (!is_facet(region, j, planar, facet_point_.data(), &margin)) continue;
+    const Crossing crossed = cross(region, j, margin, cs);
+    if (crossed == Crossing::NoFacet) continue;
     ++local_.facets_found;
-    rows_.inward_normal(j, normal_.data());
-    double step = 0.5 * margin;
-    for (int k : group_) step = std::max(step, 0.5 * margin + std::abs(rows_.distance(k, facet_point_.data())));
-    if (!step_across(net_, dom_, layer_of_, CrossingFrom{region.pattern.data(), forms_.zeros, group_},
-                     facet_point_.data(), normal_.data(), step, point_.data(), nb_, cs)) {
+    if (crossed == Crossing::Failed) {
       ++local_.witness_failures;
       continue;
     }

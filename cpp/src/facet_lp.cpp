@@ -160,7 +160,16 @@ bool FacetLp::facet(const RegionRows& rows, int j, const std::vector<int>& group
   double zj = cj;
   for (size_t q = 0; q < d; ++q) zj += aj[q] * inside[q];
   for (size_t q = 0; q < d; ++q) point[q] = inside[q] - zj * aj[q];
-  const double m = maximise_margin(rows, point, j, proof);
+  double m = maximise_margin(rows, point, j, proof);
+  // The point must lie on the hyperplane within its margin. Projecting from
+  // far away leaves a residual that the LP's steps keep; on a piece that
+  // thin, solve again from the point projected where it now is.
+  if (m > tol_ && std::abs(rows.sign(j) * rows.distance(j, point)) > 0.5 * m) {
+    zj = cj;
+    for (size_t q = 0; q < d; ++q) zj += aj[q] * point[q];
+    for (size_t q = 0; q < d; ++q) point[q] -= zj * aj[q];
+    m = maximise_margin(rows, point, j, proof);
+  }
   lp_.truncate(base_rows_);  // drop the equality row
   eq_.clear();
   for (int k : group) ws_.excluded[static_cast<size_t>(rows.row_of(k))] = 0;

@@ -93,6 +93,7 @@ void ActiveSetLp::rebuild_active() {
 void ActiveSetLp::start_active(const std::vector<int>& equalities) {
   active_.clear();
   fixed_.clear();
+  dependent_.clear();
   for (int e : equalities)
     if (append_active(e)) fixed_.push_back(1);
   in_active_.assign(static_cast<size_t>(m_), 0);
@@ -176,6 +177,8 @@ bool ActiveSetLp::release_negative(const double* rhs, bool degenerate) {
     }
   }
   if (leave < 0) return false;
+  for (int r : dependent_) in_active_[static_cast<size_t>(r)] = 0;
+  dependent_.clear();
   in_active_[static_cast<size_t>(active_[static_cast<size_t>(leave)])] = 0;
   active_.erase(active_.begin() + leave);
   fixed_.erase(fixed_.begin() + leave);
@@ -229,7 +232,13 @@ REGIONWALK_HOT LpStatus ActiveSetLp::maximize(const double* c, double* v, const 
       advance(v, step, block_idx);
       degenerate_run = step == 0.0 ? degenerate_run + 1 : 0;
       const int block = rows[static_cast<size_t>(block_idx)];
-      if (append_active(block)) {
+      if (!append_active(block)) {
+        // Dependent on the active rows: along their null space it cannot
+        // block (a.p = 0 but for rounding, which made it block with step 0
+        // again and again). Passed over until a row leaves the active set.
+        in_active_[static_cast<size_t>(block)] = 1;
+        dependent_.push_back(block);
+      } else {
         fixed_.push_back(0);
         in_active_[static_cast<size_t>(block)] = 1;
         // A new orthonormal column only removes its own component from p.
@@ -287,8 +296,12 @@ REGIONWALK_HOT LpStatus ActiveSetLp::project(const double* point, double* x, con
       advance(x, step, block_idx);
       degenerate_run = step == 0.0 ? degenerate_run + 1 : 0;
       const int block = block_idx >= 0 ? rows[static_cast<size_t>(block_idx)] : -1;
-      if (block >= 0 && append_active(block)) {
-        fixed_.push_back(0);
+      if (block >= 0) {
+        if (append_active(block)) {
+          fixed_.push_back(0);
+        } else {
+          dependent_.push_back(block);  // as in maximize()
+        }
         in_active_[static_cast<size_t>(block)] = 1;
       }
       continue;

@@ -34,6 +34,8 @@ class NeighbourSink {
   virtual bool keep_going() { return true; }
 };
 
+struct CrossingScratch;
+
 class Expander {
  public:
   // `stable`: the neuron signs fixed over the domain (stable_signs());
@@ -59,6 +61,9 @@ class Expander {
   // Settles whether the hyperplane of `j` (with its coincident group) is a
   // facet; on a facet, writes the point on it and its margin.
   bool is_facet(const FrontierItem& region, int j, bool planar, double* facet_point, double* margin);
+  // Steps across j's facet from facet_point_ into the neighbour (nb_, point_).
+  enum class Crossing { Crossed, NoFacet, Failed };
+  Crossing cross(const FrontierItem& region, int j, double margin, CrossingScratch& cs);
   // A carried proof that j is no facet here (kept for the neighbours).
   bool proof_settles(const FrontierItem& region, int j);
   void pass_proofs(const FrontierItem& region, std::vector<FrontierItem>& out, std::size_t first) const;

@@ -77,6 +77,7 @@ class ActiveSetLp {
   // Active set W and the QR factors of A_W^T: Q is n x k (columns), R is k x k.
   std::vector<int> active_;
   std::vector<char> fixed_;      // per active entry: an equality, never released
+  std::vector<int> dependent_;   // rows that blocked but depend on the active ones (flagged in in_active_)
   std::vector<double> Q_, R_;
   std::vector<double> p_, work_, lambda_;
   std::vector<double> slack_, dir_dot_, padded_, cols_;  // per listed row: b - a.v, and a.p of the last ratio test

@@ -282,3 +282,21 @@ def test_volume_is_nan_past_six_dimensions():
     res = rw.enumerate_regions(net, rw.Box(-np.ones(7), np.ones(7)))
     g = res.geometry()
     assert np.isnan(g.volume).all() and np.all(np.isfinite(g.inradius)) and np.all(g.inradius > 0)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
+def test_margin_at_the_chebyshev_centre_is_the_inradius(alpha):
+    """Two routes to one number: Lee's closed form at the centre and the Chebyshev LP.
+    In the whole space the largest ball touches the region's edge, so they are equal;
+    in a box the ball also keeps off the box, so the margin can only be larger."""
+    net = random_mlp((3, 6, 5, 1), seed=14, alpha=alpha)
+    res = rw.enumerate_regions(net, None)
+    g = res.geometry()
+    finite = np.isfinite(g.inradius)
+    assert finite.any()
+    m = rw.margin(net, g.chebyshev_center[finite])
+    np.testing.assert_allclose(m, g.inradius[finite], rtol=1e-7)
+    box = rw.Box(-np.ones(3), np.ones(3))
+    res = rw.enumerate_regions(net, box)
+    g = res.geometry()
+    assert np.all(rw.margin(net, g.chebyshev_center) >= g.inradius * (1 - 1e-7))

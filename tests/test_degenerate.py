@@ -237,3 +237,35 @@ def test_bias_free_torch_nets_find_the_all_off_cone(seed):
     # the whole space of a bias-free net is a fan of cones around the origin
     whole = rw.enumerate_regions(net, None)
     assert whole.complete and whole.count >= res.count
+
+
+@pytest.mark.parametrize("family,widths,seed,alpha", [
+    ("bias_free", (3, 3, 7, 1), 191080, 0.0),   # cones: facet LPs met degenerate vertices at the apex
+    ("ternary", (3, 4, 6, 8, 1), 549324, 0.1),  # integer data: a dependent blocking row stalled the LP
+])
+def test_degenerate_walks_in_the_whole_space_are_certified(family, widths, seed, alpha):
+    from test_properties import _family_net
+
+    net = _family_net(family, widths, seed, alpha)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = rw.enumerate_regions(net, None, threads=1)
+    assert res.complete and res.certified
+    sampled = rw.sample_patterns(net, rw.Box(-np.full(3, 5.0), np.full(3, 5.0)), 20000)
+    assert _as_set(sampled.patterns) <= _as_set(res.packed)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_degenerate_walks_are_certified(seed):
+    from test_properties import _family_net
+
+    rng = np.random.default_rng(seed)
+    for family in ("pruned", "bias_free", "ternary", "integer", "rescaled"):
+        d = int(rng.integers(1, 5))
+        widths = (d, *rng.integers(2, 9, size=rng.integers(1, 4)).tolist(), 1)
+        net = _family_net(family, widths, int(rng.integers(10**6)), float(rng.choice([0.0, 0.1])))
+        for dom in (rw.Box(np.full(d, 0.3), np.full(d, 2.0)), rw.Ball(np.full(d, 0.1), 1.5), None):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                res = rw.enumerate_regions(net, dom, threads=1, store_points=False)
+            assert res.complete, (family, widths, dom)

@@ -8,16 +8,10 @@
 #include "regionwalk/lp.hpp"
 #include "regionwalk/walk.hpp"
 
+#include "check.hpp"
+
 using namespace regionwalk;
 
-static int failures = 0;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                     \
-    }                                                                 \
-  } while (0)
 
 static Network tent(int L) {
   std::vector<Layer> layers;

@@ -19,16 +19,10 @@
 #include "regionwalk/walk.hpp"
 #include "regionwalk/walk_state.hpp"
 
+#include "check.hpp"
+
 using namespace regionwalk;
 
-static int failures = 0;
-#define CHECK(cond)                                                                 \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                                   \
-    }                                                                               \
-  } while (0)
 
 template <class F>
 static bool throws_invalid(F f) {

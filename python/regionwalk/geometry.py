@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from regionwalk import _forms
-from regionwalk._polytope import Constraints, FacetLP, coincident_groups, domain_scale, max_margin, region_constraints
+from regionwalk._polytope import Constraints, FacetLP, chebyshev_many, coincident_groups, domain_scale, max_margin, region_constraints
 from regionwalk.domains import Ball, Box, Domain
 from regionwalk.network import Network
 from regionwalk.plane import Plane
@@ -146,19 +146,24 @@ def halfspaces(net: Network, pattern: Any, domain: Domain = None, tol: float | N
     return A, b
 
 
-def chebyshev(net: Network, pattern: Any, domain: Domain = None) -> tuple[float, np.ndarray]:
-    """Radius and centre of the largest Euclidean ball inside ``region ∩ domain``."""
-    net, domain = polytope_frame(net, domain)
-    cons = region_constraints(net, np.asarray(pattern, dtype=bool), domain)
-    d = net.input_dim
-    if len(cons.h) == 0 and domain is None:
-        return float("inf"), np.full(d, np.nan)
-    status, sol = max_margin(cons)
-    if status == "unbounded":
+_CHEBYSHEV_BLOCK = 64
+
+
+def _ball_of(status: str, sol: np.ndarray | None, d: int, no_rows: bool) -> tuple[float, np.ndarray]:
+    if no_rows or status == "unbounded":
         return float("inf"), np.full(d, np.nan)
     if sol is None:
         return float("nan"), np.full(d, np.nan)
     return float(sol[-1]), sol[:-1]
+
+
+def chebyshev(net: Network, pattern: Any, domain: Domain = None) -> tuple[float, np.ndarray]:
+    """Radius and centre of the largest Euclidean ball inside ``region ∩ domain``."""
+    net, domain = polytope_frame(net, domain)
+    cons = region_constraints(net, np.asarray(pattern, dtype=bool), domain)
+    if len(cons.h) == 0:
+        return _ball_of("unbounded", None, net.input_dim, True)
+    return _ball_of(*max_margin(cons), net.input_dim, False)
 
 
 def _bounding_box(cons: Constraints) -> tuple[np.ndarray, np.ndarray] | None:
@@ -351,10 +356,17 @@ class RegionGeometry:
 
     @cached_property
     def _chebyshev(self) -> tuple[np.ndarray, np.ndarray]:
+        net, dom = polytope_frame(self.network, self.domain)
         radius = np.empty(self.count)
-        centre = np.empty((self.count, polytope_frame(self.network, self.domain)[0].input_dim))
-        for i, pat in enumerate(self.patterns):
-            radius[i], centre[i] = chebyshev(self.network, pat, self.domain)
+        centre = np.empty((self.count, net.input_dim))
+        if isinstance(dom, Ball):
+            for i, pat in enumerate(self.patterns):
+                radius[i], centre[i] = chebyshev(net, pat, dom)
+            return radius, centre
+        for start in range(0, self.count, _CHEBYSHEV_BLOCK):  # LPs in blocks: one HiGHS call each
+            conss = [region_constraints(net, p, dom) for p in self.patterns[start:start + _CHEBYSHEV_BLOCK]]
+            for i, (c, (status, sol)) in enumerate(zip(conss, chebyshev_many(conss)), start):
+                radius[i], centre[i] = _ball_of(status, sol, net.input_dim, len(c.h) == 0)
         return radius, centre
 
     @property

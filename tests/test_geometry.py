@@ -300,3 +300,11 @@ def test_margin_at_the_chebyshev_centre_is_the_inradius(alpha):
     res = rw.enumerate_regions(net, box)
     g = res.geometry()
     assert np.all(rw.margin(net, g.chebyshev_center) >= g.inradius * (1 - 1e-7))
+
+
+def test_to_networkx_without_networkx_says_so(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "networkx", None)  # import networkx now raises ImportError
+    with pytest.raises(ImportError, match="to_networkx needs networkx: pip install networkx"):
+        RESULTS["relu_2d"].to_networkx()

@@ -118,7 +118,7 @@ def to_networkx(patterns: Any, adj: Adjacency, points: Any = None) -> Any:
     """
     try:
         import networkx as nx
-    except ImportError:  # pragma: no cover - depends on the environment
+    except ImportError:
         raise ImportError("to_networkx needs networkx: pip install networkx") from None
     pats = np.asarray(patterns, dtype=bool)
     g = nx.Graph()

@@ -19,7 +19,7 @@ from regionwalk.domains import Domain
 from regionwalk.geometry import Facet, polytope_frame, region_facets
 from regionwalk.network import Network
 
-__all__ = ["Adjacency", "adjacency", "to_networkx"]
+__all__ = ["Adjacency", "adjacency", "to_networkx", "require_networkx"]
 
 
 class Adjacency(tuple):
@@ -109,6 +109,15 @@ def adjacency(net: Network, patterns: Any, domain: Domain = None, *, tol: float 
                      np.array([found[k][1] for k in keys]).reshape(-1, net.input_dim))
 
 
+def require_networkx() -> Any:
+    """The ``networkx`` module, or an ``ImportError`` that says how to get it."""
+    try:
+        import networkx
+    except ImportError:
+        raise ImportError("to_networkx needs networkx: pip install networkx") from None
+    return networkx
+
+
 def to_networkx(patterns: Any, adj: Adjacency, points: Any = None) -> Any:
     """The adjacency graph as a ``networkx.Graph``.
 
@@ -116,10 +125,7 @@ def to_networkx(patterns: Any, adj: Adjacency, points: Any = None) -> Any:
     ``points`` is given); edges carry ``neurons`` (the flipped neurons, a tuple)
     and ``point`` (a point of the shared facet).
     """
-    try:
-        import networkx as nx
-    except ImportError:
-        raise ImportError("to_networkx needs networkx: pip install networkx") from None
+    nx = require_networkx()
     pats = np.asarray(patterns, dtype=bool)
     g = nx.Graph()
     for i, p in enumerate(pats):

@@ -169,8 +169,9 @@ class Regions:
 
     def to_networkx(self, *, tol: float | None = None) -> Any:
         """The region adjacency graph as a ``networkx.Graph`` (networkx must be installed)."""
-        from regionwalk.adjacency import to_networkx
+        from regionwalk.adjacency import require_networkx, to_networkx
 
+        require_networkx()  # before the LPs of the adjacency
         return to_networkx(self.patterns, self.adjacency(tol=tol), self.points)
 
 

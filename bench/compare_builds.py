@@ -81,8 +81,9 @@ def main() -> None:
         b = min(r["seconds"] for r in base)
         t = min(r["seconds"] for r in this)
         same = len({r["hash"] for r in base + this}) == 1
-        print(f"{name:<22} {this[0]['count']:>8} {b:>8.3f} {t:>8.3f} {b / t:>16.3f} "
-              f"{'same' if same else 'DIFFER':>9}")
+        # Threads stopped at a region cap keep whichever regions they reached first.
+        verdict = "capped" if case[4] is not None and args.threads > 1 else ("same" if same else "DIFFER")
+        print(f"{name:<22} {this[0]['count']:>8} {b:>8.3f} {t:>8.3f} {b / t:>16.3f} {verdict:>9}")
         sys.stdout.flush()
 
 

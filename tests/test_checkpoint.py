@@ -248,15 +248,16 @@ def test_a_walk_stopped_at_max_regions_resumes_to_the_full_walk(tmp_path, domain
 def test_segments_keep_progress_and_time_limit_across_checkpoints(tmp_path, kill_reference):
     seen = []
     path = tmp_path / "w.rwck"
-    res = rw.enumerate_regions(KILL_NET, KILL_BOX, threads=1, checkpoint=path, checkpoint_every=0.1,
-                               time_limit=0.6, progress=lambda n, s, f: seen.append((n, s)))
+    res = rw.enumerate_regions(KILL_NET, KILL_BOX, threads=1, checkpoint=path, checkpoint_every=0.05,
+                               time_limit=0.3, progress=lambda n, s, f: seen.append((n, s)))
     assert res.stop_reason == "time_limit" and 0 < res.count < kill_reference.count
-    assert 0.6 <= res.seconds < 5
+    assert 0.3 <= res.seconds < 5
+    assert seen  # segments shorter than the progress interval still report
     counts, seconds = zip(*seen)
     assert list(counts) == sorted(counts) and list(seconds) == sorted(seconds)  # one clock over segments
     found = ck.read_checkpoint(path, ck.fingerprint(KILL_NET, KILL_BOX, 0.0))
     assert found.count == res.count and found.kind == "core"
-    more = rw.enumerate_regions(KILL_NET, KILL_BOX, threads=1, resume=path, time_limit=0.3)
+    more = rw.enumerate_regions(KILL_NET, KILL_BOX, threads=1, resume=path, time_limit=0.2)
     assert more.count > res.count and more.seconds > res.seconds
 
 
@@ -381,3 +382,22 @@ def test_segments_shorter_than_one_expansion_still_finish(tmp_path):
     full = rw.enumerate_regions(NET, BOX, threads=1)
     res = rw.enumerate_regions(NET, BOX, threads=1, checkpoint=tmp_path / "w.rwck", checkpoint_every=1e-9)
     assert res.complete and np.array_equal(res.packed, full.packed)
+
+
+def test_a_deadline_passed_while_writing_stops_the_walk(tmp_path, monkeypatch, kill_reference):
+    import time
+
+    from regionwalk import _segments
+
+    real_save = _segments.save
+
+    def slow_save(*args, **kwargs):  # the first write outlasts the time limit
+        if not getattr(slow_save, "done", False):
+            slow_save.done = True
+            time.sleep(0.4)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(_segments, "save", slow_save)
+    res = rw.enumerate_regions(KILL_NET, KILL_BOX, threads=1, checkpoint=tmp_path / "w.rwck",
+                               checkpoint_every=0.05, time_limit=0.3)
+    assert res.stop_reason == "time_limit" and res.count < kill_reference.count and res.seconds < 2

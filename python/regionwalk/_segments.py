@@ -235,8 +235,8 @@ def _walk_segments(job: WalkJob, opts: ScaleOptions) -> dict[str, Any]:
     progress = _Progress(job.callback, before)
     shortest, expanded = 0.0, -1
     while True:
-        left = deadline - time.monotonic()
-        segment = min(max(every, shortest), left)
+        # never <= 0, which the core reads as "no limit": past the deadline it stops at once
+        segment = max(min(max(every, shortest), deadline - time.monotonic()), 1e-6)
         progress.offset = before + time.monotonic() - start
         raw = _segment(job, state, segment if math.isfinite(segment) else -1.0, progress)
         if raw["stats"].get("regions_expanded", -2) == expanded:  # a segment too short to expand anything

@@ -35,12 +35,12 @@ Enumerate every region of the domain and compute per-region measures, in
 batches from the activation patterns: rank and rank_bound (Johansson's
 min(n_0, n_out, active neurons per layer)) of the local map W_R, its slopes
 slope (p = 2, the largest singular value), slope_1, slope_inf, sigma_min,
-active (active neurons per layer), inradius (largest ball inside region and
+singular_values, active (active neurons per layer; summed in the summary), inradius (largest ball inside region and
 domain, one LP per region) and volume (exact for boxes in d <= 6, one convex
 hull per region). --out writes patterns, witness points and the measures to a
 .npz; --plot draws their histograms."""
 
-INTEGER_MEASURES = ("rank", "rank_bound")
+INTEGER_MEASURES = ("rank", "rank_bound", "active")
 PERCENTILES = (0, 5, 25, 50, 75, 95, 100)
 
 
@@ -70,10 +70,16 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=_cmd_regions)
 
 
-def _describe(name: str, values: np.ndarray) -> dict[str, Any]:
+def _scalar(name: str, values: Any) -> np.ndarray:
+    """One number per region: active neurons summed over layers, the largest singular value."""
     v = np.asarray(values, dtype=float)
-    if v.ndim > 1:  # singular values, active per layer: the first column
-        v = v[:, 0] if v.shape[1] else np.zeros(len(v))
+    if v.ndim > 1:
+        v = v.sum(axis=1) if name == "active" else (v[:, 0] if v.shape[1] else np.zeros(len(v)))
+    return v
+
+
+def _describe(name: str, values: np.ndarray) -> dict[str, Any]:
+    v = _scalar(name, values)
     if name in INTEGER_MEASURES:
         keys, counts = np.unique(v.astype(np.int64), return_counts=True)
         return {"histogram": {str(k): int(c) for k, c in zip(keys, counts)}}
@@ -121,9 +127,7 @@ def _plot(path: str, res: Any) -> None:
     names = list(res.measures)
     fig, axes = plt.subplots(1, max(1, len(names)), figsize=(4 * max(1, len(names)), 3.2), squeeze=False)
     for ax, name in zip(axes[0], names):
-        v = np.asarray(res.measures[name], dtype=float)
-        if v.ndim > 1:
-            v = v[:, 0] if v.shape[1] else np.zeros(len(v))
+        v = _scalar(name, res.measures[name])
         v = v[np.isfinite(v)]
         if name in INTEGER_MEASURES and v.size:
             ax.hist(v, bins=np.arange(v.min() - 0.5, v.max() + 1.5))

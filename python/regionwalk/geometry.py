@@ -194,10 +194,19 @@ def polytope_volume(cons: Constraints, interior: np.ndarray) -> float:
     from scipy.spatial import ConvexHull, HalfspaceIntersection, QhullError
 
     try:
-        hs = HalfspaceIntersection(np.hstack([cons.G, -cons.h[:, None]]), interior)
-        return float(ConvexHull(hs.intersections).volume)
+        pts = HalfspaceIntersection(np.hstack([cons.G, -cons.h[:, None]]), interior).intersections
     except (QhullError, ValueError):
         return float("nan")
+    # A vertex where more than d hyperplanes meet comes once per dual facet: merge the
+    # copies (to 1e-10 of the polytope's size) or Qhull may fail on them.
+    step = 1e-10 * (1.0 + float(np.ptp(pts, axis=0).max()))
+    pts = np.unique(np.round(pts / step), axis=0) * step
+    for options in (None, "Q12", "QJ"):  # joggling (QJ) last: exact only up to ~1e-11
+        try:
+            return float(ConvexHull(pts, qhull_options=options).volume)
+        except (QhullError, ValueError):
+            continue
+    return float("nan")
 
 
 def region_volume(net: Network, pattern: Any, domain: Domain, center: np.ndarray, radius: float) -> float:

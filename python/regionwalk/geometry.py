@@ -197,9 +197,13 @@ def polytope_volume(cons: Constraints, interior: np.ndarray) -> float:
         pts = HalfspaceIntersection(np.hstack([cons.G, -cons.h[:, None]]), interior).intersections
     except (QhullError, ValueError):
         return float("nan")
-    # A vertex where more than d hyperplanes meet comes once per dual facet: merge the
-    # copies (to 1e-10 of the polytope's size) or Qhull may fail on them.
-    step = 1e-10 * (1.0 + float(np.ptp(pts, axis=0).max()))
+    try:
+        return float(ConvexHull(pts).volume)
+    except (QhullError, ValueError):
+        pass
+    # A vertex where more than d hyperplanes meet comes once per dual facet, and
+    # Qhull can fail on the copies: merge them (to 1e-10 of the polytope's size).
+    step = 1e-10 * float(np.ptp(pts, axis=0).max()) or 1e-300
     pts = np.unique(np.round(pts / step), axis=0) * step
     for options in (None, "Q12", "QJ"):  # joggling (QJ) last: exact only up to ~1e-11
         try:

@@ -294,8 +294,8 @@ def test_progress_callable_sees_every_ball():
     ({"samples": 1.5}, "samples"),
     ({"max_regions": 2.5}, "max_regions"),
     ({"time_limit": np.nan}, "time_limit"),
-    ({"backend": "ray"}, "not available yet"),
     ({"backend": "dask"}, "backend"),
+    ({"address": "auto"}, "backend='ray'"),
     ({"tol": -1.0}, "tol"),
     ({"tol": 0.5}, "below every ball's radius"),
 ])
@@ -401,3 +401,30 @@ def test_cli_bad_points(cli_files, args, match, capsys):
     args = [str(tmp / a) if a.endswith(".npy") else a for a in args]
     assert main(["local", str(tmp / "m.pt"), *args]) == 2
     assert match in capsys.readouterr().err
+
+
+# -- Ray ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ray_runtime():
+    pytest.importorskip("ray")
+    from regionwalk import ray_backend
+
+    ray = ray_backend.ensure_ray(None, 2)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.mark.parametrize("widths", [(3, 12, 12, 1), (40, 8, 8, 1)])
+def test_ray_backend_gives_the_same_counts(ray_runtime, widths):
+    net = random_mlp(widths, seed=14)
+    x = points_near(net, 24, seed=8)
+    local = rw.local_counts(net, x, 0.4, threads=2)
+    dist = rw.local_counts(net, x, 0.4, threads=2, backend="ray")
+    np.testing.assert_array_equal(dist.counts, local.counts)
+    np.testing.assert_array_equal(dist.complete, local.complete)
+    assert dist.bounds.tolist() == local.bounds.tolist()
+    capped = rw.local_counts(net, x, 0.4, threads=2, backend="ray", max_regions=3)
+    np.testing.assert_array_equal(capped.counts, np.minimum(local.counts, 3))
+    assert set(capped.stop_reasons[local.counts > 3]) == {"max_regions"}

@@ -61,6 +61,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--samples", type=_nonnegative_int, default=0, metavar="K",
                    help="also count distinct patterns among K uniform samples per ball")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampling")
+    p.add_argument("--backend", choices=("threads", "ray"), default="threads",
+                   help="walk the balls on a thread pool here (default) or in Ray tasks")
+    p.add_argument("--address", default=None, help="with --backend ray: the Ray cluster to join")
     add_walk_args(p)
     p.set_defaults(func=_cmd_local)
 
@@ -141,7 +144,7 @@ def _cmd_local(args: argparse.Namespace) -> int:
     try:
         lc = local_counts(net, x, radius, threads=args.threads, time_limit=args.time_limit,
                           max_regions=args.max_regions, samples=args.samples, seed=args.seed, tol=args.tol,
-                          progress=show_progress(args))
+                          backend=args.backend, address=args.address, progress=show_progress(args))
     except LocalInterrupted as exc:
         lc, interrupted = exc.partial, True
     if args.out:

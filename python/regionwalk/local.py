@@ -182,10 +182,8 @@ def _positive(name: str, value: Any) -> float:
 def _check_options(threads: Any, time_limit: Any, max_regions: Any, samples: Any, tol: Any,
                    backend: Any) -> tuple[int, float | None, int | None, int, float | None]:
     """Validated ``(threads, time_limit, max_regions, samples, tol)``; one-line errors naming the argument."""
-    if backend == "ray":
-        raise ValueError("backend='ray' is not available yet for local_counts (use backend='threads')")
-    if backend != "threads":
-        raise ValueError(f"backend must be 'threads' (or 'ray', not available yet), got {backend!r}")
+    if backend not in ("threads", "local", "ray"):
+        raise ValueError(f"backend must be 'threads' (or 'local', the same) or 'ray', got {backend!r}")
     return (
         (os.cpu_count() or 1) if threads is None else _whole("threads", threads, 1),
         None if time_limit is None else _positive("time_limit (seconds per ball)", time_limit),
@@ -337,6 +335,7 @@ def local_counts(
     seed: int = 0,
     tol: float | None = None,
     backend: str = "threads",
+    address: str | None = None,
     progress: bool | LocalProgress = False,
 ) -> LocalCounts:
     """Exact number of regions in the L2 ball of ``radius`` around each row of ``X``.
@@ -371,7 +370,12 @@ def local_counts(
         The walk's absolute tolerance (see :func:`regionwalk.enumerate_regions`);
         default ``1e-9`` times each ball's radius.
     backend
-        ``"threads"``; ``"ray"`` is not available yet (raises ``ValueError``).
+        ``"threads"`` (or ``"local"``): a thread pool in this process. ``"ray"``: the
+        walks in Ray tasks, batches of balls per task (``pip install "regionwalk[ray]"``);
+        with no ``address`` a local Ray runtime with ``threads`` CPUs is started (and
+        kept for later calls), with one the driver joins that cluster. Same counts.
+    address
+        With ``backend="ray"``: the Ray cluster to join (``"auto"``, ``"ray://host:10001"``).
     progress
         ``True`` prints balls done and balls/s to stderr; a callable gets
         ``(balls_done, balls_total, seconds)`` about four times a second.
@@ -396,6 +400,8 @@ def local_counts(
     radii = _radii(radius, len(x))
     nthreads, time_limit, max_regions, samples, tol = _check_options(threads, time_limit, max_regions, samples,
                                                                      tol, backend)
+    if address is not None and backend != "ray":
+        raise ValueError(f"address is for backend='ray', got backend={backend!r}")
     if tol is not None and len(radii) and not tol < radii.min():
         raise ValueError(f"tol must be below every ball's radius (smallest {radii.min():g}), got {tol}")
 
@@ -410,7 +416,12 @@ def local_counts(
     walker = _BallWalker(net, setup, tol, max_regions, time_limit, threading.Event())
     runner = _Runner(walker, x, radii, todo, nthreads)
     report = _Reporter(progress, len(x), int(np.sum(single)), start)
-    interrupted = runner.run(report)
+    if backend == "ray":
+        from regionwalk._local_ray import run_ray
+
+        interrupted = run_ray(runner, todo.tolist(), address, nthreads, report)
+    else:
+        interrupted = runner.run(report)
     report(runner.done, final=True)
 
     runner.counts[single], runner.complete[single], runner.stops[single] = 1, True, "complete"

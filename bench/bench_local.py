@@ -12,7 +12,7 @@ per ball) for comparison.
 Points: standard normal (seed 0) in R^784 for the 784-64-64-10 net
 (random_mlp seed 2) and in R^16 for the 16-64-64-1 net (seed 2).
 
-    python bench/bench_local.py [--balls 1000] [--radii 0.05 0.1] [--quick]
+    python bench/bench_local.py [--balls 1000] [--radii 0.05 0.1] [--quick] [--ray]
 """
 
 from __future__ import annotations
@@ -36,20 +36,24 @@ def best_of(fn, repeats: int = 5) -> float:
     return min(times)
 
 
-def throughput(name: str, net: rw.Network, x: np.ndarray, radius: float, threads: list[int]) -> None:
+def throughput(name: str, net: rw.Network, x: np.ndarray, radius: float, threads: list[int], ray: bool) -> None:
     base = None
     rw.local_counts(net, x[:20], radius, threads=max(threads))  # warm-up
-    for th in threads:
+    runs = [(th, "threads") for th in threads] + ([(max(threads), "ray")] if ray else [])
+    for th, backend in runs:
+        if backend == "ray":
+            rw.local_counts(net, x[:20], radius, threads=th, backend="ray")  # runtime up, workers warm
         load = os.getloadavg()[0]
         cpu = time.process_time()
-        lc = rw.local_counts(net, x, radius, threads=th)
+        lc = rw.local_counts(net, x, radius, threads=th, backend=backend)
         cpu = (time.process_time() - cpu) / len(x)
         rate = lc.balls_per_second
         if base is None:
             base, counts = rate, lc.counts
         assert np.array_equal(lc.counts, counts), "counts depend on threads"
         bound = np.mean(lc.bounds.astype(float))
-        print(f"{name:<14} {radius:>6} {th:>3} {len(x):>6} {lc.seconds:>9.2f} {rate:>10.1f} {rate / base:>7.2f}x"
+        label = f"{th}r" if backend == "ray" else str(th)
+        print(f"{name:<14} {radius:>6} {label:>3} {len(x):>6} {lc.seconds:>9.2f} {rate:>10.1f} {rate / base:>7.2f}x"
               f" {lc.counts.mean():>9.1f} {int(lc.counts.max()):>7} {bound:>11.3g} {np.mean(~lc.walked):>7.1%}"
               f" {np.mean(lc.complete):>6.1%} {cpu * 1e3:>9.2f} {load:>5.1f}", flush=True)
 
@@ -81,6 +85,8 @@ def main() -> None:
     ap.add_argument("--radii", type=float, nargs="+", default=[0.05, 0.1])
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--quick", action="store_true", help="100 balls, a smoke test")
+    ap.add_argument("--ray", action="store_true", help="also backend='ray' on the most threads ('2r'; "
+                    "cpu ms/b then counts the driver only)")
     args = ap.parse_args()
     n = 100 if args.quick else args.balls
     rng = np.random.default_rng(0)
@@ -91,7 +97,7 @@ def main() -> None:
           f" {'mean':>9} {'max':>7} {'mean bound':>11} {'1-region':>8} {'exact':>6} {'cpu ms/b':>9} {'load':>5}")
     for name, net, x in cases:
         for r in args.radii:
-            throughput(name, net, x, r, args.threads)
+            throughput(name, net, x, r, args.threads, args.ray)
     print(f"\nsingle-region balls (radius = margin / 2): cost per ball against a forward pass of its centre")
     print(f"{'net':<14} {'balls':>6} {'us/ball':>12} {'fwd us/pt':>12} {'1-pt fwd us':>12} {'vs batch':>10}"
           f" {'vs 1-pt':>10}")

@@ -8,7 +8,7 @@ forms' norms, the stability proofs and the sampled patterns are computed for
 every point at once; the first layer's row-space basis once. Balls that the
 margin (or the bound) proves to hold one region need no walk; the rest are
 walked by single-threaded compiled walks, several at a time on a thread pool
-(the walk releases the GIL).
+(the walk releases the GIL), or in Ray tasks (``backend="ray"``).
 """
 
 from __future__ import annotations

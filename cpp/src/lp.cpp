@@ -211,6 +211,7 @@ REGIONWALK_HOT LpStatus ActiveSetLp::maximize(const double* c, double* v, const 
   bool fresh = true;  // p and Q^T c must be recomputed (after a release)
   for (iterations_ = 0; iterations_ < max_iterations; ++iterations_) {
     // p = projection of c onto the null space of the active rows.
+    const bool recomputed = fresh;
     if (fresh) {
       std::copy(c, c + n_, p_.begin());
       for (size_t i = 0; i < active_.size(); ++i) {
@@ -228,7 +229,22 @@ REGIONWALK_HOT LpStatus ActiveSetLp::maximize(const double* c, double* v, const 
     if (pnorm > kNullEps) {
       double step = INFINITY;
       const int block_idx = ratio_test(rows, p_.data(), pnorm, &step);
-      if (block_idx < 0) return LpStatus::Unbounded;
+      if (block_idx < 0) {
+        // p is updated row by row and can drift from the projection: only a
+        // freshly projected p that nothing blocks proves unboundedness, and
+        // only if it ascends (c.p = |p|^2 of rounding size is no ascent:
+        // c nearly in the span of rows that are nearly dependent).
+        if (!recomputed) {
+          fresh = true;
+          continue;
+        }
+        double rate = 0.0;
+        for (size_t t = 0; t < n; ++t) rate += c[t] * p_[t];
+        if (rate > kNullEps) return LpStatus::Unbounded;
+        if (!release_negative(work_.data(), degenerate_run > 0)) return LpStatus::Optimal;
+        fresh = true;
+        continue;
+      }
       advance(v, step, block_idx);
       degenerate_run = step == 0.0 ? degenerate_run + 1 : 0;
       const int block = rows[static_cast<size_t>(block_idx)];

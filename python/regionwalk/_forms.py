@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from regionwalk.network import Network
+from regionwalk.network import CANCEL, Network
 
 if TYPE_CHECKING:
     import torch
 
 SUSPECT = 1e-9
-CANCEL = 1e-11
 """Zero forms, by the core's rule (``Network::find_vanishing``): a neuron's form
 ``a_j`` vanishes on a region when ``||a_j||_2 <= SUSPECT * max_k ||a_k||_2`` and
 ``max_q |a_jq| <= CANCEL * sum_k |W_jk| slope_k max_q |a_kq|`` (the sizes of the
@@ -76,13 +75,15 @@ def _float_of(t: "torch.Tensor") -> "torch.dtype":
     return t.dtype if t.dtype.is_floating_point else torch.float64
 
 
-def _zero_cancelled(z: "torch.Tensor", h: "torch.Tensor", w: "torch.Tensor", b: "torch.Tensor") -> "torch.Tensor":
-    """Pre-activations that cancelled to rounding set to exactly 0, as :meth:`Network.preactivations` does."""
+def zero_cancelled(z: "torch.Tensor", h: "torch.Tensor", w: "torch.Tensor", b: "torch.Tensor",
+                   abs_row_sums: "torch.Tensor | None" = None) -> "torch.Tensor":
+    """Pre-activations that cancelled to rounding set to exactly 0, as :meth:`Network.preactivations`
+    does (``abs_row_sums``: ``w.abs().sum(1)``, when the caller keeps it)."""
     import torch
-
     import torch.linalg
 
-    bound = b.abs() + w.abs().sum(dim=1) * torch.linalg.vector_norm(h, ord=float("inf"), dim=1, keepdim=True)
+    sums = w.abs().sum(dim=1) if abs_row_sums is None else abs_row_sums
+    bound = b.abs() + sums * torch.linalg.vector_norm(h, ord=float("inf"), dim=1, keepdim=True)
     suspect = (z != 0) & (z.abs() <= CANCEL * bound)
     if not bool(suspect.any()):
         return z
@@ -95,7 +96,7 @@ def forward(net: Network, lay: list, x: "torch.Tensor") -> tuple["torch.Tensor",
     z_all, slopes = [], []
     h = x
     for w, b in lay[:-1]:
-        z = _zero_cancelled(h @ w.T + b, h, w, b)
+        z = zero_cancelled(h @ w.T + b, h, w, b)
         s = (z > 0).to(z.dtype)
         s = s + net.alpha * (1.0 - s)
         z_all.append(z)

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from regionwalk._forms import zero_cancelled
 from regionwalk.domains import Ball, Box, Domain
-from regionwalk.network import CANCEL, Network
+from regionwalk.network import Network
 from regionwalk.walk import unpack_patterns
 
 __all__ = [
@@ -126,7 +127,7 @@ class _Packer:
         bits = []
         h = x
         for w, b, sums in zip(self.ws, self.bs, self.abs_sums):
-            z = self._zero_cancelled(torch.addmm(b, h, w.T), h, w, b, sums)
+            z = zero_cancelled(torch.addmm(b, h, w.T), h, w, b, sums)
             pos = z > 0
             bits.append(pos)
             h = torch.where(pos, z, self.alpha * z) if self.alpha else torch.relu(z)
@@ -136,16 +137,6 @@ class _Packer:
         grouped = allbits.reshape(len(x), self.words, 64).to(torch.int64)
         # Sum of distinct powers of two = bitwise OR; the top bit wraps to the sign (two's complement).
         return (grouped * self.powers).sum(dim=2)
-
-    def _zero_cancelled(self, z: Any, h: Any, w: Any, b: Any, sums: Any) -> Any:
-        """Entries that cancelled to rounding become exactly 0, as in ``Network.preactivations``."""
-        torch = self.torch
-        bound = b.abs() + sums * h.abs().amax(dim=1, keepdim=True)
-        suspect = (z != 0) & (z.abs() <= CANCEL * bound)
-        if not bool(suspect.any()):
-            return z
-        size = torch.addmm(b.abs(), h.abs(), w.abs().T)
-        return torch.where(suspect & (z.abs() <= CANCEL * size), torch.zeros_like(z), z)
 
 
 def _merge(keys: Any, counts: Any, new: Any) -> tuple[Any, Any]:

@@ -127,13 +127,13 @@ def partition_2d(net: Network, domain: Box | Ball, area_tol: float = 1e-12) -> l
         raise ValueError("partition_2d needs a Box or a Ball")
     min_area = area_tol * total
     # Each cell carries the affine map x -> M x + v of its current layer's input.
-    cells = [(start, [], np.eye(2), np.zeros(2))]
+    cells: list[tuple[np.ndarray, list[bool], np.ndarray, np.ndarray]] = [(start, [], np.eye(2), np.zeros(2))]
     for w, b in zip(net.weights[:-1], net.biases[:-1]):
         nxt = []
         for poly, bits, m, v in cells:
             a_all, c_all = w @ m, w @ v + b
             zero = _vanishing(w, b, m, v, a_all, c_all)
-            parts = [(poly, [])]
+            parts: list[tuple[np.ndarray, list[bool]]] = [(poly, [])]
             for a, c, z in zip(a_all, c_all, zero):
                 split = []
                 for p, pb in parts:

@@ -269,3 +269,20 @@ def test_random_degenerate_walks_are_certified(seed):
                 warnings.simplefilter("error")
                 res = rw.enumerate_regions(net, dom, threads=1, store_points=False)
             assert res.complete, (family, widths, dom)
+
+
+@pytest.mark.parametrize("radius", [0.05, 0.1])
+def test_reading_cancelled_sums_as_zero_never_swallows_a_real_preactivation(radius):
+    # 784 inputs far from the origin: a forward pass sums large terms, while a
+    # witness keeps a margin of only tol = 1e-9 r from its hyperplanes. The
+    # zero-reading rule must stay at rounding size, or crossings fail to land.
+    from regionwalk.examples import random_mlp
+
+    net = random_mlp((784, 64, 64, 10), seed=2)
+    x = np.random.default_rng(0).standard_normal(784)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = rw.enumerate_regions(net, rw.Ball(x, radius), store_points=False)
+    loose = rw.enumerate_regions(net, rw.Ball(x, radius), tol=20e-9 * radius, store_points=False)
+    assert res.certified and res.complete
+    assert res.count >= loose.count > 1

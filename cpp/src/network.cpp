@@ -66,17 +66,18 @@ void Network::zero_cancelled(int l, const std::vector<double>& h, double* out) c
   // the cheap bound clears almost every neuron; the rest get their own sum.
   const Layer& L = layers_[static_cast<size_t>(l)];
   const std::vector<double>& sums = abs_row_sums_[static_cast<size_t>(l)];
+  const double cancel = forward_cancel(L.in);
   double h_max = 0.0;
   for (double v : h) h_max = std::max(h_max, std::abs(v));
   for (int i = 0; i < L.out; ++i) {
     const auto ii = static_cast<size_t>(i);
     const double zi = std::abs(out[i]);
     const double b = std::abs(L.bias[ii]);
-    if (zi == 0.0 || zi > kCancel * (b + sums[ii] * h_max)) continue;
+    if (zi == 0.0 || zi > cancel * (b + sums[ii] * h_max)) continue;
     double size = b;
     const double* w = &L.weight[ii * static_cast<size_t>(L.in)];
     for (int k = 0; k < L.in; ++k) size += std::abs(w[k]) * std::abs(h[static_cast<size_t>(k)]);
-    if (zi <= kCancel * size) out[i] = 0.0;
+    if (zi <= cancel * size) out[i] = 0.0;
   }
 }
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from regionwalk.network import CANCEL, Network
+from regionwalk.network import CANCEL, Network, forward_cancel
 
 if TYPE_CHECKING:
     import torch
@@ -82,13 +82,14 @@ def zero_cancelled(z: "torch.Tensor", h: "torch.Tensor", w: "torch.Tensor", b: "
     import torch
     import torch.linalg
 
+    cancel = forward_cancel(w.shape[1])
     sums = w.abs().sum(dim=1) if abs_row_sums is None else abs_row_sums
     bound = b.abs() + sums * torch.linalg.vector_norm(h, ord=float("inf"), dim=1, keepdim=True)
-    suspect = (z != 0) & (z.abs() <= CANCEL * bound)
+    suspect = (z != 0) & (z.abs() <= cancel * bound)
     if not bool(suspect.any()):
         return z
     size = h.abs() @ w.abs().T + b.abs()
-    return torch.where(suspect & (z.abs() <= CANCEL * size), torch.zeros_like(z), z)
+    return torch.where(suspect & (z.abs() <= cancel * size), torch.zeros_like(z), z)
 
 
 def forward(net: Network, lay: list, x: "torch.Tensor") -> tuple["torch.Tensor", list["torch.Tensor"]]:

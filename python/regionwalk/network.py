@@ -12,10 +12,17 @@ from regionwalk import _core
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["Network", "zero_cancelled", "CANCEL"]
+__all__ = ["Network", "zero_cancelled", "forward_cancel", "CANCEL"]
 
 CANCEL = 1e-11
-"""A pre-activation below this fraction of the sum of its terms' sizes has cancelled to rounding."""
+"""A local form below this fraction of the sum of its terms' sizes has cancelled to rounding
+(the core's rule for forms, judged once per region)."""
+
+
+def forward_cancel(fan_in: int) -> float:
+    """A forward pass's sum of ``fan_in`` terms and a bias below this fraction of its terms'
+    sizes has cancelled to rounding: a few times that rounding error (the core's rule)."""
+    return 16.0 * float(np.sqrt(fan_in + 1.0)) * float(np.finfo(np.float64).eps)
 
 
 def zero_cancelled(z: np.ndarray, h: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -24,14 +31,15 @@ def zero_cancelled(z: np.ndarray, h: np.ndarray, w: np.ndarray, b: np.ndarray) -
     The cheap bound ``|b| + sum|w| max|h|`` clears almost every entry; the few
     left get their own ``|b| + |w| @ |h|``.
     """
+    cancel = forward_cancel(w.shape[1])
     bound = np.abs(b) + np.abs(w).sum(axis=1) * np.abs(h).max(axis=1, keepdims=True, initial=0.0)
-    suspect = (z != 0) & (np.abs(z) <= CANCEL * bound)
+    suspect = (z != 0) & (np.abs(z) <= cancel * bound)
     if suspect.any():
         rows = np.flatnonzero(suspect.any(axis=1))
         size = np.abs(h[rows]) @ np.abs(w).T + np.abs(b)
         z = z.copy()
         sub = z[rows]
-        sub[suspect[rows] & (np.abs(sub) <= CANCEL * size)] = 0.0
+        sub[suspect[rows] & (np.abs(sub) <= cancel * size)] = 0.0
         z[rows] = sub
     return z
 
@@ -119,8 +127,8 @@ class Network:
         """Every hidden layer's pre-activations and the last hidden layer's output: the one
         forward pass of the Python layer (the compiled core and torch sampling have their own).
 
-        A sum that cancels to rounding (below ``CANCEL`` of the sum of its terms'
-        sizes) is exactly 0: a neuron identically zero on a region (pruned,
+        A sum that cancels to rounding (below ``forward_cancel(fan_in)`` of the sum of its
+        terms' sizes) is exactly 0: a neuron identically zero on a region (pruned,
         bias-free, integer cancellations) reads 0 there, never a stray sign.
         """
         h = self._check_points(x)

@@ -2,6 +2,7 @@
 // affine forms under an activation pattern (DESIGN.md section 1).
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <vector>
 
@@ -59,14 +60,21 @@ class Network {
   // Pattern of a point, by a forward pass in double precision.
   Pattern pattern_of(const double* x) const;
   // Pre-activations of every hidden neuron at x (N values). A sum that
-  // cancels to rounding (below kCancel of its terms' sizes) is exactly 0: a
-  // zero neuron then reads 0 wherever it is evaluated, never a stray sign.
+  // cancels to rounding (below forward_cancel(fan-in) of its terms' sizes) is
+  // exactly 0: a zero neuron then reads 0 wherever it is evaluated, never a
+  // stray sign.
   std::vector<double> preactivations(const double* x) const;
   // The same into z (N values), with no allocation once `scratch` has grown.
   void preactivations(const double* x, double* z, std::vector<double>& scratch) const;
 
-  // What counts as cancelled, relative to the summed terms' sizes.
+  // A local form counts as cancelled below this fraction of the summed terms'
+  // sizes (forms are judged once per region: generous).
   static constexpr double kCancel = 1e-11;
+  // A forward pass's sum of `fan_in` terms (and a bias) counts as cancelled
+  // below this fraction of its terms' sizes: a few times the rounding error
+  // of such a sum, far below the walk's margins (a looser rule zeroed real
+  // pre-activations of witnesses in 784-input balls).
+  static double forward_cancel(int fan_in) { return 16.0 * std::sqrt(fan_in + 1.0) * 2.220446049250313e-16; }
   // Local affine forms of all hidden neurons on the region of `pattern`,
   // with their norms and the neurons whose forms vanish (see LocalForms).
   void local_forms(const Word* pattern, LocalForms& out) const;

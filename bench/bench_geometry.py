@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
 
 def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
 
 def best_of(fn, repeats: int = 5) -> float:
@@ -98,12 +98,12 @@ def main() -> None:
     for name, net, x in cases:
         for r in args.radii:
             throughput(name, net, x, r, args.threads, args.ray)
-    print(f"\nsingle-region balls (radius = margin / 2): cost per ball against a forward pass of its centre")
+    print("\nsingle-region balls (radius = margin / 2): cost per ball against a forward pass of its centre")
     print(f"{'net':<14} {'balls':>6} {'us/ball':>12} {'fwd us/pt':>12} {'1-pt fwd us':>12} {'vs batch':>10}"
           f" {'vs 1-pt':>10}")
     for name, net, x in cases:
         single_region_cost(name, net, x)
-    print(f"\nplain loop of count_regions (one set-up per ball) against local_counts, 1 thread, first 100 balls")
+    print("\nplain loop of count_regions (one set-up per ball) against local_counts, 1 thread, first 100 balls")
     print(f"{'net':<14} {'radius':>6} {'balls':>6} {'loop balls/s':>12} {'local balls/s':>12} {'gain':>9}")
     for name, net, x in cases:
         naive_loop(name, net, x[:100], args.radii[0])

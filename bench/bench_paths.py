@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
 
 def sampled_pieces(net: rw.Network, x0: np.ndarray, x1: np.ndarray, n: int) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
 
 def main() -> None:

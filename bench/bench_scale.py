@@ -42,7 +42,7 @@ import regionwalk as rw
 from regionwalk import _core
 from regionwalk import checkpoint as ck
 from regionwalk import ray_backend
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 from regionwalk.walk import _core_problem
 
 WORKERS = (1, 2, 8, 16, 32, 64, 128)
@@ -269,7 +269,7 @@ CHILD = r"""
 import json, sys, time, warnings
 import numpy as np
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 warnings.simplefilter("ignore")
 case, store, backend, cap = json.loads(sys.argv[1])
 if case == "784":

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from oracles import reference_walk  # noqa: E402
 
 import regionwalk as rw  # noqa: E402
-from regionwalk.examples import random_mlp  # noqa: E402
+from regionwalk.nets import random_mlp  # noqa: E402
 
 
 def cases():

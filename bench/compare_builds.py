@@ -12,7 +12,6 @@ refactor or an optimisation must leave them identical.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import subprocess

@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
 
 def _repeats(seconds: float) -> int:

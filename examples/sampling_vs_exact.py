@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 from regionwalk.sampling import plot_sampling
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
 BOX = rw.Box([-1, -1], [1, 1])
 

@@ -10,7 +10,7 @@ import torch
 
 import regionwalk as rw
 from geometry_oracles import autograd_forms, live_rows, lp_max
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
 
 def degenerate_nets():

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import regionwalk as rw
 from regionwalk import checkpoint as ck
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
 NET = random_mlp((3, 12, 12, 1), seed=1)
 BOX = rw.Box(-np.ones(3), np.ones(3))
@@ -165,7 +165,7 @@ CHILD = r"""
 import sys
 import numpy as np
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 path, resume = sys.argv[1], sys.argv[2] == "1"
 net = random_mlp((3, 40, 40, 1), seed=0)
 print("walking", flush=True)

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch
 nn = torch.nn
 
 import regionwalk as rw  # noqa: E402

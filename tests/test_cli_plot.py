@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("matplotlib")
+import torch
+import matplotlib  # noqa: F401  (installed by the README's set-up: fail, not skip)
 import matplotlib.pyplot as plt  # noqa: E402
 
 import regionwalk as rw  # noqa: E402

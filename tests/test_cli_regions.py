@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch
 
 import regionwalk as rw  # noqa: E402
 from regionwalk.cli import main  # noqa: E402

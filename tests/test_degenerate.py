@@ -276,7 +276,7 @@ def test_reading_cancelled_sums_as_zero_never_swallows_a_real_preactivation(radi
     # 784 inputs far from the origin: a forward pass sums large terms, while a
     # witness keeps a margin of only tol = 1e-9 r from its hyperplanes. The
     # zero-reading rule must stay at rounding size, or crossings fail to land.
-    from regionwalk.examples import random_mlp
+    from regionwalk.nets import random_mlp
 
     net = random_mlp((784, 64, 64, 10), seed=2)
     x = np.random.default_rng(0).standard_normal(784)

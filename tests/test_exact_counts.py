@@ -7,7 +7,7 @@ import pytest
 from oracles import one_layer_count_in_ball, zaslavsky_count
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp, tent_map
+from regionwalk.nets import random_mlp, tent_map
 
 
 @pytest.mark.parametrize("layers", [1, 2, 3, 5, 8, 10])

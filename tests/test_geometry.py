@@ -8,7 +8,7 @@ import pytest
 
 import regionwalk as rw
 from geometry_oracles import (autograd_forms, chebyshev_ball_socp, chebyshev_box_lp, lp_max, region_rows)
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 from regionwalk.polygons import partition_2d
 
 
@@ -261,7 +261,7 @@ def test_ball_halfspaces_hold_on_the_region_inside_the_ball():
 def test_tent_map_grid_hyperplanes_on_the_box_faces():
     """The 2-D tent map (L = 2) cuts the unit square into a 4 x 4 grid; its first neurons'
     hyperplanes coincide with the box faces x_i = 0, which are faces, not crossings."""
-    from regionwalk.examples import tent_map
+    from regionwalk.nets import tent_map
 
     net = tent_map(2, dim=2)
     res = rw.enumerate_regions(net, rw.Box([0, 0], [1, 1]))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
 BIG = random_mlp((8, 32, 32, 1), seed=1)
 BIG_BALL = rw.Ball(np.zeros(8), 1.0)

@@ -17,7 +17,7 @@ from oracles import one_layer_count_in_ball
 
 import regionwalk as rw
 from regionwalk import bounds
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
 
 def reference_counts(net, x, radii):
@@ -81,7 +81,7 @@ def test_per_point_radii():
 
 def autograd_margin(net, x):
     """min_j |z_j(x)| / ||grad z_j(x)|| over neurons with a nonzero gradient, by torch autograd."""
-    torch = pytest.importorskip("torch")
+    import torch
     ws = [torch.tensor(w) for w in net.weights[:-1]]
     bs = [torch.tensor(b) for b in net.biases[:-1]]
 
@@ -163,7 +163,7 @@ def test_points_on_a_bent_second_layer_boundary():
 
 
 def torch_net(bias: bool, leaky: bool, seed: int):
-    torch = pytest.importorskip("torch")
+    import torch
     torch.manual_seed(seed)
     act = torch.nn.LeakyReLU(0.2) if leaky else torch.nn.ReLU()
     model = torch.nn.Sequential(torch.nn.Linear(3, 8, bias=bias), act, torch.nn.Linear(8, 8, bias=bias),
@@ -261,7 +261,7 @@ def test_limits_are_per_ball_and_give_lower_bounds():
 
 
 def test_torch_tensors_and_empty_input():
-    torch = pytest.importorskip("torch")
+    import torch
     net = random_mlp((2, 6, 1), seed=0)
     x = torch.tensor(points_near(net, 3, seed=0), requires_grad=True)
     lc = rw.local_counts(net, x, torch.tensor(0.2), threads=1)
@@ -346,7 +346,7 @@ def test_ctrl_c_returns_the_counts_so_far(threads):
 
 @pytest.fixture
 def cli_files(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8), torch.nn.ReLU(),
                                 torch.nn.Linear(8, 1))
@@ -408,10 +408,9 @@ def test_cli_bad_points(cli_files, args, match, capsys):
 
 @pytest.fixture(scope="module")
 def ray_runtime():
-    pytest.importorskip("ray")
     from regionwalk import ray_backend
 
-    ray = ray_backend.ensure_ray(None, 2)
+    ray = ray_backend.ensure_ray(None, 2)  # ray is in the test extra: fail, not skip, without it
     yield ray
     ray.shutdown()
 

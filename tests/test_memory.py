@@ -10,7 +10,7 @@ import pytest
 
 import regionwalk as rw
 from regionwalk.cli import main
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 from regionwalk.memory import format_bytes, parse_memory
 
 NET = random_mlp((6, 16, 16, 1), seed=0)

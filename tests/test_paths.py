@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp, tent_map
+from regionwalk.nets import random_mlp, tent_map
 
 
 def restrict_to_segment(net: rw.Network, x0: np.ndarray, x1: np.ndarray) -> tuple[rw.Network, float]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 from regionwalk.polygons import partition_2d, polygon_area
 
 

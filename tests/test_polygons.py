@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp, tent_map
+from regionwalk.nets import random_mlp, tent_map
 from regionwalk.polygons import disc_polygon_area, partition_2d, polygon_area
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import regionwalk as rw
 from regionwalk import bounds as B
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 from regionwalk.polygons import partition_2d
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

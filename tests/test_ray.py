@@ -13,20 +13,18 @@ import threading
 
 import numpy as np
 import pytest
-import ray  # noqa: F401  (part of the test extra: a missing Ray fails here, it is not skipped)
+import ray  # part of the test extra: a missing Ray fails here, it is not skipped
 
 import regionwalk as rw
 from regionwalk import checkpoint as ck
 from regionwalk import ray_backend
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
 
 @pytest.fixture(scope="module", autouse=True)
 def runtime():
     ray_backend.ensure_ray(None, 2)
     yield
-    import ray
-
     ray.shutdown()
 
 

@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 
 def test_core_stub_matches_the_extension():
     import mypy  # noqa: F401  (the test extra installs it: fail, not skip, without it)

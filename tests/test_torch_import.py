@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch
 nn = torch.nn
 
 import regionwalk as rw  # noqa: E402
@@ -136,7 +136,7 @@ def test_unsafe_or_foreign_files_are_refused(tmp_path):
 
 
 def test_safetensors_state_dict(tmp_path):
-    st = pytest.importorskip("safetensors.torch")
+    import safetensors.torch as st
     m = nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 1))
     st.save_file(m.state_dict(), str(tmp_path / "m.safetensors"))
     _same_outputs(m, rw.load_model(tmp_path / "m.safetensors", activation="relu"), (2,))

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 
-spatial = pytest.importorskip("scipy.spatial")
+import scipy.spatial as spatial
 
 
 def region_volume(net, pattern, box, interior):

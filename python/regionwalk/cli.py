@@ -86,7 +86,7 @@ def _cmd_count(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from regionwalk.examples import random_mlp
+    from regionwalk.nets import random_mlp
     from regionwalk.walk import enumerate_regions
 
     cases: list[tuple[str, Any, Domain]] = [

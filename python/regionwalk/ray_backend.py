@@ -260,16 +260,11 @@ def _problem(job: Any) -> Problem:
 
 
 def _seed(job: Any, walk: _Walk) -> None:
+    from regionwalk.walk import seed_errors
+
     expander = _core.Expander(job.core_net, job.core_domain, job.tol)
-    try:
+    with seed_errors():
         item = expander.seed(np.asarray(job.y0, dtype=np.float64))
-    except RuntimeError as exc:
-        if "seed point" not in str(exc):
-            raise
-        raise ValueError(
-            "no region around the seed point keeps a margin > tol: tol is too large for this domain, "
-            "or the seed sits on regions thinner than tol; pass a smaller tol"
-        ) from None
     walk.add(bytes(_core.item_pattern(item)), item, _core.item_point(item))
 
 

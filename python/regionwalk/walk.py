@@ -3,12 +3,13 @@ adjacency graph from the seed's region (README, "What exact means here")."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import numbers
 import operator
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -310,14 +311,11 @@ def _seed_point(net: Network, domain: Domain, seed: Any) -> np.ndarray:
     return x0
 
 
-def _run_core(core_net: Any, core_domain: Any, y0: np.ndarray, tol: float, limits: tuple[int, float, int, int],
-              store_points: bool, callback: Any, **resumable: Any) -> dict[str, Any]:
-    """``_core.walk``; ``resumable`` is ``state=..., keep_state=...`` for a walk in segments."""
-    regions, seconds, nthreads, memory = limits
+@contextlib.contextmanager
+def seed_errors() -> Iterator[None]:
+    """The core's "no full-dimensional region at the seed" as a ValueError a user can act on."""
     try:
-        return _core.walk(core_net, core_domain, y0, tol=tol, max_regions=regions, time_limit=seconds,
-                          threads=nthreads, store_points=store_points, progress=callback,
-                          progress_interval=PROGRESS_INTERVAL, max_memory=memory, **resumable)
+        yield
     except RuntimeError as exc:
         if "seed point" not in str(exc):
             raise
@@ -325,6 +323,16 @@ def _run_core(core_net: Any, core_domain: Any, y0: np.ndarray, tol: float, limit
             "no region around the seed point keeps a margin > tol: tol is too large for this domain, "
             "or the seed sits on regions thinner than tol; pass a smaller tol"
         ) from None
+
+
+def _run_core(core_net: Any, core_domain: Any, y0: np.ndarray, tol: float, limits: tuple[int, float, int, int],
+              store_points: bool, callback: Any, **resumable: Any) -> dict[str, Any]:
+    """``_core.walk``; ``resumable`` is ``state=..., keep_state=...`` for a walk in segments."""
+    regions, seconds, nthreads, memory = limits
+    with seed_errors():
+        return _core.walk(core_net, core_domain, y0, tol=tol, max_regions=regions, time_limit=seconds,
+                          threads=nthreads, store_points=store_points, progress=callback,
+                          progress_interval=PROGRESS_INTERVAL, max_memory=memory, **resumable)
 
 
 def enumerate_regions(

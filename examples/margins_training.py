@@ -20,14 +20,7 @@ import numpy as np
 import torch
 
 import regionwalk as rw
-
-
-def two_moons(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    t = rng.uniform(0, np.pi, n)
-    upper = np.c_[np.cos(t), np.sin(t)]
-    lower = np.c_[1 - np.cos(t), 0.5 - np.sin(t)]
-    x = np.where((np.arange(n) % 2 == 0)[:, None], upper, lower) + rng.normal(scale=0.08, size=(n, 2))
-    return x - x.mean(axis=0), (np.arange(n) % 2).astype(np.float64)
+from moons import two_moons  # examples/moons.py, beside this script
 
 
 def main() -> None:
@@ -39,7 +32,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     torch.manual_seed(0)
-    x, y = two_moons(400, rng)
+    x, y = two_moons(400, rng, np.float64)
     rand = rng.uniform(x.min(axis=0), x.max(axis=0), size=(400, 2))
     model = torch.nn.Sequential(torch.nn.Linear(2, 32), torch.nn.ReLU(), torch.nn.Linear(32, 32), torch.nn.ReLU(),
                                 torch.nn.Linear(32, 1)).double()

@@ -17,15 +17,8 @@ import numpy as np
 import torch
 
 import regionwalk as rw
+from moons import two_moons  # examples/moons.py, beside this script
 from regionwalk import bounds
-
-
-def two_moons(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    t = rng.uniform(0, np.pi, n)
-    upper = np.c_[np.cos(t), np.sin(t)]
-    lower = np.c_[1 - np.cos(t), 0.5 - np.sin(t)]
-    x = np.where((np.arange(n) % 2 == 0)[:, None], upper, lower) + rng.normal(scale=0.08, size=(n, 2))
-    return x - x.mean(axis=0), (np.arange(n) % 2).astype(np.float32)
 
 
 def mean_counts(net: rw.Network, centers: np.ndarray, radius: float) -> tuple[float, float]:

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 import regionwalk as rw
-from moons import two_moons  # examples/moons.py, beside this script
+from moons import at_epochs, two_moons  # examples/moons.py, beside this script
 
 
 def measure(net: rw.Network, points: np.ndarray, radius: float, samples: int, threads: int | None) -> dict:
@@ -44,13 +44,8 @@ def train(args: argparse.Namespace) -> list[dict]:
     random_pts = rng.uniform(x.min(axis=0), x.max(axis=0), size=x.shape)
     epochs = [0, 10, 40] if args.quick else [0, 10, 25, 50, 100, 200, 400]
     samples = 50 if args.quick else 500
-    rows, done = [], 0
-    for ep in epochs:
-        for _ in range(ep - done):
-            opt.zero_grad()
-            torch.nn.functional.binary_cross_entropy_with_logits(model(xt), yt).backward()
-            opt.step()
-        done = ep
+    rows = []
+    for ep in at_epochs(model, opt, xt, yt, epochs):
         net = rw.Network.from_torch(model)
         row = {"epoch": ep, "train": measure(net, x, args.radius, samples, args.threads),
                "random": measure(net, random_pts, args.radius, samples, args.threads)}

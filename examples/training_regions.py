@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 import regionwalk as rw
-from moons import two_moons  # examples/moons.py, beside this script
+from moons import at_epochs, two_moons  # examples/moons.py, beside this script
 from regionwalk import bounds
 
 
@@ -52,13 +52,7 @@ def main() -> None:
     random_c = rng.uniform(lo, hi, size=(n_centers, 2))
 
     by_epoch = []
-    done = 0
-    for ep in epochs:
-        for _ in range(ep - done):
-            opt.zero_grad()
-            torch.nn.functional.binary_cross_entropy_with_logits(model(xt), yt).backward()
-            opt.step()
-        done = ep
+    for ep in at_epochs(model, opt, xt, yt, epochs):
         net = rw.Network.from_torch(model)
         row = {"epoch": ep}
         for r in radii:

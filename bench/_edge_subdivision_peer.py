@@ -50,6 +50,7 @@ class EdgeResult:
     runs: int
     degenerate: int
     by_signs: int | None  # the count from sign vectors alone, on small complexes
+    peak_mib: float  # the child's peak resident memory
 
 
 def checkout_version(path: str) -> str:
@@ -166,7 +167,8 @@ def _worker(weights, biases, half: float, checkout: str, memory_gb: float, queue
     degenerate = degenerate_vertices(v_sv, d)
     small = degenerate == 0 and len(v_sv) * 2**d * v_sv.shape[1] < SIGN_CHECK_BYTES
     by_signs = count_cells_by_signs(v_sv, d) if small else None
-    queue.put(EdgeResult(regions, best, count_seconds, len(vs), len(edges), runs, degenerate, by_signs))
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(EdgeResult(regions, best, count_seconds, len(vs), len(edges), runs, degenerate, by_signs, peak_mib))
 
 
 def run_edge_subdivision(net, half: float, checkout: str | None, timeout: float,

@@ -203,7 +203,7 @@ def _edge_row(net: rw.Network, half: float, count: int, secs: float, args: argpa
         note += f"  *** {res.degenerate} vertices without {net.input_dim} zero signs (not generic) ***"
     checked = "; sign vectors agree" if res.by_signs is not None else ""
     note += (f"  (best of {res.runs}; +{res.count_seconds:.3f} s to count{checked}; {res.vertices:,} vertices, "
-             f"{res.vertices / res.regions:.1f} per region)")
+             f"{res.vertices / res.regions:.1f} per region; peak {res.peak_mib:,.0f} MiB)")
     print(ROW.format("", tool, res.regions, f"{res.seconds:.4f}", f"{res.regions / res.seconds:,.0f}",
                      f"{res.seconds / secs:.2f}") + note)
 

@@ -92,7 +92,9 @@ def test_highs_behind_the_solver_seam_walks_to_the_same_patterns(widths, kind):
     dense = _walk(net, dom, seed, threads=1)
     ref = _walk(net, dom, seed, threads=2, solver=highs)
     assert ref["certified"] and np.array_equal(dense["patterns"], ref["patterns"])
-    if kind != "ball" or widths[0] > 2:
+    # In a ball the facet tests go to the dual projection (no LP) and reach the
+    # seam only where it cannot decide: the seam is exercised in boxes.
+    if kind != "ball":
         assert ref["stats"]["lp_solves"] > 0
 
 

@@ -151,7 +151,8 @@ bool Expander::proof_settles(const FrontierItem& region, int j) {
     settled = true;
   } else {
     const float mu = CarriedProofs::mu(region.proofs, i);
-    if (group_.size() == 1 &&
+    // A NaN mu marks a ball's Lagrangian bound: no LP dual to re-check.
+    if (group_.size() == 1 && !std::isnan(mu) &&
         proof_rechecks(rows_, j, held_rows_.data(), held_lambdas_.data(), n, mu, region.crossed, proof_, alpha_)) {
       ++local_.rechecked_proofs;
       proofs_.add(j, proof_.rows, proof_.lambdas, mu);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "regionwalk/ball_qp.hpp"
 #include "regionwalk/simd.hpp"
@@ -157,6 +158,10 @@ bool FacetLp::facet(const RegionRows& rows, int j, const std::vector<int>& group
   for (size_t q = 0; q < d; ++q) row_buf_[q] = aj[q];
   row_buf_[d] = 0.0;
   eq_.assign(1, lp_.add_row(row_buf_.data(), -cj));
+  if (qp_ && ball_verdict(rows, point, margin, proof)) {
+    finish_facet(rows, group);
+    return *margin > tol_;
+  }
   double zj = cj;
   for (size_t q = 0; q < d; ++q) zj += aj[q] * inside[q];
   for (size_t q = 0; q < d; ++q) point[q] = inside[q] - zj * aj[q];
@@ -170,11 +175,37 @@ bool FacetLp::facet(const RegionRows& rows, int j, const std::vector<int>& group
     for (size_t q = 0; q < d; ++q) point[q] -= zj * aj[q];
     m = maximise_margin(rows, point, j, proof);
   }
+  finish_facet(rows, group);
+  *margin = m;
+  return m > tol_;
+}
+
+void FacetLp::finish_facet(const RegionRows& rows, const std::vector<int>& group) {
   lp_.truncate(base_rows_);  // drop the equality row
   eq_.clear();
   for (int k : group) ws_.excluded[static_cast<size_t>(rows.row_of(k))] = 0;
-  *margin = m;
-  return m > tol_;
+}
+
+bool FacetLp::ball_verdict(const RegionRows& rows, double* point, double* margin, NoFacetProof* proof) {
+  if (proof != nullptr) proof->valid = false;
+  const BallQp::Verdict v = qp_->decide(lp_, eq_[0], ws_.excluded, point, margin, stats_);
+  if (v == BallQp::Verdict::Undecided) return false;
+  if (v == BallQp::Verdict::NoFacet) {
+    *margin = -INFINITY;
+    if (proof != nullptr) {
+      // Rows and multipliers of a Lagrangian bound: valid where the rows and
+      // the hyperplane are unchanged; mu = NaN marks it as no LP dual.
+      proof->valid = true;
+      proof->rows.clear();
+      proof->lambdas.clear();
+      for (size_t i = 0; i < qp_->proof_rows().size(); ++i) {
+        proof->rows.push_back(rows.neurons()[static_cast<size_t>(qp_->proof_rows()[i])]);
+        proof->lambdas.push_back(static_cast<float>(qp_->proof_multipliers()[i]));
+      }
+      proof->mu = std::numeric_limits<float>::quiet_NaN();
+    }
+  }
+  return true;
 }
 
 double FacetLp::interior_point(const RegionRows& rows, const double* start, double* out) {

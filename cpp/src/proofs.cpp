@@ -1,6 +1,7 @@
 #include "regionwalk/proofs.hpp"
 
 #include <climits>
+#include <cmath>
 #include <cstring>
 
 namespace regionwalk {
@@ -94,6 +95,7 @@ void CarriedProofs::for_neighbour(const Pattern& flipped, const std::vector<int>
     }
     if (flips > 0) same = false;
     if (flips > 1 || (!same && (single < 0 || n >= static_cast<std::size_t>(kMaxRows)))) continue;
+    if (!same && std::isnan(value(&cells_[i + 3]))) continue;  // a ball's bound: re-checks need an LP dual
     const std::size_t at = out.size();
     out.insert(out.end(), cells_.begin() + static_cast<long>(i), cells_.begin() + static_cast<long>(next(cells_, i)));
     out[at + 2] = same ? 1 : 0;

@@ -63,6 +63,8 @@ struct WorkingSet {
 // (-1 - index), their multipliers for the raw forms, and the equality's mu:
 //   sum_i lambda_i G_i(x) + mu z_j(x) = t*   (identically in x).
 struct NoFacetProof {
+  // mu is NaN for the ball's Lagrangian bounds (BallQp::decide): they carry
+  // only to neighbours where every row and j are unchanged.
   bool valid = false;  // false when the verdict did not come from an LP optimum (ball QP, solver limits)
   std::vector<int> rows;
   std::vector<float> lambdas;
@@ -93,6 +95,10 @@ class FacetLp {
   double maximise_margin(const RegionRows& rows, double* x, int eq_neuron, NoFacetProof* proof);
   double lp_margin(const RegionRows& rows, double* x, int eq_neuron, bool* certified, NoFacetProof* proof);
   void take_proof(const RegionRows& rows, int eq_neuron, NoFacetProof* proof) const;
+  // The ball's dual test of the facet whose equality row is in place; false
+  // when it could not decide (the LP and QP then do).
+  bool ball_verdict(const RegionRows& rows, double* point, double* margin, NoFacetProof* proof);
+  void finish_facet(const RegionRows& rows, const std::vector<int>& group);  // undo facet()'s set-up
 
   const Domain& dom_;
   double tol_;

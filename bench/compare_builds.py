@@ -26,14 +26,23 @@ CASES = {
     "6-16x2 box": ((6, 16, 16, 1), 0, "box", 1.0, 60_000),
     "8-12x2 box": ((8, 12, 12, 1), 0, "box", 1.0, 60_000),
     "8-32x2 ball r=1": ((8, 32, 32, 1), 1, "ball", 1.0, 60_000),
-    "784-64x2 ball r=0.1": ((784, 64, 64, 1), 2, "ball784", 0.1, None),
+    "784-64x2 ball r=0.1": ((784, 64, 64, 1), 2, "ball_at_point", 0.1, None),
+    # The high-dimensional balls of issue 20 (around one uniform point of [0, 1]^d).
+    "784-64x2 ball r=0.2": ((784, 64, 64, 1), 2, "ball_at_point", 0.2, None),
+    "784-32x2 ball r=0.3": ((784, 32, 32, 1), 2, "ball_at_point", 0.3, None),
+    "784-32x2 ball r=0.5": ((784, 32, 32, 1), 2, "ball_at_point", 0.5, None),
+    "100-32x2 ball r=0.2": ((100, 32, 32, 1), 2, "ball_at_point", 0.2, None),
+    "100-32x2 ball r=0.3": ((100, 32, 32, 1), 2, "ball_at_point", 0.3, None),
 }
 
 CHILD = r"""
-import hashlib, json, sys, time
+import hashlib, json, os, sys, time
+if os.environ.get("RW_COMPARE_BASE"):
+    # An editable install's import hook sits before PYTHONPATH: drop it, so the base is imported.
+    sys.meta_path[:] = [f for f in sys.meta_path if not type(f).__module__.startswith("_editable_skbc_")]
 import numpy as np
 import regionwalk as rw
-from regionwalk.examples import random_mlp
+from regionwalk.nets import random_mlp
 widths, seed, kind, arg, cap, threads = json.loads(sys.argv[1])
 net = random_mlp(tuple(widths), seed=seed)
 d = widths[0]
@@ -47,7 +56,7 @@ rw.enumerate_regions(net, dom, threads=threads, max_regions=200, store_points=Fa
 t = time.perf_counter()
 res = rw.enumerate_regions(net, dom, threads=threads, max_regions=cap, store_points=False)
 wall = time.perf_counter() - t
-print(json.dumps({"count": res.count, "seconds": wall,
+print(json.dumps({"count": res.count, "seconds": wall, "core": rw._core.__file__,
                   "hash": hashlib.sha1(np.ascontiguousarray(res.packed).tobytes()).hexdigest()[:12]}))
 """
 
@@ -56,6 +65,7 @@ def run(site: str | None, case: tuple, threads: int) -> dict:
     env = dict(os.environ)
     if site:
         env["PYTHONPATH"] = site + os.pathsep + env.get("PYTHONPATH", "")
+        env["RW_COMPARE_BASE"] = "1"
     out = subprocess.run([sys.executable, "-c", CHILD, json.dumps([*case, threads])], env=env,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -77,6 +87,8 @@ def main() -> None:
         for _ in range(args.repeats):
             base.append(run(args.base, case, args.threads))
             this.append(run(None, case, args.threads))
+        if base[0]["core"] == this[0]["core"]:
+            raise SystemExit(f"both builds import the same core ({this[0]['core']}): check --base")
         b = min(r["seconds"] for r in base)
         t = min(r["seconds"] for r in this)
         same = len({r["hash"] for r in base + this}) == 1

@@ -5,27 +5,42 @@
 
 namespace regionwalk {
 
+void BallQp::build_dual(const RegionRows& rows) {
+  const auto d = static_cast<size_t>(dom_.dim);
+  near_.reset(dom_.dim);
+  near_rhs_.clear();
+  near_row_.clear();
+  better_.resize(d);
+  const std::vector<int>& neurons = rows.neurons();
+  for (size_t i = 0; i < neurons.size(); ++i) {
+    const int k = neurons[i];
+    // Slack at the centre >= r: no point of the ball violates the row.
+    if (rows.distance(k, dom_.center.data()) >= dom_.radius * (1.0 + 1e-9)) continue;
+    const double sg = rows.sign(k);
+    const double* ua = rows.unit_a(k);
+    for (size_t q = 0; q < d; ++q) better_[q] = -sg * ua[q];
+    near_.add_row(better_.data(), sg * rows.unit_c(k));
+    near_rhs_.push_back(sg * rows.unit_c(k));
+    near_row_.push_back(static_cast<int>(i));
+  }
+}
+
 void BallQp::build(const ActiveSetLp& lp, int neuron_rows) {
   neuron_rows_ = neuron_rows;
   qp_.reset(dom_.dim);
   rhs_.resize(static_cast<size_t>(neuron_rows));
-  near_.clear();
   for (int i = 0; i < neuron_rows; ++i) {
     qp_.add_row(lp.row(i), lp.rhs(i));  // the same row without its margin entry
     rhs_[static_cast<size_t>(i)] = lp.rhs(i);
-    // Slack at the centre >= r: no point of the ball violates the row.
-    double slack = lp.rhs(i);
-    for (int q = 0; q < dom_.dim; ++q) slack -= lp.row(i)[q] * dom_.center[static_cast<size_t>(q)];
-    if (slack < dom_.radius * (1.0 + 1e-9)) near_.push_back(i);
   }
 }
 
-double BallQp::checked_margin(const double* y, const std::vector<char>& excluded) const {
+double BallQp::checked_margin(const double* y) const {
+  // Rows not near keep slack >= r at the centre, so >= the ball's gap at y.
   double m = ball_gap(y);
-  for (int i = 0; i < neuron_rows_; ++i) {
-    if (excluded[static_cast<size_t>(i)]) continue;
-    double slack = rhs_[static_cast<size_t>(i)];
-    const double* a = qp_.row(i);
+  for (int i : scan_) {
+    double slack = near_rhs_[static_cast<size_t>(i)];
+    const double* a = near_.row(i);
     for (int q = 0; q < dom_.dim; ++q) slack -= a[q] * y[q];
     m = std::min(m, slack);
   }
@@ -34,34 +49,34 @@ double BallQp::checked_margin(const double* y, const std::vector<char>& excluded
 
 DualProjection::Status BallQp::project(const double* eq, double eq_rhs, double shrink, double* y,
                                        GeometryStats& stats) {
-  const int max_iter = 50 * (dom_.dim + 1) + 2 * neuron_rows_ + 100;
-  const DualProjection::Status st =
-      dual_.solve(qp_, rhs_.data(), dom_.dim, scan_, shrink, eq, eq_rhs, dom_.center.data(), dom_.radius - shrink, max_iter, y);
+  const int max_iter = 50 * (dom_.dim + 1) + 2 * near_.rows() + 100;
+  const DualProjection::Status st = dual_.solve(near_, near_rhs_.data(), dom_.dim, scan_, shrink, eq, eq_rhs,
+                                                dom_.center.data(), dom_.radius - shrink, max_iter, y);
   ++stats.qp_solves;
   stats.lp_iterations += dual_.last_iterations();
   return st;  // Undecided is no verdict yet: the primal solvers take over
 }
 
-BallQp::Verdict BallQp::decide(const ActiveSetLp& lp, int eq_row, const std::vector<char>& excluded, double* x,
+BallQp::Verdict BallQp::decide(const double* eq, double eq_rhs, const std::vector<char>& excluded, double* x,
                                double* margin, GeometryStats& stats) {
-  const auto d = static_cast<size_t>(dom_.dim);
   scan_.clear();
-  for (int i : near_)
-    if (!excluded[static_cast<size_t>(i)]) scan_.push_back(i);
-  eq_.assign(lp.row(eq_row), lp.row(eq_row) + d);
-  const double eq_rhs = lp.rhs(eq_row);
+  for (int i = 0; i < near_.rows(); ++i)
+    if (!excluded[static_cast<size_t>(near_row_[static_cast<size_t>(i)])]) scan_.push_back(i);
   // The decision: is there a point with margin just above tol?
-  const DualProjection::Status st = project(eq_.data(), eq_rhs, tol_ * (1.0 + 1e-9), x, stats);
-  if (st == DualProjection::Status::Beyond) return Verdict::NoFacet;
+  const DualProjection::Status st = project(eq, eq_rhs, tol_ * (1.0 + 1e-9), x, stats);
+  if (st == DualProjection::Status::Beyond) {
+    proof_rows_.clear();
+    for (int i : dual_.proof_rows()) proof_rows_.push_back(near_row_[static_cast<size_t>(i)]);
+    return Verdict::NoFacet;
+  }
   if (st == DualProjection::Status::Undecided) return Verdict::Undecided;
   // A facet. Its nearest point keeps barely more than tol (rounding may even
   // eat that): a roomier witness, for a crossing that lands, shrinks by half
   // the ball's gap left there, then less and less down to a few tol.
-  *margin = checked_margin(x, excluded);
-  better_.resize(d);
+  *margin = checked_margin(x);
   for (double shrink = 0.5 * ball_gap(x); shrink > 4.0 * std::max(*margin, tol_); shrink *= 0.0625) {
-    if (project(eq_.data(), eq_rhs, shrink, better_.data(), stats) != DualProjection::Status::Within) continue;
-    const double m = checked_margin(better_.data(), excluded);
+    if (project(eq, eq_rhs, shrink, better_.data(), stats) != DualProjection::Status::Within) continue;
+    const double m = checked_margin(better_.data());
     if (m > *margin) {
       *margin = m;
       std::copy(better_.begin(), better_.end(), x);

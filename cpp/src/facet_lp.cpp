@@ -53,6 +53,18 @@ FacetLp::~FacetLp() = default;
 void FacetLp::build(const RegionRows& rows) {
   if (built_for_ == rows.generation()) return;
   built_for_ = rows.generation();
+  lp_built_ = false;
+  neuron_rows_ = static_cast<int>(rows.neurons().size());
+  ws_.excluded.assign(static_cast<size_t>(neuron_rows_ + domain_rows(dom_)), 0);
+  if (qp_)
+    qp_->build_dual(rows);  // the ball's dual test needs no LP: that waits for a fallback
+  else
+    build_lp(rows);
+}
+
+void FacetLp::build_lp(const RegionRows& rows) {
+  if (lp_built_) return;
+  lp_built_ = true;
   const auto d = static_cast<size_t>(d_);
   lp_.reset(d_ + 1);
   for (int k : rows.neurons()) {
@@ -76,7 +88,6 @@ void FacetLp::build(const RegionRows& rows) {
   ws_.working.clear();
   for (int i = neuron_rows_; i < base_rows_; ++i) ws_.working.push_back(i);
   ws_.in_working.assign(static_cast<size_t>(base_rows_), 0);
-  ws_.excluded.assign(static_cast<size_t>(base_rows_), 0);
   for (int i : ws_.working) ws_.in_working[static_cast<size_t>(i)] = 1;
 }
 
@@ -153,15 +164,16 @@ bool FacetLp::facet(const RegionRows& rows, int j, const std::vector<int>& group
   const double* aj = rows.unit_a(j);
   const double cj = rows.unit_c(j);
   for (int k : group) ws_.excluded[static_cast<size_t>(rows.row_of(k))] = 1;
+  if (qp_ && ball_verdict(rows, j, point, margin, proof)) {
+    for (int k : group) ws_.excluded[static_cast<size_t>(rows.row_of(k))] = 0;
+    return *margin > tol_;
+  }
+  build_lp(rows);
   // Equality z_j = 0 (held tight by the solver), started from the projection
   // of the region's interior point onto the hyperplane.
   for (size_t q = 0; q < d; ++q) row_buf_[q] = aj[q];
   row_buf_[d] = 0.0;
   eq_.assign(1, lp_.add_row(row_buf_.data(), -cj));
-  if (qp_ && ball_verdict(rows, point, margin, proof)) {
-    finish_facet(rows, group);
-    return *margin > tol_;
-  }
   double zj = cj;
   for (size_t q = 0; q < d; ++q) zj += aj[q] * inside[q];
   for (size_t q = 0; q < d; ++q) point[q] = inside[q] - zj * aj[q];
@@ -186,9 +198,9 @@ void FacetLp::finish_facet(const RegionRows& rows, const std::vector<int>& group
   for (int k : group) ws_.excluded[static_cast<size_t>(rows.row_of(k))] = 0;
 }
 
-bool FacetLp::ball_verdict(const RegionRows& rows, double* point, double* margin, NoFacetProof* proof) {
+bool FacetLp::ball_verdict(const RegionRows& rows, int j, double* point, double* margin, NoFacetProof* proof) {
   if (proof != nullptr) proof->valid = false;
-  const BallQp::Verdict v = qp_->decide(lp_, eq_[0], ws_.excluded, point, margin, stats_);
+  const BallQp::Verdict v = qp_->decide(rows.unit_a(j), -rows.unit_c(j), ws_.excluded, point, margin, stats_);
   if (v == BallQp::Verdict::Undecided) return false;
   if (v == BallQp::Verdict::NoFacet) {
     *margin = -INFINITY;
@@ -210,6 +222,7 @@ bool FacetLp::ball_verdict(const RegionRows& rows, double* point, double* margin
 
 double FacetLp::interior_point(const RegionRows& rows, const double* start, double* out) {
   build(rows);
+  build_lp(rows);
   std::copy(start, start + d_, out);
   eq_.clear();
   const double m = maximise_margin(rows, out, -1, nullptr);

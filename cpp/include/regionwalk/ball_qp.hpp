@@ -12,6 +12,7 @@
 #include "regionwalk/dual_projection.hpp"
 #include "regionwalk/facet_lp.hpp"
 #include "regionwalk/lp.hpp"
+#include "regionwalk/region_rows.hpp"
 
 namespace regionwalk {
 
@@ -21,15 +22,20 @@ class BallQp {
 
   enum class Verdict { Facet, NoFacet, Undecided };
 
-  // The QP rows: the LP's first `neuron_rows` rows without their margin entry.
+  // The dual test's rows, straight from the region's: only those that some
+  // point of the ball violates (sign * distance of the centre < r).
+  void build_dual(const RegionRows& rows);
+  // The primal QP's rows (the fallback): the LP's first `neuron_rows` rows
+  // without their margin entry.
   void build(const ActiveSetLp& lp, int neuron_rows);
-  // The facet test of the LP's equality row `eq_row` over the rows not
-  // `excluded`, by the dual projection alone. Facet: x is a point on the
-  // hyperplane with certified margin *margin. NoFacet: proof_rows() (QP rows)
-  // certify it. Undecided: ask margin().
-  Verdict decide(const ActiveSetLp& lp, int eq_row, const std::vector<char>& excluded, double* x, double* margin,
+  // The facet test of the hyperplane eq.x = eq_rhs (unit normal) over the
+  // region's rows not `excluded` (indexed by row), by the dual projection
+  // alone. Facet: x is a point on the hyperplane with certified margin
+  // *margin. NoFacet: proof_rows() (region rows) certify it. Undecided: ask
+  // the LP and margin().
+  Verdict decide(const double* eq, double eq_rhs, const std::vector<char>& excluded, double* x, double* margin,
                  GeometryStats& stats);
-  const std::vector<int>& proof_rows() const { return dual_.proof_rows(); }
+  const std::vector<int>& proof_rows() const { return proof_rows_; }
   const std::vector<double>& proof_multipliers() const { return dual_.proof_multipliers(); }
   // From x with polytope margin t, a point with polytope and ball margin
   // > tol (written to x); `eq_row` (or -1) is the LP's equality row, kept.
@@ -38,19 +44,22 @@ class BallQp {
 
  private:
   double ball_gap(const double* y) const;
-  // The margin of y on the hyperplane (rows not excluded, and the ball).
-  double checked_margin(const double* y, const std::vector<char>& excluded) const;
+  // The margin of y on the hyperplane (the rows scanned, and the ball).
+  double checked_margin(const double* y) const;
   DualProjection::Status project(const double* eq, double eq_rhs, double shrink, double* y, GeometryStats& stats);
 
   const Domain& dom_;
   double tol_;
-  ActiveSetLp qp_;
-  std::vector<double> rhs_;  // the rows' unshrunk right-hand sides
-  std::vector<int> near_;    // rows whose hyperplane meets the ball: no other row can be violated inside it
-  std::vector<int> scan_;
-  std::vector<double> eq_, better_;
-  DualProjection dual_;
+  ActiveSetLp qp_;           // the primal QP's rows
+  std::vector<double> rhs_;  // their unshrunk right-hand sides
   int neuron_rows_ = 0;
+  // The dual test's rows: the near rows of the region, compact.
+  ActiveSetLp near_;
+  std::vector<double> near_rhs_;
+  std::vector<int> near_row_;  // each one's region row
+  std::vector<int> scan_, proof_rows_;
+  std::vector<double> better_;
+  DualProjection dual_;
 };
 
 }  // namespace regionwalk

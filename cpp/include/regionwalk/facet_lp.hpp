@@ -91,13 +91,14 @@ class FacetLp {
   const GeometryStats& stats() const { return stats_; }
 
  private:
-  void build(const RegionRows& rows);  // the LP (and QP) rows of the region, once per load
+  void build(const RegionRows& rows);     // once per load: the LP's rows, or the ball's dual rows
+  void build_lp(const RegionRows& rows);  // the LP (and primal QP) rows, once per load where needed
   double maximise_margin(const RegionRows& rows, double* x, int eq_neuron, NoFacetProof* proof);
   double lp_margin(const RegionRows& rows, double* x, int eq_neuron, bool* certified, NoFacetProof* proof);
   void take_proof(const RegionRows& rows, int eq_neuron, NoFacetProof* proof) const;
   // The ball's dual test of the facet whose equality row is in place; false
   // when it could not decide (the LP and QP then do).
-  bool ball_verdict(const RegionRows& rows, double* point, double* margin, NoFacetProof* proof);
+  bool ball_verdict(const RegionRows& rows, int j, double* point, double* margin, NoFacetProof* proof);
   void finish_facet(const RegionRows& rows, const std::vector<int>& group);  // undo facet()'s set-up
 
   const Domain& dom_;
@@ -107,6 +108,7 @@ class FacetLp {
   std::unique_ptr<BallQp> qp_;   // ball only
   ActiveSetLp lp_;
   std::uint64_t built_for_ = 0;  // RegionRows::generation() of the rows in lp_
+  bool lp_built_ = false;
   int base_rows_ = 0, neuron_rows_ = 0;
   WorkingSet ws_;
   std::vector<int> rows_, eq_;

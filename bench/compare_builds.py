@@ -33,6 +33,8 @@ CASES = {
     "784-32x2 ball r=0.5": ((784, 32, 32, 1), 2, "ball_at_point", 0.5, None),
     "100-32x2 ball r=0.2": ((100, 32, 32, 1), 2, "ball_at_point", 0.2, None),
     "100-32x2 ball r=0.3": ((100, 32, 32, 1), 2, "ball_at_point", 0.3, None),
+    "100-32x2 ball r=0.4": ((100, 32, 32, 1), 2, "ball_at_point", 0.4, 30_000),
+    "100-32x2 ball r=0.5": ((100, 32, 32, 1), 2, "ball_at_point", 0.5, 30_000),
 }
 
 CHILD = r"""

@@ -1,0 +1,284 @@
+#include "regionwalk/polytope_clip.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "regionwalk/simd.hpp"
+
+namespace regionwalk {
+
+namespace {
+
+constexpr double kRound = 2e-15;  // bound on the relative rounding of one side value (d <= 8)
+
+std::uint64_t mix(int id) {
+  auto z = static_cast<std::uint64_t>(static_cast<std::int64_t>(id)) + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+// The box's 2^d corners: bit q of a corner's index picks hi (tight on face
+// -1 - 2q) or lo (face -2 - 2q); dropping coordinate q's face walks to the
+// corner with bit q flipped.
+void PolytopeClip::start_box(const RegionRows& rows) {
+  const Domain& dom = rows.domain();
+  const auto d = static_cast<std::size_t>(d_);
+  nv_ = 1 << d_;
+  const auto n = static_cast<std::size_t>(nv_);
+  x_.resize(n * d);
+  t_.resize(n * d);
+  adj_.resize(n * d);
+  err_.assign(n, 0.0);
+  r_box_ = 0.0;
+  for (std::size_t q = 0; q < d; ++q) r_box_ += std::max(dom.lo[q] * dom.lo[q], dom.hi[q] * dom.hi[q]);
+  r_box_ = std::sqrt(r_box_);
+  for (std::size_t b = 0; b < n; ++b)
+    for (std::size_t q = 0; q < d; ++q) {
+      const bool hi = (b >> q) & 1U;
+      x_[b * d + q] = hi ? dom.hi[q] : dom.lo[q];
+      t_[b * d + q] = hi ? -1 - 2 * static_cast<int>(q) : -2 - 2 * static_cast<int>(q);
+      adj_[b * d + q] = static_cast<int>(b ^ (std::size_t{1} << q));
+    }
+}
+
+double PolytopeClip::reach(const double* p) const {
+  const auto d = static_cast<std::size_t>(d_);
+  double r = 0.0;
+  for (std::size_t v = 0; v < static_cast<std::size_t>(nv_); ++v) {
+    double s = 0.0;
+    for (std::size_t q = 0; q < d; ++q) s += (x_[v * d + q] - p[q]) * (x_[v * d + q] - p[q]);
+    r = std::max(r, std::sqrt(s) + err_[v]);
+  }
+  return r * (1.0 + 1e-12);
+}
+
+// The vertex on edge (u inside, v outside) where row k's side value is zero:
+// tight on the edge's constraints and k (in v's slot `slot`), next to u.
+// Its error bound: the ends' error moved along the edge, amplified by how
+// obliquely k's hyperplane meets it (|v - u| / (s_u - s_v)).
+bool PolytopeClip::add_vertex(int u, int v, int slot, int k, double delta) {
+  if (nv_ >= kMaxVertices) return false;
+  const auto d = static_cast<std::size_t>(d_);
+  const auto uu = static_cast<std::size_t>(u), vv = static_cast<std::size_t>(v);
+  const auto w = static_cast<std::size_t>(nv_++);
+  x_.resize((w + 1) * d);
+  t_.resize((w + 1) * d);
+  adj_.resize((w + 1) * d);
+  err_.resize(w + 1);
+  const double su = side_[uu], sv = side_[vv], gap = su - sv, t = su / gap;
+  double len = 0.0;
+  for (std::size_t q = 0; q < d; ++q) {
+    const double step = x_[vv * d + q] - x_[uu * d + q];
+    x_[w * d + q] = x_[uu * d + q] + t * step;
+    len += step * step;
+    t_[w * d + q] = t_[vv * d + q];
+    adj_[w * d + q] = -1;
+  }
+  const double e = std::max(err_[uu], err_[vv]);
+  err_[w] = e + (e + delta) * std::sqrt(len) / gap + kRound * r_box_;
+  t_[w * d + static_cast<std::size_t>(slot)] = k;
+  adj_[w * d + static_cast<std::size_t>(slot)] = u;
+  for (std::size_t m = 0; m < d; ++m)
+    if (adj_[uu * d + m] == v) {
+      adj_[uu * d + m] = static_cast<int>(w);
+      return std::isfinite(err_[w]);
+    }
+  return false;
+}
+
+// The new vertices' edges inside the cutting hyperplane: two new vertices
+// are neighbours when their tight sets share d - 1 constraints, found by
+// hashing each tight set less one constraint. Each key must occur twice.
+bool PolytopeClip::link_new(int first) {
+  const auto d = static_cast<std::size_t>(d_);
+  keys_.clear();
+  for (auto w = static_cast<std::size_t>(first); w < static_cast<std::size_t>(nv_); ++w) {
+    std::uint64_t all = 0;
+    for (std::size_t m = 0; m < d; ++m) all += mix(t_[w * d + m]);
+    for (std::size_t m = 0; m < d; ++m)
+      if (adj_[w * d + m] < 0) keys_.emplace_back(all - mix(t_[w * d + m]), static_cast<int>(w * d + m));
+  }
+  std::sort(keys_.begin(), keys_.end());
+  for (std::size_t i = 0; i < keys_.size(); i += 2) {
+    if (i + 1 >= keys_.size() || keys_[i].first != keys_[i + 1].first) return false;
+    if (i + 2 < keys_.size() && keys_[i + 2].first == keys_[i].first) return false;
+    const auto a = static_cast<std::size_t>(keys_[i].second), b = static_cast<std::size_t>(keys_[i + 1].second);
+    const std::size_t wa = a / d, wb = b / d;
+    // The two sets less their dropped constraint must be equal (not just their hashes).
+    for (std::size_t m = 0; m < d; ++m) {
+      if (wa * d + m == a) continue;
+      bool found = false;
+      for (std::size_t n = 0; n < d && !found; ++n) found = wb * d + n != b && t_[wb * d + n] == t_[wa * d + m];
+      if (!found) return false;
+    }
+    adj_[a] = static_cast<int>(wb);
+    adj_[b] = static_cast<int>(wa);
+  }
+  return true;
+}
+
+// Drops the vertices outside (side < 0 among the old ones), renumbering the rest.
+bool PolytopeClip::compact() {
+  const auto d = static_cast<std::size_t>(d_);
+  const auto n = static_cast<std::size_t>(nv_);
+  const std::size_t old = side_.size();
+  keep_.resize(n);
+  int next = 0;
+  for (std::size_t v = 0; v < n; ++v) keep_[v] = v >= old || side_[v] > 0 ? next++ : -1;
+  for (std::size_t v = 0; v < n; ++v) {
+    if (keep_[v] < 0) continue;
+    const auto to = static_cast<std::size_t>(keep_[v]);
+    for (std::size_t q = 0; q < d; ++q) {
+      const int a = adj_[v * d + q];
+      if (a < 0 || keep_[static_cast<std::size_t>(a)] < 0) return false;
+      x_[to * d + q] = x_[v * d + q];
+      t_[to * d + q] = t_[v * d + q];
+      adj_[to * d + q] = keep_[static_cast<std::size_t>(a)];
+    }
+    err_[to] = err_[v];
+  }
+  nv_ = next;
+  return true;
+}
+
+// Keeps sigma_k (a_k.x + c_k) >= 0. Every side value must clear its vertex's
+// error bound (twice over): then the signs, and so the new polytope's
+// combinatorics, are those of exact arithmetic.
+REGIONWALK_HOT int PolytopeClip::cut(const RegionRows& rows, int k) {
+  const auto d = static_cast<std::size_t>(d_);
+  const double sg = rows.sign(k);
+  const double* ua = rows.unit_a(k);
+  double a[PolytopeClip::kMaxDim];
+  for (std::size_t q = 0; q < d; ++q) a[q] = sg * ua[q];
+  const double c = sg * rows.unit_c(k);
+  const double delta = kRound * (std::abs(c) + r_box_);
+  const auto n = static_cast<std::size_t>(nv_);
+  side_.resize(n);
+  std::size_t outside = 0;
+  for (std::size_t v = 0; v < n; ++v) {
+    double s = c;
+    for (std::size_t q = 0; q < d; ++q) s += a[q] * x_[v * d + q];
+    side_[v] = s;
+    if (!(std::abs(s) > 2.0 * (err_[v] + delta))) return -1;
+    outside += s < 0 ? 1 : 0;
+  }
+  if (outside == 0) return 0;
+  if (outside == n) return -1;
+  const int first = nv_;
+  for (std::size_t v = 0; v < n; ++v) {
+    if (side_[v] > 0) continue;
+    for (std::size_t i = 0; i < d; ++i) {
+      const int u = adj_[v * d + i];
+      if (side_[static_cast<std::size_t>(u)] > 0 &&
+          !add_vertex(u, static_cast<int>(v), static_cast<int>(i), k, delta))
+        return -1;
+    }
+  }
+  return link_new(first) && compact() ? 1 : -1;
+}
+
+void PolytopeClip::certify(const RegionRows& rows, const double* p) {
+  const Domain& dom = rows.domain();
+  const auto d = static_cast<std::size_t>(d_);
+  const double tol = rows.tol();
+  for (std::size_t v = 0; v < static_cast<std::size_t>(nv_); ++v)
+    for (std::size_t s = 0; s < d; ++s) {
+      const int k = t_[v * d + s];
+      if (k < 0) continue;
+      const auto kk = static_cast<std::size_t>(k);
+      if (count_[kk]++ == 0) {
+        facets_.push_back(k);
+        std::fill_n(&point_[kk * d], d, 0.0);
+      }
+      for (std::size_t q = 0; q < d; ++q) point_[kk * d + q] += x_[v * d + q];
+    }
+  std::sort(facets_.begin(), facets_.end());
+  for (const int j : facets_) {
+    const auto jj = static_cast<std::size_t>(j);
+    double* x = &point_[jj * d];
+    const double inv = 1.0 / count_[jj];
+    count_[jj] = 0;
+    double m = INFINITY, rho = 0.0;
+    for (std::size_t q = 0; q < d; ++q) {
+      x[q] *= inv;
+      m = std::min({m, x[q] - dom.lo[q], dom.hi[q] - x[q]});
+      rho += (x[q] - p[q]) * (x[q] - p[q]);
+    }
+    // A row at distance D from p is at least D - rho from x: the rows go by
+    // distance, so the first that cannot lower m ends the scan.
+    rho = std::sqrt(rho) * (1.0 + 1e-12);
+    const double* aj = rows.unit_a(j);
+    for (const auto& [dk, k] : order_) {
+      if (!(m > tol) || dk - rho >= m) break;
+      if (k == j) continue;
+      const double s = rows.distance(k, x);
+      if (std::abs(s) <= tol) {
+        // rows coincident with j are the same facet; they do not bound it
+        const double* ak = rows.unit_a(k);
+        double dot = 0.0;
+        for (std::size_t q = 0; q < d; ++q) dot += ak[q] * aj[q];
+        if (std::abs(dot) > 1.0 - 1e-9) continue;
+      }
+      m = std::min(m, s);
+    }
+    state_[jj] = m > tol ? 1 : 2;
+    margin_[jj] = m;
+  }
+}
+
+bool PolytopeClip::run(const RegionRows& rows, const double* inside) {
+  const Domain& dom = rows.domain();
+  d_ = rows.dim();
+  if (dom.kind != DomainKind::Box || d_ < kMinDim || d_ > kMaxDim) return false;
+  const auto N = static_cast<std::size_t>(rows.hidden_neurons());
+  if (state_.size() != N) {
+    state_.assign(N, 0);
+    count_.assign(N, 0);
+    dist_.assign(N, 0.0);
+    margin_.assign(N, 0.0);
+    point_.assign(N * static_cast<std::size_t>(d_), 0.0);
+    facets_.clear();
+  }
+  for (const int j : facets_) state_[static_cast<std::size_t>(j)] = 0;
+  facets_.clear();
+  order_.clear();
+  for (const int k : rows.neurons()) {
+    const double dk = rows.distance(k, inside);
+    dist_[static_cast<std::size_t>(k)] = dk;
+    order_.emplace_back(dk, k);
+  }
+  std::sort(order_.begin(), order_.end());
+  start_box(rows);
+  double r = reach(inside);
+  for (const auto& [dk, k] : order_) {
+    // Rows beyond every vertex cannot cut (nor touch) the polytope.
+    if (dk - kRound * (std::abs(rows.unit_c(k)) + r_box_) > r) break;
+    const int res = cut(rows, k);
+    if (res < 0) return false;
+    if (res > 0) r = reach(inside);
+  }
+  nearby_.clear();
+  for (const auto& [dk, k] : order_) {
+    if (!(dk < 3.0 * r + 2.0 * rows.tol())) break;
+    nearby_.push_back(k);
+  }
+  std::sort(nearby_.begin(), nearby_.end());
+  certify(rows, inside);
+  return true;
+}
+
+EdgeVerdict PolytopeClip::edge(int j, double* point, double* margin) const {
+  const auto jj = static_cast<std::size_t>(j);
+  if (state_[jj] == 1) {
+    const auto d = static_cast<std::size_t>(d_);
+    std::copy_n(&point_[jj * d], d, point);
+    *margin = margin_[jj];
+    return EdgeVerdict::Certified;
+  }
+  return state_[jj] == 2 ? EdgeVerdict::TooThin : EdgeVerdict::NotAnEdge;
+}
+
+}  // namespace regionwalk

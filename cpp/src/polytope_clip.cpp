@@ -11,13 +11,6 @@ namespace {
 
 constexpr double kRound = 2e-15;  // bound on the relative rounding of one side value (d <= 8)
 
-std::uint64_t mix(int id) {
-  auto z = static_cast<std::uint64_t>(static_cast<std::int64_t>(id)) + 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 }  // namespace
 
 // The box's 2^d corners: bit q of a corner's index picks hi (tight on face
@@ -28,10 +21,8 @@ void PolytopeClip::start_box(const RegionRows& rows) {
   const auto d = static_cast<std::size_t>(d_);
   nv_ = 1 << d_;
   const auto n = static_cast<std::size_t>(nv_);
-  x_.resize(n * d);
-  t_.resize(n * d);
-  adj_.resize(n * d);
-  err_.assign(n, 0.0);
+  make_room(n);
+  std::fill_n(err_.begin(), n, 0.0);
   r_box_ = 0.0;
   for (std::size_t q = 0; q < d; ++q) r_box_ += std::max(dom.lo[q] * dom.lo[q], dom.hi[q] * dom.hi[q]);
   r_box_ = std::sqrt(r_box_);
@@ -42,6 +33,14 @@ void PolytopeClip::start_box(const RegionRows& rows) {
       t_[b * d + q] = hi ? -1 - 2 * static_cast<int>(q) : -2 - 2 * static_cast<int>(q);
       adj_[b * d + q] = static_cast<int>(b ^ (std::size_t{1} << q));
     }
+}
+
+void PolytopeClip::make_room(std::size_t vertices) {
+  const std::size_t n = vertices * static_cast<std::size_t>(d_);
+  if (x_.size() < n) x_.resize(n);
+  if (t_.size() < n) t_.resize(n);
+  if (adj_.size() < n) adj_.resize(n);
+  if (err_.size() < vertices) err_.resize(vertices);
 }
 
 double PolytopeClip::reach(const double* p) const {
@@ -60,14 +59,9 @@ double PolytopeClip::reach(const double* p) const {
 // Its error bound: the ends' error moved along the edge, amplified by how
 // obliquely k's hyperplane meets it (|v - u| / (s_u - s_v)).
 bool PolytopeClip::add_vertex(int u, int v, int slot, int k, double delta) {
-  if (nv_ >= kMaxVertices) return false;
   const auto d = static_cast<std::size_t>(d_);
   const auto uu = static_cast<std::size_t>(u), vv = static_cast<std::size_t>(v);
-  const auto w = static_cast<std::size_t>(nv_++);
-  x_.resize((w + 1) * d);
-  t_.resize((w + 1) * d);
-  adj_.resize((w + 1) * d);
-  err_.resize(w + 1);
+  const auto w = static_cast<std::size_t>(nv_++);  // room made by cut()
   const double su = side_[uu], sv = side_[vv], gap = su - sv, t = su / gap;
   double len = 0.0;
   for (std::size_t q = 0; q < d; ++q) {
@@ -81,6 +75,8 @@ bool PolytopeClip::add_vertex(int u, int v, int slot, int k, double delta) {
   err_[w] = e + (e + delta) * std::sqrt(len) / gap + kRound * r_box_;
   t_[w * d + static_cast<std::size_t>(slot)] = k;
   adj_[w * d + static_cast<std::size_t>(slot)] = u;
+  made_[vv * d + static_cast<std::size_t>(slot)] = static_cast<int>(w);
+  origin_.push_back(static_cast<int>(vv * d) + slot);
   for (std::size_t m = 0; m < d; ++m)
     if (adj_[uu * d + m] == v) {
       adj_[uu * d + m] = static_cast<int>(w);
@@ -89,33 +85,42 @@ bool PolytopeClip::add_vertex(int u, int v, int slot, int k, double delta) {
   return false;
 }
 
-// The new vertices' edges inside the cutting hyperplane: two new vertices
-// are neighbours when their tight sets share d - 1 constraints, found by
-// hashing each tight set less one constraint. Each key must occur twice.
+// The new vertices' edges inside the cutting hyperplane. New vertex w, made
+// on edge (v outside, u inside) in v's slot i, and its neighbour across slot
+// m lie on the 2-face through v of v's constraints less slots i and m: the
+// cut crosses that polygon twice, and walking its outside part from v (first
+// along slot m, then always dropping the constraint the previous vertex had
+// too) reaches the other crossed edge, whose new vertex is the neighbour.
 bool PolytopeClip::link_new(int first) {
   const auto d = static_cast<std::size_t>(d_);
-  keys_.clear();
   for (auto w = static_cast<std::size_t>(first); w < static_cast<std::size_t>(nv_); ++w) {
-    std::uint64_t all = 0;
-    for (std::size_t m = 0; m < d; ++m) all += mix(t_[w * d + m]);
-    for (std::size_t m = 0; m < d; ++m)
-      if (adj_[w * d + m] < 0) keys_.emplace_back(all - mix(t_[w * d + m]), static_cast<int>(w * d + m));
-  }
-  std::sort(keys_.begin(), keys_.end());
-  for (std::size_t i = 0; i < keys_.size(); i += 2) {
-    if (i + 1 >= keys_.size() || keys_[i].first != keys_[i + 1].first) return false;
-    if (i + 2 < keys_.size() && keys_[i + 2].first == keys_[i].first) return false;
-    const auto a = static_cast<std::size_t>(keys_[i].second), b = static_cast<std::size_t>(keys_[i + 1].second);
-    const std::size_t wa = a / d, wb = b / d;
-    // The two sets less their dropped constraint must be equal (not just their hashes).
+    const auto at = static_cast<std::size_t>(origin_[w - static_cast<std::size_t>(first)]);
+    const std::size_t v = at / d, i = at % d;
     for (std::size_t m = 0; m < d; ++m) {
-      if (wa * d + m == a) continue;
-      bool found = false;
-      for (std::size_t n = 0; n < d && !found; ++n) found = wb * d + n != b && t_[wb * d + n] == t_[wa * d + m];
-      if (!found) return false;
+      if (m == i || adj_[w * d + m] >= 0) continue;
+      // prev's slots: `slot` leaves along the 2-face, `other` is its other constraint.
+      std::size_t prev = v, slot = m, other = i;
+      int steps = 0;
+      while (true) {
+        const auto cur = static_cast<std::size_t>(adj_[prev * d + slot]);
+        if (side_[cur] > 0) break;  // (prev, cur) is the other crossed edge
+        if (++steps > nv_) return false;
+        std::size_t s = d, back = d;
+        for (std::size_t q = 0; q < d; ++q) {
+          if (t_[cur * d + q] == t_[prev * d + other]) s = q;
+          if (adj_[cur * d + q] == static_cast<int>(prev)) back = q;
+        }
+        if (s == d || back == d) return false;
+        prev = cur;
+        slot = s;
+        other = back;
+      }
+      const int partner = made_[prev * d + slot];
+      int& mine = adj_[static_cast<std::size_t>(partner) * d + other];
+      if (mine >= 0 && mine != static_cast<int>(w)) return false;
+      mine = static_cast<int>(w);
+      adj_[w * d + m] = partner;
     }
-    adj_[a] = static_cast<int>(wb);
-    adj_[b] = static_cast<int>(wa);
   }
   return true;
 }
@@ -167,7 +172,13 @@ REGIONWALK_HOT int PolytopeClip::cut(const RegionRows& rows, int k) {
   }
   if (outside == 0) return 0;
   if (outside == n) return -1;
+  // Room for every new vertex (one per edge leaving an outside vertex at most).
+  const std::size_t room = n + outside * d;
+  if (room > static_cast<std::size_t>(kMaxVertices)) return -1;
+  make_room(room);
   const int first = nv_;
+  origin_.clear();
+  if (made_.size() < n * d) made_.resize(n * d);
   for (std::size_t v = 0; v < n; ++v) {
     if (side_[v] > 0) continue;
     for (std::size_t i = 0; i < d; ++i) {

@@ -17,7 +17,7 @@
 // every other row (outside its coincident group) and from the box is certified
 // there; thinner ones are left to the facet LP.
 #pragma once
-#include <cstdint>
+#include <cstddef>
 #include <vector>
 
 #include "regionwalk/planar_clip.hpp"
@@ -50,6 +50,7 @@ class PolytopeClip {
 
  private:
   void start_box(const RegionRows& rows);
+  void make_room(std::size_t vertices);
   int cut(const RegionRows& rows, int k);  // -1 refused, 0 missed, 1 cut
   bool add_vertex(int u, int v, int slot, int k, double delta);
   bool link_new(int first);
@@ -61,7 +62,8 @@ class PolytopeClip {
   double r_box_ = 0.0;  // bound on |x| over the box
   std::vector<double> x_, err_, side_;
   std::vector<int> t_, adj_, keep_;
-  std::vector<std::pair<std::uint64_t, int>> keys_;
+  std::vector<int> made_;    // per old vertex and slot: the new vertex on that edge
+  std::vector<int> origin_;  // per new vertex: its outside vertex * d + slot
   std::vector<std::pair<double, int>> order_;  // rows by distance from the inside point
   std::vector<double> dist_;                   // per neuron: its row's distance from the inside point
   std::vector<int> facets_, nearby_, count_;

@@ -43,15 +43,17 @@ void PolytopeClip::make_room(std::size_t vertices) {
   if (err_.size() < vertices) err_.resize(vertices);
 }
 
+// Every vertex lies within this distance of p (its rounding error included).
 double PolytopeClip::reach(const double* p) const {
   const auto d = static_cast<std::size_t>(d_);
-  double r = 0.0;
+  double r2 = 0.0, e = 0.0;
   for (std::size_t v = 0; v < static_cast<std::size_t>(nv_); ++v) {
     double s = 0.0;
     for (std::size_t q = 0; q < d; ++q) s += (x_[v * d + q] - p[q]) * (x_[v * d + q] - p[q]);
-    r = std::max(r, std::sqrt(s) + err_[v]);
+    r2 = std::max(r2, s);
+    e = std::max(e, err_[v]);
   }
-  return r * (1.0 + 1e-12);
+  return (std::sqrt(r2) + e) * (1.0 + 1e-12);
 }
 
 // The vertex on edge (u inside, v outside) where row k's side value is zero:

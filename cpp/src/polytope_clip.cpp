@@ -10,6 +10,7 @@ namespace regionwalk {
 namespace {
 
 constexpr double kRound = 2e-15;  // bound on the relative rounding of one side value (d <= 8)
+static_assert(PolytopeClip::kMaxDim <= 8, "kRound bounds the rounding of sums of at most 8 terms");
 
 }  // namespace
 

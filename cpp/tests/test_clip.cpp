@@ -116,7 +116,7 @@ static int brute_force_vertices(const RegionRows& rows, const Domain& dom) {
   return static_cast<int>(found.size());
 }
 
-// Random regions of random nets in d = 3..6: a certified facet is a facet by
+// Random regions of random nets in each dimension of the path: a certified facet is a facet by
 // the LP too (and its point lies on the hyperplane with the margin it claims);
 // a row tight at no vertex is no facet by the LP; in d = 3 the vertex count
 // equals a brute-force enumeration's.
@@ -124,7 +124,7 @@ static void test_verdicts_agree_with_the_facet_lp() {
   std::mt19937_64 rng(11);
   std::uniform_real_distribution<double> unif(-1.0, 1.0);
   int runs = 0, refused = 0, certified = 0, lp_facets = 0, brute_checked = 0;
-  for (int d = 3; d <= 6; ++d) {
+  for (int d = PolytopeClip::kMinDim; d <= PolytopeClip::kMaxDim; ++d) {
     const Domain box = Domain::box(std::vector<double>(static_cast<std::size_t>(d), -1.0),
                                    std::vector<double>(static_cast<std::size_t>(d), 1.0));
     for (int net_i = 0; net_i < 4; ++net_i) {
@@ -171,7 +171,7 @@ static void test_verdicts_agree_with_the_facet_lp() {
   }
   std::printf("clip vs LP: %d regions, %d refused, %d certified of %d LP facets\n", runs, refused, certified,
               lp_facets);
-  CHECK(runs > 200 && refused * 10 < runs);  // the path answers for most regions
+  CHECK(runs > 150 && refused * 10 < runs);  // the path answers for most regions
   CHECK(certified * 10 > lp_facets * 8);     // and certifies most facets
   CHECK(brute_checked == 30);
 }

@@ -10,9 +10,10 @@ import warnings
 
 import numpy as np
 import pytest
-from oracles import reference_walk
+from oracles import _facet_margin_lp, forms_and_flat, reference_walk
 
 import regionwalk as rw
+from regionwalk import _core
 
 
 def _as_set(patterns):
@@ -45,6 +46,52 @@ def test_generic_nets_equal_the_reference_walker_without_lps(shape, box):
     # The facets came from the clipped polytopes: (almost) no facet LP was
     # solved, where the LP path solves several per region.
     assert res.stats["lp_solves"] < 0.2 * res.count
+
+
+def _packed(bits):
+    words = np.packbits(np.pad(bits, (0, -len(bits) % 64)).reshape(-1, 64)[:, ::-1], axis=1)
+    return words[:, ::-1].tobytes()
+
+
+def _lp_neighbours(ws, bs, pattern, lo, hi, tol=1e-7):
+    """The patterns across each facet of a region, by one HiGHS LP per neuron."""
+    p = np.asarray(pattern, bool)
+    A, c, flat = forms_and_flat(ws, bs, 0.0, p)
+    sigma = np.where(p, 1.0, -1.0)
+    live = [k for k in range(len(p)) if not flat[k]]
+    found = set()
+    for j in live:
+        others = [k for k in live if k != j]
+        t, x = _facet_margin_lp(A, c, sigma, j, others, (lo, hi), 1.0)
+        if t > tol:
+            across = x + 0.5 * t * (-sigma[j]) * A[j] / np.linalg.norm(A[j])
+            h = across
+            bits = []
+            for w, b in zip(ws[:-1], bs[:-1]):
+                z = w @ h + b
+                bits.append(z > 0)
+                h = np.maximum(z, 0.0)
+            found.add(_packed(np.concatenate(bits)))
+    return found
+
+
+@pytest.mark.parametrize("d", [3, 4, 5])
+def test_each_region_has_exactly_the_facets_of_its_lps(d):
+    # Per region, not only per walk: a facet missed by the clipping (a wrong
+    # "no facet") would hide a neighbour that the walk may still reach from
+    # elsewhere. The Expander's neighbours must be the LPs' (generic net: no
+    # coincident hyperplanes, so each facet flips one first-layer neuron).
+    ws, bs = _gaussian((d, 9, 1), seed=20 + d)
+    net = rw.Network(ws, bs)
+    lo, hi = -np.ones(d), np.ones(d)
+    res = rw.enumerate_regions(net, rw.Box(lo, hi))
+    ex = _core.Expander(net._core, rw.Box(lo, hi)._to_core())
+    items = [ex.seed(point) for point in res.points]  # (seeding solves LPs of its own)
+    seeded = ex.stats["lp_solves"]
+    for pattern, item in zip(res.patterns, items):
+        got = {_core.item_pattern(nb) for nb in ex.expand(item)}
+        assert got == _lp_neighbours(ws, bs, pattern, lo, hi)
+    assert ex.stats["lp_solves"] - seeded < 0.2 * res.count
 
 
 def _bias_free(widths, seed):

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "regionwalk/simd.hpp"
 
@@ -225,7 +226,8 @@ void PolytopeClip::certify(const RegionRows& rows, const double* p) {
     // distance, so the first that cannot lower m ends the scan.
     rho = std::sqrt(rho) * (1.0 + 1e-12);
     const double* aj = rows.unit_a(j);
-    for (const auto& [dk, k] : order_) {
+    for (std::size_t i = 0; next_row(i); ++i) {
+      const auto [dk, k] = order_[i];
       if (!(m > tol) || dk - rho >= m) break;
       if (k == j) continue;
       const double s = rows.distance(k, x);
@@ -259,15 +261,17 @@ bool PolytopeClip::run(const RegionRows& rows, const double* inside) {
   for (const int j : facets_) state_[static_cast<std::size_t>(j)] = 0;
   facets_.clear();
   order_.clear();
+  heap_.clear();
   for (const int k : rows.neurons()) {
     const double dk = rows.distance(k, inside);
     dist_[static_cast<std::size_t>(k)] = dk;
-    order_.emplace_back(dk, k);
+    heap_.emplace_back(dk, k);
   }
-  std::sort(order_.begin(), order_.end());
+  std::make_heap(heap_.begin(), heap_.end(), std::greater<>());
   start_box(rows);
   double r = reach(inside);
-  for (const auto& [dk, k] : order_) {
+  for (std::size_t i = 0; next_row(i); ++i) {
+    const auto [dk, k] = order_[i];
     // Rows beyond every vertex cannot cut (nor touch) the polytope.
     if (dk - kRound * (std::abs(rows.unit_c(k)) + r_box_) > r) break;
     const int res = cut(rows, k);
@@ -275,12 +279,20 @@ bool PolytopeClip::run(const RegionRows& rows, const double* inside) {
     if (res > 0) r = reach(inside);
   }
   nearby_.clear();
-  for (const auto& [dk, k] : order_) {
-    if (!(dk < 3.0 * r + 2.0 * rows.tol())) break;
-    nearby_.push_back(k);
-  }
-  std::sort(nearby_.begin(), nearby_.end());
+  for (const int k : rows.neurons())
+    if (dist_[static_cast<std::size_t>(k)] < 3.0 * r + 2.0 * rows.tol()) nearby_.push_back(k);
   certify(rows, inside);
+  return true;
+}
+
+// Rows by distance from the inside point, sorted lazily: most are never needed.
+bool PolytopeClip::next_row(std::size_t i) {
+  while (order_.size() <= i) {
+    if (heap_.empty()) return false;
+    std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+    order_.push_back(heap_.back());
+    heap_.pop_back();
+  }
   return true;
 }
 

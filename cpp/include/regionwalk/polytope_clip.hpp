@@ -66,7 +66,10 @@ class PolytopeClip {
   std::vector<int> t_, adj_, keep_;
   std::vector<int> made_;    // per old vertex and slot: the new vertex on that edge
   std::vector<int> origin_;  // per new vertex: its outside vertex * d + slot
-  std::vector<std::pair<double, int>> order_;  // rows by distance from the inside point
+  bool next_row(std::size_t i);  // order_[i] exists (sorting on demand)
+
+  std::vector<std::pair<double, int>> order_;  // rows by distance from the inside point, nearest first
+  std::vector<std::pair<double, int>> heap_;   // the rest, a min-heap
   std::vector<double> dist_;                   // per neuron: its row's distance from the inside point
   std::vector<int> facets_, nearby_, count_;
   std::vector<signed char> state_;  // per neuron: 0 none, 1 certified, 2 too thin

@@ -21,10 +21,13 @@ static_assert(PolytopeClip::kMaxDim <= 8, "kRound bounds the rounding of sums of
 void PolytopeClip::start_box(const RegionRows& rows) {
   const Domain& dom = rows.domain();
   const auto d = static_cast<std::size_t>(d_);
-  nv_ = 1 << d_;
-  const auto n = static_cast<std::size_t>(nv_);
+  const auto n = std::size_t{1} << d;
   make_room(n);
   std::fill_n(err_.begin(), n, 0.0);
+  top_ = static_cast<int>(n);
+  live_.resize(n);
+  for (std::size_t b = 0; b < n; ++b) live_[b] = static_cast<int>(b);
+  free_.clear();
   r_box_ = 0.0;
   for (std::size_t q = 0; q < d; ++q) r_box_ += std::max(dom.lo[q] * dom.lo[q], dom.hi[q] * dom.hi[q]);
   r_box_ = std::sqrt(r_box_);
@@ -42,14 +45,17 @@ void PolytopeClip::make_room(std::size_t vertices) {
   if (x_.size() < n) x_.resize(n);
   if (t_.size() < n) t_.resize(n);
   if (adj_.size() < n) adj_.resize(n);
+  if (made_.size() < n) made_.resize(n);
   if (err_.size() < vertices) err_.resize(vertices);
+  if (side_.size() < vertices) side_.resize(vertices);
 }
 
 // Every vertex lies within this distance of p (its rounding error included).
 double PolytopeClip::reach(const double* p) const {
   const auto d = static_cast<std::size_t>(d_);
   double r2 = 0.0, e = 0.0;
-  for (std::size_t v = 0; v < static_cast<std::size_t>(nv_); ++v) {
+  for (const int vi : live_) {
+    const auto v = static_cast<std::size_t>(vi);
     double s = 0.0;
     for (std::size_t q = 0; q < d; ++q) s += (x_[v * d + q] - p[q]) * (x_[v * d + q] - p[q]);
     r2 = std::max(r2, s);
@@ -65,7 +71,14 @@ double PolytopeClip::reach(const double* p) const {
 bool PolytopeClip::add_vertex(int u, int v, int slot, int k, double delta) {
   const auto d = static_cast<std::size_t>(d_);
   const auto uu = static_cast<std::size_t>(u), vv = static_cast<std::size_t>(v);
-  const auto w = static_cast<std::size_t>(nv_++);  // room made by cut()
+  int wi = top_;  // room made by cut()
+  if (free_.empty()) {
+    ++top_;
+  } else {
+    wi = free_.back();
+    free_.pop_back();
+  }
+  const auto w = static_cast<std::size_t>(wi);
   const double su = side_[uu], sv = side_[vv], gap = su - sv, t = su / gap;
   double len = 0.0;
   for (std::size_t q = 0; q < d; ++q) {
@@ -81,6 +94,7 @@ bool PolytopeClip::add_vertex(int u, int v, int slot, int k, double delta) {
   adj_[w * d + static_cast<std::size_t>(slot)] = u;
   made_[vv * d + static_cast<std::size_t>(slot)] = static_cast<int>(w);
   origin_.push_back(static_cast<int>(vv * d) + slot);
+  fresh_.push_back(wi);
   for (std::size_t m = 0; m < d; ++m)
     if (adj_[uu * d + m] == v) {
       adj_[uu * d + m] = static_cast<int>(w);
@@ -95,10 +109,11 @@ bool PolytopeClip::add_vertex(int u, int v, int slot, int k, double delta) {
 // cut crosses that polygon twice, and walking its outside part from v (first
 // along slot m, then always dropping the constraint the previous vertex had
 // too) reaches the other crossed edge, whose new vertex is the neighbour.
-bool PolytopeClip::link_new(int first) {
+bool PolytopeClip::link_new() {
   const auto d = static_cast<std::size_t>(d_);
-  for (auto w = static_cast<std::size_t>(first); w < static_cast<std::size_t>(nv_); ++w) {
-    const auto at = static_cast<std::size_t>(origin_[w - static_cast<std::size_t>(first)]);
+  for (std::size_t f = 0; f < fresh_.size(); ++f) {
+    const auto w = static_cast<std::size_t>(fresh_[f]);
+    const auto at = static_cast<std::size_t>(origin_[f]);
     const std::size_t v = at / d, i = at % d;
     for (std::size_t m = 0; m < d; ++m) {
       if (m == i || adj_[w * d + m] >= 0) continue;
@@ -108,7 +123,7 @@ bool PolytopeClip::link_new(int first) {
       while (true) {
         const auto cur = static_cast<std::size_t>(adj_[prev * d + slot]);
         if (side_[cur] > 0) break;  // (prev, cur) is the other crossed edge
-        if (++steps > nv_) return false;
+        if (++steps > top_) return false;
         std::size_t s = d, back = d;
         for (std::size_t q = 0; q < d; ++q) {
           if (t_[cur * d + q] == t_[prev * d + other]) s = q;
@@ -129,27 +144,24 @@ bool PolytopeClip::link_new(int first) {
   return true;
 }
 
-// Drops the vertices outside (side < 0 among the old ones), renumbering the rest.
-bool PolytopeClip::compact() {
+// Drops the vertices outside (side < 0) to the free list, keeps the new ones,
+// each of which must have all its d neighbours.
+bool PolytopeClip::settle() {
   const auto d = static_cast<std::size_t>(d_);
-  const auto n = static_cast<std::size_t>(nv_);
-  const std::size_t old = side_.size();
-  keep_.resize(n);
-  int next = 0;
-  for (std::size_t v = 0; v < n; ++v) keep_[v] = v >= old || side_[v] > 0 ? next++ : -1;
-  for (std::size_t v = 0; v < n; ++v) {
-    if (keep_[v] < 0) continue;
-    const auto to = static_cast<std::size_t>(keep_[v]);
-    for (std::size_t q = 0; q < d; ++q) {
-      const int a = adj_[v * d + q];
-      if (a < 0 || keep_[static_cast<std::size_t>(a)] < 0) return false;
-      x_[to * d + q] = x_[v * d + q];
-      t_[to * d + q] = t_[v * d + q];
-      adj_[to * d + q] = keep_[static_cast<std::size_t>(a)];
+  std::size_t kept = 0;
+  for (const int v : live_) {
+    if (side_[static_cast<std::size_t>(v)] > 0) {
+      live_[kept++] = v;
+    } else {
+      free_.push_back(v);
     }
-    err_[to] = err_[v];
   }
-  nv_ = next;
+  live_.resize(kept);
+  for (const int w : fresh_) {
+    for (std::size_t q = 0; q < d; ++q)
+      if (adj_[static_cast<std::size_t>(w) * d + q] < 0) return false;
+    live_.push_back(w);
+  }
   return true;
 }
 
@@ -164,10 +176,10 @@ REGIONWALK_HOT int PolytopeClip::cut(const RegionRows& rows, int k) {
   for (std::size_t q = 0; q < d; ++q) a[q] = sg * ua[q];
   const double c = sg * rows.unit_c(k);
   const double delta = kRound * (std::abs(c) + r_box_);
-  const auto n = static_cast<std::size_t>(nv_);
-  side_.resize(n);
+  const std::size_t n = live_.size();
   std::size_t outside = 0;
-  for (std::size_t v = 0; v < n; ++v) {
+  for (const int vi : live_) {
+    const auto v = static_cast<std::size_t>(vi);
     double s = c;
     for (std::size_t q = 0; q < d; ++q) s += a[q] * x_[v * d + q];
     side_[v] = s;
@@ -177,13 +189,12 @@ REGIONWALK_HOT int PolytopeClip::cut(const RegionRows& rows, int k) {
   if (outside == 0) return 0;
   if (outside == n) return -1;
   // Room for every new vertex (one per edge leaving an outside vertex at most).
-  const std::size_t room = n + outside * d;
-  if (room > static_cast<std::size_t>(kMaxVertices)) return -1;
-  make_room(room);
-  const int first = nv_;
+  if (n + outside * d > static_cast<std::size_t>(kMaxVertices)) return -1;
+  make_room(static_cast<std::size_t>(top_) + outside * d);
   origin_.clear();
-  if (made_.size() < n * d) made_.resize(n * d);
-  for (std::size_t v = 0; v < n; ++v) {
+  fresh_.clear();
+  for (std::size_t idx = 0; idx < n; ++idx) {
+    const auto v = static_cast<std::size_t>(live_[idx]);
     if (side_[v] > 0) continue;
     for (std::size_t i = 0; i < d; ++i) {
       const int u = adj_[v * d + i];
@@ -192,15 +203,15 @@ REGIONWALK_HOT int PolytopeClip::cut(const RegionRows& rows, int k) {
         return -1;
     }
   }
-  return link_new(first) && compact() ? 1 : -1;
+  return link_new() && settle() ? 1 : -1;
 }
 
 void PolytopeClip::certify(const RegionRows& rows, const double* p) {
   const Domain& dom = rows.domain();
   const auto d = static_cast<std::size_t>(d_);
   const double tol = rows.tol();
-  for (std::size_t v = 0; v < static_cast<std::size_t>(nv_); ++v)
-    for (std::size_t s = 0; s < d; ++s) {
+  for (const int vi : live_)
+    for (std::size_t s = 0, v = static_cast<std::size_t>(vi); s < d; ++s) {
       const int k = t_[v * d + s];
       if (k < 0) continue;
       const auto kk = static_cast<std::size_t>(k);

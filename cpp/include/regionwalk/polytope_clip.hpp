@@ -46,24 +46,29 @@ class PolytopeClip {
   // inside point; every row coincident with a facet's row is among them.
   const std::vector<int>& nearby_rows() const { return nearby_; }
   // After a successful run(): the vertices (d per vertex) and tight sets.
-  int vertices() const { return nv_; }
-  const double* vertex(int v) const { return &x_[static_cast<std::size_t>(v) * static_cast<std::size_t>(d_)]; }
-  const int* tight(int v) const { return &t_[static_cast<std::size_t>(v) * static_cast<std::size_t>(d_)]; }
+  int vertices() const { return static_cast<int>(live_.size()); }
+  const double* vertex(int v) const { return &x_[at(v)]; }
+  const int* tight(int v) const { return &t_[at(v)]; }
 
  private:
   void start_box(const RegionRows& rows);
   void make_room(std::size_t vertices);
   int cut(const RegionRows& rows, int k);  // -1 refused, 0 missed, 1 cut
   bool add_vertex(int u, int v, int slot, int k, double delta);
-  bool link_new(int first);
-  bool compact();
+  bool link_new();
+  bool settle();
+  std::size_t at(int v) const {
+    return static_cast<std::size_t>(live_[static_cast<std::size_t>(v)]) * static_cast<std::size_t>(d_);
+  }
   double reach(const double* p) const;
   void certify(const RegionRows& rows, const double* p);
 
-  int d_ = 0, nv_ = 0;
+  int d_ = 0;
   double r_box_ = 0.0;  // bound on |x| over the box
   std::vector<double> x_, err_, side_;
-  std::vector<int> t_, adj_, keep_;
+  // Vertex storage by id (live ones listed in live_, dead ones' ids reused).
+  std::vector<int> t_, adj_, live_, free_, fresh_;
+  int top_ = 0;  // ids in use or free are below this
   std::vector<int> made_;    // per old vertex and slot: the new vertex on that edge
   std::vector<int> origin_;  // per new vertex: its outside vertex * d + slot
   bool next_row(std::size_t i);  // order_[i] exists (sorting on demand)

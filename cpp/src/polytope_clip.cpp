@@ -66,8 +66,9 @@ double PolytopeClip::reach(const double* p) const {
 
 // The vertex on edge (u inside, v outside) where row k's side value is zero:
 // tight on the edge's constraints and k (in v's slot `slot`), next to u.
-// Its error bound: the ends' error moved along the edge, amplified by how
-// obliquely k's hyperplane meets it (|v - u| / (s_u - s_v)).
+// Its error bound (a bound on |w - w*|, w* the vertex of exact arithmetic):
+// the ends' error moved along the edge, amplified by how obliquely k's
+// hyperplane meets it (|v - u| / (s_u - s_v)).
 bool PolytopeClip::add_vertex(int u, int v, int slot, int k, double delta) {
   const auto d = static_cast<std::size_t>(d_);
   const auto uu = static_cast<std::size_t>(u), vv = static_cast<std::size_t>(v);
@@ -79,7 +80,7 @@ bool PolytopeClip::add_vertex(int u, int v, int slot, int k, double delta) {
     free_.pop_back();
   }
   const auto w = static_cast<std::size_t>(wi);
-  const double su = side_[uu], sv = side_[vv], gap = su - sv, t = su / gap;
+  const double su = side_[uu], sv = side_[vv], inv = 1.0 / (su - sv), t = su * inv;
   double len = 0.0;
   for (std::size_t q = 0; q < d; ++q) {
     const double step = x_[vv * d + q] - x_[uu * d + q];
@@ -88,8 +89,11 @@ bool PolytopeClip::add_vertex(int u, int v, int slot, int k, double delta) {
     t_[w * d + q] = t_[vv * d + q];
     adj_[w * d + q] = -1;
   }
+  // With E = e + delta bounding each end's side error, |t - t*| <= E / gap,
+  // so |w - w*| <= e + E |v* - u*| / gap (|v* - u*| <= |v - u| + 2e), plus
+  // the rounding of t and of the interpolation.
   const double e = std::max(err_[uu], err_[vv]);
-  err_[w] = e + (e + delta) * std::sqrt(len) / gap + kRound * r_box_;
+  err_[w] = e + (e + delta) * (std::sqrt(len) + 2.0 * e) * inv + 2.0 * kRound * r_box_;
   t_[w * d + static_cast<std::size_t>(slot)] = k;
   adj_[w * d + static_cast<std::size_t>(slot)] = u;
   made_[vv * d + static_cast<std::size_t>(slot)] = static_cast<int>(w);

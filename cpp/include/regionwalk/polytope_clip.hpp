@@ -18,6 +18,7 @@
 // there; thinner ones are left to the facet LP.
 #pragma once
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "regionwalk/planar_clip.hpp"
@@ -61,6 +62,7 @@ class PolytopeClip {
     return static_cast<std::size_t>(live_[static_cast<std::size_t>(v)]) * static_cast<std::size_t>(d_);
   }
   double reach(const double* p) const;
+  bool next_row(std::size_t i);  // order_[i] exists (sorting on demand)
   void certify(const RegionRows& rows, const double* p);
 
   int d_ = 0;
@@ -71,8 +73,6 @@ class PolytopeClip {
   int top_ = 0;  // ids in use or free are below this
   std::vector<int> made_;    // per old vertex and slot: the new vertex on that edge
   std::vector<int> origin_;  // per new vertex: its outside vertex * d + slot
-  bool next_row(std::size_t i);  // order_[i] exists (sorting on demand)
-
   std::vector<std::pair<double, int>> order_;  // rows by distance from the inside point, nearest first
   std::vector<std::pair<double, int>> heap_;   // the rest, a min-heap
   std::vector<double> dist_;                   // per neuron: its row's distance from the inside point

@@ -75,23 +75,29 @@ def _lp_neighbours(ws, bs, pattern, lo, hi, tol=1e-7):
     return found
 
 
-@pytest.mark.parametrize("d", [3, 4, 5])
-def test_each_region_has_exactly_the_facets_of_its_lps(d):
+@pytest.mark.parametrize("d,width", [(3, 9), (4, 9), (5, 9), (6, 100)])
+def test_each_region_has_exactly_the_facets_of_its_lps(d, width):
     # Per region, not only per walk: a facet missed by the clipping (a wrong
     # "no facet") would hide a neighbour that the walk may still reach from
     # elsewhere. The Expander's neighbours must be the LPs' (generic net: no
     # coincident hyperplanes, so each facet flips one first-layer neuron).
-    ws, bs = _gaussian((d, 9, 1), seed=20 + d)
+    # (In d = 6 the path takes regions of many rows only: 100 neurons, the
+    # first 20 regions found.)
+    ws, bs = _gaussian((d, width, 1), seed=20 + d)
     net = rw.Network(ws, bs)
     lo, hi = -np.ones(d), np.ones(d)
-    res = rw.enumerate_regions(net, rw.Box(lo, hi))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rw.IncompleteWarning)
+        res = rw.enumerate_regions(net, rw.Box(lo, hi), max_regions=20 if d == 6 else None, threads=1)
     ex = _core.Expander(net._core, rw.Box(lo, hi)._to_core())
     items = [ex.seed(point) for point in res.points]  # (seeding solves LPs of its own)
     seeded = ex.stats["lp_solves"]
     for pattern, item in zip(res.patterns, items):
         got = {_core.item_pattern(nb) for nb in ex.expand(item)}
         assert got == _lp_neighbours(ws, bs, pattern, lo, hi)
-    assert ex.stats["lp_solves"] - seeded < 0.2 * res.count
+    # The LP path would solve one or more LPs per candidate (about `width`
+    # per region); in d = 6 thin facets and refused regions still take a few.
+    assert ex.stats["lp_solves"] - seeded < (0.2 if d < 6 else 10) * res.count
 
 
 def _bias_free(widths, seed):

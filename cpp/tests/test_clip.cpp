@@ -127,8 +127,9 @@ static void test_verdicts_agree_with_the_facet_lp() {
   for (int d = PolytopeClip::kMinDim; d <= PolytopeClip::kMaxDim; ++d) {
     const Domain box = Domain::box(std::vector<double>(static_cast<std::size_t>(d), -1.0),
                                    std::vector<double>(static_cast<std::size_t>(d), 1.0));
-    for (int net_i = 0; net_i < 4; ++net_i) {
-      const Network net = random_net(d, 10, 8, rng);
+    for (int net_i = 0; net_i < (d == 6 ? 1 : 4); ++net_i) {
+      // (in d = 6 the path takes only regions of many rows)
+      const Network net = d == 6 ? random_net(d, 64, 56, rng) : random_net(d, 10, 8, rng);
       const std::vector<signed char> stable(static_cast<std::size_t>(net.hidden_neurons()), 0);
       PolytopeClip clip;
       for (int r = 0; r < 25; ++r) {

@@ -159,7 +159,9 @@ def test_fsync_of_the_folder_is_done(tmp_path, monkeypatch):
 
 # -- walks in segments -------------------------------------------------------------------
 
-KILL_NET = random_mlp((3, 40, 40, 1), seed=0)
+# A walk of about 3 s on one thread (260k regions), so that three sittings of
+# a checkpoint or two each are killed before it ends.
+KILL_NET = random_mlp((3, 80, 80, 1), seed=0)
 KILL_BOX = rw.Box(-np.ones(3), np.ones(3))
 CHILD = r"""
 import sys
@@ -167,7 +169,7 @@ import numpy as np
 import regionwalk as rw
 from regionwalk.nets import random_mlp
 path, resume = sys.argv[1], sys.argv[2] == "1"
-net = random_mlp((3, 40, 40, 1), seed=0)
+net = random_mlp((3, 80, 80, 1), seed=0)
 print("walking", flush=True)
 rw.enumerate_regions(net, rw.Box(-np.ones(3), np.ones(3)), threads=1, checkpoint=path, checkpoint_every=0.2,
                      resume=path if resume else None)

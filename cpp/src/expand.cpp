@@ -165,12 +165,13 @@ bool Expander::proof_settles(const FrontierItem& region, int j) {
   return settled;
 }
 
-bool Expander::is_facet(const FrontierItem& region, int j, bool planar, double* facet_point, double* margin) {
-  if (planar) {
-    // In 2D the clipped polygon answers most facet tests without an LP.
+bool Expander::is_facet(const FrontierItem& region, int j, Clip clip, double* facet_point, double* margin) {
+  if (clip != Clip::None) {
+    // The clipped polygon (polytope) answers most facet tests without an LP.
     EdgeVerdict edge = EdgeVerdict::NotAnEdge;
     for (int k : group_) {
-      edge = std::max(edge, clip_.edge(k, facet_point, margin));
+      edge = std::max(edge, clip == Clip::Planar ? clip_.edge(k, facet_point, margin)
+                                                 : poly_.edge(k, facet_point, margin));
       if (edge == EdgeVerdict::Certified) return true;
     }
     if (edge == EdgeVerdict::NotAnEdge) return false;
@@ -208,20 +209,29 @@ bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vect
   rows_.load(forms_, region.pattern.data());
   proofs_.clear();
   CarriedProofs::index(region.proofs, proof_at_);
-  const bool planar = clip_.run(rows_, region.point.data());
+  const Clip clip = clip_.run(rows_, region.point.data())   ? Clip::Planar
+                   : poly_.run(rows_, region.point.data()) ? Clip::Polytope
+                                                           : Clip::None;
   CrossingScratch cs{z_, forward_, nb_forms_, flipped_};
   bool complete = true;
   int polled = 0;
-  // In 2D only the lines carrying an edge of the clipped polygon can be
-  // facets; elsewhere every hyperplane that meets the domain is a candidate.
-  for (int j : planar ? clip_.edge_neurons() : rows_.candidates()) {
+  // Where clipping answered, only the rows carrying an edge of the polygon
+  // (a facet of the polytope) can be facets; elsewhere every hyperplane that
+  // meets the domain is a candidate.
+  for (int j : clip == Clip::Planar     ? clip_.edge_neurons()
+               : clip == Clip::Polytope ? poly_.facet_neurons()
+                                        : rows_.candidates()) {
     if (handled_[static_cast<size_t>(j)]) continue;
     if ((++polled & 15) == 0 && !sink.keep_going()) {
       complete = false;
       break;
     }
-    // In 2D, j carries an edge, so its coincident lines are nearby.
-    rows_.coincident(j, planar ? clip_.nearby_lines() : rows_.neurons(), group_);
+    // Where clipped, j carries a facet, so its coincident rows are nearby.
+    rows_.coincident(j,
+                     clip == Clip::Planar     ? clip_.nearby_lines()
+                     : clip == Clip::Polytope ? poly_.nearby_rows()
+                                              : rows_.neurons(),
+                     group_);
     bool one_layer = true;
     nb_ = region.pattern;
     for (int k : group_) {
@@ -243,7 +253,7 @@ bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vect
     }
     ++local_.facet_tests;
     double margin = 0.0;
-    if (!is_facet(region, j, planar, facet_point_.data(), &margin)) continue;
+    if (!is_facet(region, j, clip, facet_point_.data(), &margin)) continue;
     const Crossing crossed = cross(region, j, margin, cs);
     if (crossed == Crossing::NoFacet) continue;
     ++local_.facets_found;

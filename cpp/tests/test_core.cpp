@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "regionwalk/lp.hpp"
+#include "regionwalk/polytope_clip.hpp"
 #include "regionwalk/walk.hpp"
 
 #include "check.hpp"
@@ -76,11 +77,12 @@ static void test_zaslavsky_and_threads() {
 
 // Two layers in a box: carried proofs (unchanged and re-checked) are in play,
 // and the count must not depend on the threads; the audit re-solves every
-// carried proof's LP.
+// carried proof's LP. (In a dimension past the box's clipping path, where
+// every facet test is an LP.)
 static void test_box_threads_and_proofs() {
   std::mt19937_64 rng(9);
   std::normal_distribution<double> g;
-  const int d = 4, w = 10;
+  const int d = PolytopeClip::kMaxDim + 1, w = 7;
   Layer l1{d, w, std::vector<double>(d * w), std::vector<double>(w)};
   Layer l2{w, w, std::vector<double>(w * w), std::vector<double>(w)};
   for (Layer* l : {&l1, &l2}) {
@@ -88,7 +90,7 @@ static void test_box_threads_and_proofs() {
     for (double& x : l->bias) x = g(rng);
   }
   Network net({l1, l2, Layer{w, 1, std::vector<double>(w, 1.0), {0.0}}}, 0.0);
-  const double seed[] = {0.1, 0.1, 0.1, 0.1};
+  const std::vector<double> seed(d, 0.1);
   const Domain box = Domain::box(std::vector<double>(d, -1.0), std::vector<double>(d, 1.0));
   std::int64_t first = -1;
   for (int threads : {1, 2, 3}) {
@@ -96,7 +98,7 @@ static void test_box_threads_and_proofs() {
     opt.threads = threads;
     opt.audit_proofs = true;
     WalkControl control;
-    WalkResult r = walk(net, box, seed, opt, control);
+    WalkResult r = walk(net, box, seed.data(), opt, control);
     if (first < 0) first = r.count;
     CHECK(r.count == first && r.count > 100);
     CHECK(r.stats.rechecked_proofs > 0 && r.stats.proof_errors == 0);

@@ -16,6 +16,7 @@
 #include "regionwalk/lp_solver.hpp"
 #include "regionwalk/network.hpp"
 #include "regionwalk/planar_clip.hpp"
+#include "regionwalk/polytope_clip.hpp"
 #include "regionwalk/region_rows.hpp"
 #include "regionwalk/walk_stats.hpp"
 
@@ -58,9 +59,11 @@ class Expander {
   const Domain& domain() const { return dom_; }
 
  private:
+  // Which clipping answered for the region (none: every candidate goes to the LPs).
+  enum class Clip { None, Planar, Polytope };
   // Settles whether the hyperplane of `j` (with its coincident group) is a
   // facet; on a facet, writes the point on it and its margin.
-  bool is_facet(const FrontierItem& region, int j, bool planar, double* facet_point, double* margin);
+  bool is_facet(const FrontierItem& region, int j, Clip clip, double* facet_point, double* margin);
   // Steps across j's facet from facet_point_ into the neighbour (nb_, point_).
   enum class Crossing { Crossed, NoFacet, Failed };
   Crossing cross(const FrontierItem& region, int j, double margin, CrossingScratch& cs);
@@ -78,6 +81,7 @@ class Expander {
   RegionRows rows_;
   FacetLp lp_;
   PlanarClip clip_;
+  PolytopeClip poly_;
   LocalForms forms_;
   WalkStats local_;
   // Scratch, per region.

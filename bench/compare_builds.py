@@ -31,6 +31,7 @@ CASES = {
     "784-64x2 ball r=0.1": ((784, 64, 64, 1), 2, "ball_at_point", 0.1, None),
     # The high-dimensional balls of issue 20 (around one uniform point of [0, 1]^d).
     "784-64x2 ball r=0.2": ((784, 64, 64, 1), 2, "ball_at_point", 0.2, None),
+    "784-32x2 ball r=0.1": ((784, 32, 32, 1), 2, "ball_at_point", 0.1, None),
     "784-32x2 ball r=0.3": ((784, 32, 32, 1), 2, "ball_at_point", 0.3, None),
     "784-32x2 ball r=0.5": ((784, 32, 32, 1), 2, "ball_at_point", 0.5, None),
     "100-32x2 ball r=0.2": ((100, 32, 32, 1), 2, "ball_at_point", 0.2, None),

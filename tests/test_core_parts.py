@@ -123,3 +123,21 @@ def test_a_solver_that_fails_stops_the_walk_with_its_error():
 
     with pytest.raises(ZeroDivisionError, match="solver broke"):
         _walk(net, dom, seed, solver=broken)
+
+
+def test_reduce_with_the_cached_row_space_is_the_same_to_the_bit():
+    # Balls and the whole space are walked in the first layer's row space;
+    # its QR is computed once per Network and passed to reduce.
+    ws, bs = random_weights((40, 12, 8, 1), seed=4)
+    net = rw.Network(ws, bs)
+    center = np.random.default_rng(2).normal(size=40)
+    for dom in (_core.Domain.ball(center, 0.7), _core.Domain.whole(40)):
+        fresh = _core.reduce(net._core, dom)
+        cached = _core.reduce(net._core, dom, net._row_space())
+        assert np.array_equal(fresh[2], cached[2]) and np.array_equal(fresh[4], cached[4])
+        zero = np.zeros(net.hidden_neurons, dtype=bool)  # local forms of every layer
+        for a, b in zip(fresh[0].local_forms(zero), cached[0].local_forms(zero)):
+            assert np.array_equal(a, b)
+    assert net._row_space() is net._row_space()
+    with pytest.raises(ValueError, match="basis must have shape"):
+        _core.reduce(net._core, _core.Domain.ball(center, 0.7), np.zeros((39, 12)))

@@ -1,3 +1,5 @@
+#include <optional>
+
 #include "pybind11.hpp"
 
 #include "regionwalk/domain.hpp"
@@ -84,9 +86,17 @@ void bind_network(py::module_& m) {
     std::copy(b.begin(), b.end(), out.mutable_data());
     return out;
   }, py::arg("w"), "Orthonormal basis (d, r) of the row space of w (Householder QR with column pivoting).");
-  m.def("reduce", [](const Network& net, const Domain& dom) {
+  m.def("reduce", [](const Network& net, const Domain& dom, const std::optional<array_t<double>>& known) {
     if (dom.dim != net.input_dim()) throw std::invalid_argument("domain dimension does not match the network");
-    Reduction red = reduce(net, dom);
+    std::vector<double> given;
+    int rank = 0;
+    if (known) {
+      if (known->ndim() != 2 || known->shape(0) != dom.dim || known->shape(1) > dom.dim)
+        throw std::invalid_argument("basis must have shape (d, r) with r <= d, from row_space of the first layer");
+      given.assign(known->data(), known->data() + known->size());
+      rank = static_cast<int>(known->shape(1));
+    }
+    Reduction red = reduce(net, dom, known ? &given : nullptr, rank);
     const auto d = static_cast<py::ssize_t>(red.origin.size());
     array_t<double> origin(d);
     std::copy(red.origin.begin(), red.origin.end(), origin.mutable_data());
@@ -102,9 +112,10 @@ void bind_network(py::module_& m) {
       basis = b;
     }
     return py::make_tuple(std::move(red.net), std::move(red.domain), origin, scale, basis, red.shrink);
-  }, py::arg("network"), py::arg("domain"),
+  }, py::arg("network"), py::arg("domain"), py::arg("basis") = py::none(),
      "The walk's coordinates: (network, domain, origin, scale or None, basis or None, shrink); x = origin + scale*u "
-     "(a box) or origin + basis @ y (a ball or the whole space, in the first layer's row space).");
+     "(a box) or origin + basis @ y (a ball or the whole space, in the first layer's row space). `basis`: "
+     "row_space(first layer's weights), when known already.");
 
   py::class_<Domain>(m, "Domain")
       .def_static("box", [](const array_t<double>& lo, const array_t<double>& hi) {

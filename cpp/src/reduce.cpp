@@ -114,7 +114,7 @@ std::vector<double> Reduction::to_input(const double* y) const {
   return x;
 }
 
-Reduction reduce(const Network& net, const Domain& dom) {
+Reduction reduce(const Network& net, const Domain& dom, const std::vector<double>* known_basis, int known_rank) {
   const Layer& L = net.layers().front();
   const auto d = static_cast<size_t>(L.in);
   Layer first{L.in, L.out, {}, L.bias};
@@ -131,8 +131,8 @@ Reduction reduce(const Network& net, const Domain& dom) {
     return Reduction{with_first_layer(net, std::move(first)), Domain::box(std::vector<double>(d, -1.0), std::vector<double>(d, 1.0)),
                      dom.center, std::move(h), {}, shrink};
   }
-  int r = 0;
-  std::vector<double> basis = row_space(L.weight, L.out, L.in, &r);
+  int r = known_rank;
+  std::vector<double> basis = known_basis != nullptr ? *known_basis : row_space(L.weight, L.out, L.in, &r);
   if (r == 0 || r == L.in) return Reduction{net, dom, std::vector<double>(d, 0.0), {}, {}, 1.0};
   const std::vector<double> origin = dom.kind == DomainKind::Ball ? dom.center : std::vector<double>(d, 0.0);
   first.in = r;

@@ -28,7 +28,7 @@ class BallReduction:
     def __init__(self, net: Network) -> None:
         w = net.weights[0]
         self.net = net
-        self.basis = np.asarray(_core.row_space(np.ascontiguousarray(w, dtype=np.float64)))
+        self.basis = net._row_space()
         r = self.basis.shape[1]
         self.rank = r if 0 < r < net.input_dim else 0
         self.w0 = self._sequential(w, self.basis) if self.rank else None

@@ -100,6 +100,17 @@ class Network:
         self.biases: tuple[np.ndarray, ...] = tuple(bs)
         self.alpha = float(alpha)
         self._core = _core.Network(list(ws), list(bs), self.alpha)
+        self._row_basis: np.ndarray | None = None
+
+    def _row_space(self) -> np.ndarray:
+        """Orthonormal basis ``(d, r)`` of the first layer's row space, computed once:
+        balls and the whole space are walked in it, and its QR is most of a
+        784-input ball's set-up (``_core.reduce`` takes it as ``basis``)."""
+        if getattr(self, "_row_basis", None) is None:
+            w = np.ascontiguousarray(self.weights[0], dtype=np.float64)
+            self._row_basis = np.asarray(_core.row_space(w))
+        assert self._row_basis is not None
+        return self._row_basis
 
     # -- shape -------------------------------------------------------------
     @property

@@ -30,6 +30,8 @@ struct Reduction {
 // max(rows, d) * eps times the largest.
 std::vector<double> row_space(const std::vector<double>& w, int rows, int d, int* rank);
 
-Reduction reduce(const Network& net, const Domain& domain);
+// `basis` (d x rank, row-major), when given, is row_space() of the first
+// layer, computed earlier: the QR is most of a 784-input ball's set-up.
+Reduction reduce(const Network& net, const Domain& domain, const std::vector<double>* basis = nullptr, int rank = 0);
 
 }  // namespace regionwalk

@@ -83,13 +83,35 @@ REGIONWALK_HOT bool ActiveSetLp::append_active(int r) {
   return true;
 }
 
-void ActiveSetLp::rebuild_active() {
-  std::vector<int> rows;
-  rows.swap(active_);
-  std::vector<char> fixed;
-  fixed.swap(fixed_);
-  for (size_t i = 0; i < rows.size(); ++i)
-    if (append_active(rows[i])) fixed_.push_back(fixed[i]);
+// Deleting column `leave` of A_W^T = Q R leaves R upper Hessenberg from that
+// column on; Givens rotations of neighbouring rows restore it (and rotate
+// Q's columns alike): O(k (n + k)) instead of re-orthogonalising every row.
+void ActiveSetLp::remove_active(std::size_t leave) {
+  const auto n = static_cast<size_t>(n_);
+  const size_t k = active_.size();
+  for (size_t c = leave; c + 1 < k; ++c) std::copy_n(&R_[(c + 1) * n], k, &R_[c * n]);
+  for (size_t j = leave; j + 1 < k; ++j) {
+    const double a = R_[j * n + j], b = R_[j * n + j + 1];
+    const double r = std::hypot(a, b);
+    if (r == 0.0) continue;
+    const double cs = a / r, sn = b / r;
+    for (size_t col = j; col + 1 < k; ++col) {
+      double* rc = &R_[col * n];
+      const double x = rc[j], y = rc[j + 1];
+      rc[j] = cs * x + sn * y;
+      rc[j + 1] = -sn * x + cs * y;
+    }
+    R_[j * n + j + 1] = 0.0;
+    double* qj = &Q_[j * n];
+    double* qk = &Q_[(j + 1) * n];
+    for (size_t t = 0; t < n; ++t) {
+      const double x = qj[t], y = qk[t];
+      qj[t] = cs * x + sn * y;
+      qk[t] = -sn * x + cs * y;
+    }
+  }
+  active_.erase(active_.begin() + static_cast<long>(leave));
+  fixed_.erase(fixed_.begin() + static_cast<long>(leave));
 }
 
 void ActiveSetLp::start_active(const std::vector<int>& equalities) {
@@ -182,9 +204,7 @@ bool ActiveSetLp::release_negative(const double* rhs, bool degenerate) {
   for (int r : dependent_) in_active_[static_cast<size_t>(r)] = 0;
   dependent_.clear();
   in_active_[static_cast<size_t>(active_[static_cast<size_t>(leave)])] = 0;
-  active_.erase(active_.begin() + leave);
-  fixed_.erase(fixed_.begin() + leave);
-  rebuild_active();
+  remove_active(static_cast<size_t>(leave));
   return true;
 }
 

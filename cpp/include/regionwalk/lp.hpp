@@ -56,7 +56,7 @@ class ActiveSetLp {
   // fills dir_dot_ for advance().
   int ratio_test(const std::vector<int>& rows, const double* dir, double dir_norm, double* step);
   void advance(double* v, double step, int block_idx);  // v += step p_, slacks follow
-  void rebuild_active();
+  void remove_active(std::size_t leave);  // drops an active row, QR updated by Givens rotations
   // Rows are stored zero-padded to a multiple of 4: four independent partial
   // sums vectorise without reassociating anything. v must be padded too.
   double dot_padded(int i, const double* v) const {

@@ -325,8 +325,10 @@ def test_net_must_be_a_network():
 @pytest.mark.skipif(os.name != "posix", reason="needs SIGINT")
 @pytest.mark.parametrize("threads", [1, 2])
 def test_ctrl_c_returns_the_counts_so_far(threads):
+    # Enough balls to take seconds (400 took 0.47 s on two threads once the
+    # ball test got faster), so that the signal at 0.3 s always interrupts.
     net = random_mlp((4, 24, 24, 1), seed=1)
-    x = points_near(net, 400, seed=1)
+    x = points_near(net, 5000, seed=1)
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
     with pytest.raises(rw.LocalInterrupted) as info:

@@ -8,9 +8,9 @@ namespace regionwalk {
 void BallQp::build_dual(const RegionRows& rows) {
   const auto d = static_cast<size_t>(dom_.dim);
   near_.reset(dom_.dim);
-  near_rhs_.clear();
   near_row_.clear();
   better_.resize(d);
+  row_.resize(d);
   const std::vector<int>& neurons = rows.neurons();
   for (size_t i = 0; i < neurons.size(); ++i) {
     const int k = neurons[i];
@@ -18,9 +18,8 @@ void BallQp::build_dual(const RegionRows& rows) {
     if (rows.distance(k, dom_.center.data()) >= dom_.radius * (1.0 + 1e-9)) continue;
     const double sg = rows.sign(k);
     const double* ua = rows.unit_a(k);
-    for (size_t q = 0; q < d; ++q) better_[q] = -sg * ua[q];
-    near_.add_row(better_.data(), sg * rows.unit_c(k));
-    near_rhs_.push_back(sg * rows.unit_c(k));
+    for (size_t q = 0; q < d; ++q) row_[q] = -sg * ua[q];
+    near_.add_row(row_.data(), sg * rows.unit_c(k));
     near_row_.push_back(static_cast<int>(i));
   }
 }
@@ -39,7 +38,7 @@ double BallQp::checked_margin(const double* y) const {
   // Rows not near keep slack >= r at the centre, so >= the ball's gap at y.
   double m = ball_gap(y);
   for (int i : scan_) {
-    double slack = near_rhs_[static_cast<size_t>(i)];
+    double slack = near_.rhs(i);
     const double* a = near_.row(i);
     for (int q = 0; q < dom_.dim; ++q) slack -= a[q] * y[q];
     m = std::min(m, slack);
@@ -50,7 +49,7 @@ double BallQp::checked_margin(const double* y) const {
 DualProjection::Status BallQp::project(const double* eq, double eq_rhs, double shrink, double* y,
                                        GeometryStats& stats) {
   const int max_iter = 50 * (dom_.dim + 1) + 2 * near_.rows() + 100;
-  const DualProjection::Status st = dual_.solve(near_, near_rhs_.data(), dom_.dim, scan_, shrink, eq, eq_rhs,
+  const DualProjection::Status st = dual_.solve(near_, dom_.dim, scan_, shrink, eq, eq_rhs,
                                                 dom_.center.data(), dom_.radius - shrink, max_iter, y);
   ++stats.qp_solves;
   stats.lp_iterations += dual_.last_iterations();

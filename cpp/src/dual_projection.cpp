@@ -27,7 +27,6 @@ inline double dot(const double* a, const double* b, int n) {
 
 struct DualProjection::Problem {
   const ActiveSetLp& rows;
-  const double* rhs;
   const std::vector<int>& scan;
   double shrink;
   const double* centre;
@@ -102,10 +101,10 @@ bool DualProjection::certify_bound(const Problem& pb, int pending, double pendin
   };
   for (size_t i = 0; i < active_.size(); ++i) {
     const int row = active_[i];
-    const double rhs = row < 0 ? eq_rhs_ : pb.rhs[row] - pb.shrink;
+    const double rhs = row < 0 ? eq_rhs_ : pb.rows.rhs(row) - pb.shrink;
     take(&normals_[i * n], rhs, u_[i] - (ray_r != nullptr ? ray_t * ray_r[i] : 0.0), row);
   }
-  if (pending >= 0) take(pb.rows.row(pending), pb.rhs[pending] - pb.shrink, pending_u + ray_t, pending);
+  if (pending >= 0) take(pb.rows.row(pending), pb.rows.rhs(pending) - pb.shrink, pending_u + ray_t, pending);
   const double ww = dot(w_.data(), w_.data(), n_);
   const double bound = lin - 0.5 * ww;
   const double goal = 0.5 * pb.reach * pb.reach;
@@ -115,7 +114,7 @@ bool DualProjection::certify_bound(const Problem& pb, int pending, double pendin
 REGIONWALK_HOT DualProjection::Added DualProjection::add(const Problem& pb, int p, double* x) {
   const auto n = static_cast<size_t>(n_);
   const double* normal = p < 0 ? eq_normal_.data() : pb.rows.row(p);
-  const double rhs = p < 0 ? eq_rhs_ : pb.rhs[p] - pb.shrink;
+  const double rhs = p < 0 ? eq_rhs_ : pb.rows.rhs(p) - pb.shrink;
   double up = 0.0;  // p's multiplier so far
   for (;;) {
     if (++iterations_ > limit_) return Added::Limit;
@@ -172,8 +171,8 @@ REGIONWALK_HOT DualProjection::Added DualProjection::add(const Problem& pb, int 
   }
 }
 
-REGIONWALK_HOT DualProjection::Status DualProjection::solve(const ActiveSetLp& rows, const double* rhs, int dim,
-                                             const std::vector<int>& scan, double shrink, const double* eq, double eq_rhs, const double* centre,
+REGIONWALK_HOT DualProjection::Status DualProjection::solve(const ActiveSetLp& rows, int dim, const std::vector<int>& scan,
+                                             double shrink, const double* eq, double eq_rhs, const double* centre,
                                              double reach, int max_iterations, double* x) {
   n_ = dim;
   const auto n = static_cast<size_t>(n_);
@@ -189,7 +188,7 @@ REGIONWALK_HOT DualProjection::Status DualProjection::solve(const ActiveSetLp& r
   z_.resize(n);
   r_.resize(n);
   std::copy(centre, centre + n, x);
-  const Problem pb{rows, rhs, scan, shrink, centre, reach};
+  const Problem pb{rows, scan, shrink, centre, reach};
   if (eq != nullptr) {
     // Oriented so that the centre violates it (or lies on it): added like a row, never dropped.
     const double side = dot(eq, centre, n_) - eq_rhs;
@@ -206,7 +205,7 @@ REGIONWALK_HOT DualProjection::Status DualProjection::solve(const ActiveSetLp& r
     int worst = -1;
     double most = eps;
     for (int i : scan) {
-      const double v = dot(rows.row(i), x, n_) - (rhs[i] - shrink);
+      const double v = dot(rows.row(i), x, n_) - (rows.rhs(i) - shrink);
       // (An active row is tight: never "most violated", but for rounding.)
       if (v > most && std::find(active_.begin(), active_.end(), i) != active_.end()) continue;
       if (v > most) {

@@ -19,7 +19,6 @@ namespace {
 
 struct Rows {
   ActiveSetLp lp;
-  std::vector<double> rhs;
   std::vector<int> all;
   explicit Rows(int d) : lp(d) {}
   void add(std::vector<double> n, double h) {
@@ -27,7 +26,6 @@ struct Rows {
     for (double v : n) s += v * v;
     for (double& v : n) v /= std::sqrt(s);  // unit normals, as the walk's rows
     all.push_back(lp.add_row(n.data(), h / std::sqrt(s)));
-    rhs.push_back(h / std::sqrt(s));
   }
 };
 
@@ -45,13 +43,13 @@ void test_nearest_point_of_a_quadrant() {
   const std::vector<double> c{0, 0, 0};
   std::vector<double> x(3);
   DualProjection dp;
-  CHECK(dp.solve(r.lp, r.rhs.data(), 3, r.all, 0.0, nullptr, 0.0, c.data(), 2.0, 100, x.data()) == Status::Within);
+  CHECK(dp.solve(r.lp, 3, r.all, 0.0, nullptr, 0.0, c.data(), 2.0, 100, x.data()) == Status::Within);
   CHECK(std::abs(x[0] - 1) < 1e-14 && std::abs(x[1] - 1) < 1e-14 && std::abs(x[2]) < 1e-14);
   // Closer than sqrt 2 there is nothing: certified by both rows' multipliers.
-  CHECK(dp.solve(r.lp, r.rhs.data(), 3, r.all, 0.0, nullptr, 0.0, c.data(), 1.4, 100, x.data()) == Status::Beyond);
+  CHECK(dp.solve(r.lp, 3, r.all, 0.0, nullptr, 0.0, c.data(), 1.4, 100, x.data()) == Status::Beyond);
   CHECK(dp.proof_rows().size() == 2);
   // Shrinking the rows by 0.5 moves the point to (1.5, 1.5, 0).
-  CHECK(dp.solve(r.lp, r.rhs.data(), 3, r.all, 0.5, nullptr, 0.0, c.data(), 3.0, 100, x.data()) == Status::Within);
+  CHECK(dp.solve(r.lp, 3, r.all, 0.5, nullptr, 0.0, c.data(), 3.0, 100, x.data()) == Status::Within);
   CHECK(std::abs(x[0] - 1.5) < 1e-14 && std::abs(x[1] - 1.5) < 1e-14);
 }
 
@@ -62,12 +60,12 @@ void test_equality_and_empty_polyhedra() {
   std::vector<double> x(3);
   DualProjection dp;
   // On the plane z = 2: (-1, 0, 2) at sqrt 5.
-  CHECK(dp.solve(r.lp, r.rhs.data(), 3, r.all, 0.0, z.data(), 2.0, c.data(), 3.0, 100, x.data()) == Status::Within);
+  CHECK(dp.solve(r.lp, 3, r.all, 0.0, z.data(), 2.0, c.data(), 3.0, 100, x.data()) == Status::Within);
   CHECK(std::abs(x[0] + 1) < 1e-14 && std::abs(x[2] - 2) < 1e-14);
-  CHECK(dp.solve(r.lp, r.rhs.data(), 3, r.all, 0.0, z.data(), 2.0, c.data(), 2.2, 100, x.data()) == Status::Beyond);
+  CHECK(dp.solve(r.lp, 3, r.all, 0.0, z.data(), 2.0, c.data(), 2.2, 100, x.data()) == Status::Beyond);
   // x <= -1 and x >= 1: empty, proved by a ray of the dual whatever the reach.
   r.add({-1, 0, 0}, -1);
-  CHECK(dp.solve(r.lp, r.rhs.data(), 3, r.all, 0.0, nullptr, 0.0, c.data(), 100.0, 100, x.data()) == Status::Beyond);
+  CHECK(dp.solve(r.lp, 3, r.all, 0.0, nullptr, 0.0, c.data(), 100.0, 100, x.data()) == Status::Beyond);
   CHECK(dp.proof_rows().size() == 2);
 }
 
@@ -80,9 +78,9 @@ void test_opposite_parallel_rows_make_a_slab() {
   const std::vector<double> c{0, 0.1, 0, 0};
   std::vector<double> x(4);
   DualProjection dp;
-  CHECK(dp.solve(r.lp, r.rhs.data(), 4, r.all, 4e-4, nullptr, 0.0, c.data(), 1.0, 100, x.data()) == Status::Within);
+  CHECK(dp.solve(r.lp, 4, r.all, 4e-4, nullptr, 0.0, c.data(), 1.0, 100, x.data()) == Status::Within);
   CHECK(std::abs(x[0] - 0.3004) < 1e-12);
-  CHECK(dp.solve(r.lp, r.rhs.data(), 4, r.all, 6e-4, nullptr, 0.0, c.data(), 1.0, 100, x.data()) == Status::Beyond);
+  CHECK(dp.solve(r.lp, 4, r.all, 6e-4, nullptr, 0.0, c.data(), 1.0, 100, x.data()) == Status::Beyond);
 }
 
 void test_random_polyhedra_against_the_primal_projection() {
@@ -112,14 +110,14 @@ void test_random_polyhedra_against_the_primal_projection() {
     const double truth = dist(primal, c);
     if (truth < 1e-9) {  // the centre is its own nearest point
       DualProjection dp;
-      CHECK(dp.solve(r.lp, r.rhs.data(), d, r.all, 0.0, nullptr, 0.0, c.data(), 1.0, 5000, x.data()) == Status::Within);
+      CHECK(dp.solve(r.lp, d, r.all, 0.0, nullptr, 0.0, c.data(), 1.0, 5000, x.data()) == Status::Within);
       CHECK(dist(x, c) == 0.0);
       ++centred;
       continue;
     }
     for (double reach : {0.9 * truth, 1.1 * truth}) {
       DualProjection dp;
-      const Status st = dp.solve(r.lp, r.rhs.data(), d, r.all, 0.0, nullptr, 0.0, c.data(), reach, 5000, x.data());
+      const Status st = dp.solve(r.lp, d, r.all, 0.0, nullptr, 0.0, c.data(), reach, 5000, x.data());
       if (reach < truth) {
         CHECK(st == Status::Beyond);
         beyond += st == Status::Beyond;

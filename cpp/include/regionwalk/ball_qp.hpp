@@ -53,12 +53,11 @@ class BallQp {
   ActiveSetLp qp_;           // the primal QP's rows
   std::vector<double> rhs_;  // their unshrunk right-hand sides
   int neuron_rows_ = 0;
-  // The dual test's rows: the near rows of the region, compact.
+  // The dual test's rows: the near rows of the region, compact (never shrunk in place).
   ActiveSetLp near_;
-  std::vector<double> near_rhs_;
   std::vector<int> near_row_;  // each one's region row
   std::vector<int> scan_, proof_rows_;
-  std::vector<double> better_;
+  std::vector<double> row_, better_;
   DualProjection dual_;
 };
 

@@ -25,11 +25,11 @@ class DualProjection {
     Undecided,  // iteration limit, or a bound the rounding does not certify
   };
 
-  // `rows`: n_i (the first `dim` entries of rows.row(i)), with h_i = rhs[i];
-  // only the rows listed in `scan` are looked at. `eq`, when not null, is the
-  // equality's normal (dim entries) with right-hand side eq_rhs.
-  Status solve(const ActiveSetLp& rows, const double* rhs, int dim, const std::vector<int>& scan, double shrink,
-               const double* eq, double eq_rhs, const double* centre, double reach, int max_iterations, double* x);
+  // `rows`: n_i (the first `dim` entries of rows.row(i)) and h_i = rows.rhs(i),
+  // unshrunk; only the rows listed in `scan` are looked at. `eq`, when not
+  // null, is the equality's normal (dim entries) with right-hand side eq_rhs.
+  Status solve(const ActiveSetLp& rows, int dim, const std::vector<int>& scan, double shrink, const double* eq,
+               double eq_rhs, const double* centre, double reach, int max_iterations, double* x);
 
   // After Beyond: the rows of the certificate (indices into `rows`) and their
   // multipliers (the equality's left out).

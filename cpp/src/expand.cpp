@@ -165,13 +165,24 @@ bool Expander::proof_settles(const FrontierItem& region, int j) {
   return settled;
 }
 
+const std::vector<int>& Expander::candidates(Clip clip) {
+  if (clip == Clip::Planar) return clip_.edge_neurons();
+  if (clip == Clip::Polytope) return poly_.facet_neurons();
+  return rows_.candidates();
+}
+
+const std::vector<int>& Expander::nearby(Clip clip) const {
+  if (clip == Clip::Planar) return clip_.nearby_lines();
+  if (clip == Clip::Polytope) return poly_.nearby_rows();
+  return rows_.neurons();
+}
+
 bool Expander::is_facet(const FrontierItem& region, int j, Clip clip, double* facet_point, double* margin) {
   if (clip != Clip::None) {
     // The clipped polygon (polytope) answers most facet tests without an LP.
     EdgeVerdict edge = EdgeVerdict::NotAnEdge;
     for (int k : group_) {
-      edge = std::max(edge, clip == Clip::Planar ? clip_.edge(k, facet_point, margin)
-                                                 : poly_.edge(k, facet_point, margin));
+      edge = std::max(edge, clip == Clip::Planar ? clip_.edge(k, facet_point, margin) : poly_.edge(k, facet_point, margin));
       if (edge == EdgeVerdict::Certified) return true;
     }
     if (edge == EdgeVerdict::NotAnEdge) return false;
@@ -215,23 +226,14 @@ bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vect
   CrossingScratch cs{z_, forward_, nb_forms_, flipped_};
   bool complete = true;
   int polled = 0;
-  // Where clipping answered, only the rows carrying an edge of the polygon
-  // (a facet of the polytope) can be facets; elsewhere every hyperplane that
-  // meets the domain is a candidate.
-  for (int j : clip == Clip::Planar     ? clip_.edge_neurons()
-               : clip == Clip::Polytope ? poly_.facet_neurons()
-                                        : rows_.candidates()) {
+  for (int j : candidates(clip)) {
     if (handled_[static_cast<size_t>(j)]) continue;
     if ((++polled & 15) == 0 && !sink.keep_going()) {
       complete = false;
       break;
     }
     // Where clipped, j carries a facet, so its coincident rows are nearby.
-    rows_.coincident(j,
-                     clip == Clip::Planar     ? clip_.nearby_lines()
-                     : clip == Clip::Polytope ? poly_.nearby_rows()
-                                              : rows_.neurons(),
-                     group_);
+    rows_.coincident(j, nearby(clip), group_);
     bool one_layer = true;
     nb_ = region.pattern;
     for (int k : group_) {

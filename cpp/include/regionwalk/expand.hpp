@@ -61,6 +61,11 @@ class Expander {
  private:
   // Which clipping answered for the region (none: every candidate goes to the LPs).
   enum class Clip { None, Planar, Polytope };
+  // The candidate facets: where clipped, the rows carrying an edge (facet) of
+  // the polygon (polytope); elsewhere every hyperplane meeting the domain.
+  const std::vector<int>& candidates(Clip clip);
+  // Where j's coincident rows are to be found (near the clipped region).
+  const std::vector<int>& nearby(Clip clip) const;
   // Settles whether the hyperplane of `j` (with its coincident group) is a
   // facet; on a facet, writes the point on it and its margin.
   bool is_facet(const FrontierItem& region, int j, Clip clip, double* facet_point, double* margin);

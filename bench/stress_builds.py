@@ -3,9 +3,12 @@ pattern: a change that should not change any count is checked on hundreds of
 nets the tests do not hold (integer weights, no biases, duplicated, parallel
 and zero neurons, weights scaled by 1e-4..1e4; boxes off-centre, thin and
 unequal; balls of several radii). Prints the walks whose patterns differ.
+With --engines, this build's two engines instead: the box's complex
+(engine="auto", no region cap) against the walk (engine="walk").
 
     pip install --no-build-isolation --no-deps --target /tmp/base_site <old checkout>
     python bench/stress_builds.py --base /tmp/base_site --domain box --walks 300 [--seed 3]
+    python bench/stress_builds.py --engines --walks 300 --min-dim 3 --max-dim 8
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def domain_of(rng, kind, d, fam):
         half = np.full(d, float(rng.choice([0.1, 1.0, 2.0])))
     return rw.Box(c - half, c + half)
 
-kind, seed, walks, lo, hi, cap = json.loads(sys.argv[1])
+kind, seed, walks, lo, hi, cap, engine = json.loads(sys.argv[1])
 top = np.random.default_rng(seed)
 out = {"core": rw._core.__file__}
 for i in range(walks):
@@ -62,21 +65,24 @@ for i in range(walks):
     fam, widths, net = net_of(rng, d)
     dom = domain_of(rng, kind, d, fam)
     try:
-        res = rw.enumerate_regions(net, dom, threads=1, store_points=False, max_regions=cap)
+        kw = {} if engine is None else {"engine": engine}
+        res = rw.enumerate_regions(net, dom, threads=1, store_points=False, max_regions=cap, **kw)
         h = hashlib.sha1(np.packbits(res.patterns, axis=1).tobytes()).hexdigest()[:12]
         out[str(i)] = [fam, widths, res.count, bool(res.complete), bool(res.certified), h]
+        out["complex"] = out.get("complex", 0) + (res.stats.get("subdivision_vertices", 0) > 0)
     except Exception as e:  # reported, not fatal: a crash is a finding too
         out[str(i)] = [fam, widths, "error", str(e)[:100]]
 print(json.dumps(out))
 """
 
 
-def run(site: str | None, args: argparse.Namespace) -> dict:
+def run(site: str | None, args: argparse.Namespace, engine: str | None = None) -> dict:
     env = dict(os.environ)
     if site:
         env["PYTHONPATH"] = site + os.pathsep + env.get("PYTHONPATH", "")
         env["RW_COMPARE_BASE"] = "1"
-    spec = [args.domain, args.seed, args.walks, args.min_dim, args.max_dim, args.cap]
+    cap = None if args.engines else args.cap
+    spec = [args.domain, args.seed, args.walks, args.min_dim, args.max_dim, cap, engine]
     out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], env=env, capture_output=True, text=True,
                          check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -84,7 +90,8 @@ def run(site: str | None, args: argparse.Namespace) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", required=True, help="site directory of the build to compare against")
+    ap.add_argument("--base", help="site directory of the build to compare against")
+    ap.add_argument("--engines", action="store_true", help="compare this build's complex with its walk")
     ap.add_argument("--domain", choices=["box", "ball"], default="box")
     ap.add_argument("--walks", type=int, default=300)
     ap.add_argument("--seed", type=int, default=3)
@@ -92,9 +99,18 @@ def main() -> None:
     ap.add_argument("--max-dim", type=int, default=6)
     ap.add_argument("--cap", type=int, default=30_000, help="regions per walk at most")
     args = ap.parse_args()
-    this, base = run(None, args), run(args.base, args)
-    if this.pop("core") == base.pop("core"):
-        raise SystemExit("both builds import the same core: check --base")
+    if args.engines == (args.base is not None):
+        raise SystemExit("give either --base SITE or --engines")
+    if args.engines:
+        this, base = run(None, args, "auto"), run(None, args, "walk")
+        this.pop("core"), base.pop("core")
+        print(f"the complex answered {this.pop('complex', 0)} walks")
+        base.pop("complex", None)
+    else:
+        this, base = run(None, args), run(args.base, args)
+        if this.pop("core") == base.pop("core"):
+            raise SystemExit("both builds import the same core: check --base")
+        this.pop("complex", None), base.pop("complex", None)
     differ = [k for k in this if this[k] != base[k]]
     regions = sum(v[2] for v in this.values() if v[2] != "error")
     print(f"{len(this)} walks, {regions} regions; {len(differ)} differ")

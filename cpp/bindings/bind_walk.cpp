@@ -127,7 +127,7 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
                   std::int64_t max_regions, double time_limit, int threads, bool store_points,
                   const std::optional<Progress>& progress, double progress_interval, bool audit_proofs,
                   std::int64_t max_memory, const std::optional<py::bytes>& state, bool keep_state,
-                  const py::object& solver) {
+                  const py::object& solver, bool subdivide) {
   const std::vector<double> seed = to_vector(seed_arr, "seed", net.input_dim());
   const std::shared_ptr<py::object> held = hold_solver(solver);  // outlives the walk's threads
   WalkOptions opt;
@@ -140,6 +140,7 @@ py::dict run_walk(const Network& net, const Domain& dom, const array_t<double>& 
   opt.audit_proofs = audit_proofs;
   opt.max_memory = max_memory;
   opt.keep_state = keep_state;
+  opt.subdivide = subdivide;
   std::optional<Bytes> resume;
   if (state) {
     const std::string_view s = *state;
@@ -161,7 +162,7 @@ void bind_walk(py::module_& m) {
         py::arg("max_regions") = -1, py::arg("time_limit") = -1.0, py::arg("threads") = 1,
         py::arg("store_points") = true, py::arg("progress") = py::none(), py::arg("progress_interval") = 0.5,
         py::arg("audit_proofs") = false, py::arg("max_memory") = -1, py::arg("state") = py::none(),
-        py::arg("keep_state") = false, py::arg("solver") = py::none(), "Walk the regions that meet the domain; returns a dict of arrays.");
+        py::arg("keep_state") = false, py::arg("solver") = py::none(), py::arg("subdivide") = true, "Walk the regions that meet the domain; returns a dict of arrays.");
   m.def("walk_stats_fields", [] {
     py::dict d;
 #define REGIONWALK_MEANING(name, meaning) d[#name] = meaning;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -14,6 +16,7 @@
 
 #include "regionwalk/expand.hpp"
 #include "regionwalk/stability.hpp"
+#include "regionwalk/subdivide.hpp"
 #include "regionwalk/walk_state.hpp"
 
 namespace regionwalk {
@@ -198,6 +201,47 @@ std::vector<FrontierItem> start(const Network& net, const Domain& dom, Expander&
   return std::move(s.frontier);
 }
 
+// Where the box's complex may answer instead of the walk (subdivide.hpp): no
+// limit it could not honour (regions, time, a state to keep), the default solver.
+bool subdivision_applies(const Domain& dom, const WalkOptions& opt, const Bytes* resume) {
+  return opt.subdivide && resume == nullptr && dom.kind == DomainKind::Box && dom.dim >= BoxSubdivision::kMinDim &&
+         dom.dim <= BoxSubdivision::kMaxDim && opt.max_regions < 0 && opt.time_limit < 0 && !opt.keep_state &&
+         !opt.audit_proofs && !opt.solver;
+}
+
+// A complex past this many bytes of its own goes to the walk, which needs far less.
+constexpr std::int64_t kSubdivisionBytes = std::int64_t{2} << 30;
+
+// The regions from the box's complex; false when it refused (counted in res.stats).
+bool subdivide(const Network& net, const Domain& dom, double tol, const WalkOptions& opt, WalkControl& control,
+               WalkResult& res) {
+  RegionCollector found(net.pattern_words(), dom.dim, true);
+  BoxSubdivision sub(net, dom, tol);
+  const std::int64_t budget = opt.max_memory >= 0 ? std::min(opt.max_memory, kSubdivisionBytes) : kSubdivisionBytes;
+  bool ok = false;
+  try {
+    ok = sub.run(found, control.cancel, budget);
+  } catch (const std::bad_alloc&) {
+    ok = false;
+  }
+  if (!ok) {
+    if (std::getenv("RW_DEBUG_SUBDIVIDE")) std::fprintf(stderr, "subdivision refused: %s\n", sub.why().c_str());
+    ++res.stats.subdivision_refusals;
+    return false;
+  }
+  res.stats.subdivision_vertices = sub.vertices();
+  res.words = net.pattern_words();
+  res.dim = dom.dim;
+  found.sorted(-1, res.patterns, res.points);
+  res.count = static_cast<std::int64_t>(res.patterns.size()) / std::max(1, res.words);
+  const auto w = static_cast<std::size_t>(res.words), d = static_cast<std::size_t>(res.dim);
+  if (opt.on_region)
+    for (std::size_t i = 0; i < static_cast<std::size_t>(res.count); ++i) opt.on_region(&res.patterns[i * w], &res.points[i * d]);
+  if (!opt.store_points) res.points.clear();
+  control.regions.store(res.count);
+  return true;
+}
+
 }  // namespace
 
 WalkResult walk(const Network& net, const Domain& dom, const double* seed, const WalkOptions& opt,
@@ -210,6 +254,17 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   Frontier frontier(control);
   Limits limits(opt, control, frontier);
   WalkResult res;
+  if (subdivision_applies(dom, opt, resume)) {
+    const bool answered = subdivide(net, dom, tol, opt, control, res);
+    if (answered || control.cancel.load()) {
+      res.stop = answered ? StopReason::Complete : StopReason::Cancelled;
+      res.words = net.pattern_words();
+      res.dim = dom.dim;
+      res.stats.stable_neurons = std::count_if(stable.begin(), stable.end(), [](signed char s) { return s != 0; });
+      res.stats.seconds = limits.seconds();
+      return res;
+    }
+  }
   WalkStats carried;
   std::mutex stats_mu;
   std::exception_ptr error;

@@ -45,6 +45,8 @@ class WalkStats(TypedDict):
     undecided: int
     witness_failures: int
     stable_neurons: int
+    subdivision_vertices: int
+    subdivision_refusals: int
     seconds: float
 
 class Expander:
@@ -85,4 +87,5 @@ def walk(
     state: bytes | None = None,
     keep_state: bool = False,
     solver: Callable[..., tuple[str, Any, Any, Any, int]] | None = None,
+    subdivide: bool = True,
 ) -> dict[str, Any]: ...

@@ -64,6 +64,7 @@ class WalkJob:
     store_points: bool
     callback: Any = None
     fingerprint: dict[str, str] = field(default_factory=dict)
+    subdivide: bool = True  # engine="auto": the box's complex where it answers (plain runs only)
 
 
 def _path(name: str, value: Any) -> Path | None:
@@ -102,7 +103,8 @@ def run_walk(job: WalkJob, opts: ScaleOptions) -> dict[str, Any]:
     from regionwalk.walk import _run_core
 
     if opts.plain:
-        return _run_core(job.core_net, job.core_domain, job.y0, job.tol, job.limits, job.store_points, job.callback)
+        return _run_core(job.core_net, job.core_domain, job.y0, job.tol, job.limits, job.store_points, job.callback,
+                         subdivide=job.subdivide)
     job = replace(job, fingerprint=ck.fingerprint(job.net, job.domain, job.tol))
     if opts.backend == "ray":
         from regionwalk.ray_backend import walk_ray

@@ -327,13 +327,14 @@ def seed_errors() -> Iterator[None]:
 
 
 def _run_core(core_net: Any, core_domain: Any, y0: np.ndarray, tol: float, limits: tuple[int, float, int, int],
-              store_points: bool, callback: Any, **resumable: Any) -> dict[str, Any]:
-    """``_core.walk``; ``resumable`` is ``state=..., keep_state=...`` for a walk in segments."""
+              store_points: bool, callback: Any, **options: Any) -> dict[str, Any]:
+    """``_core.walk``; ``options`` is ``state=..., keep_state=...`` for a walk in segments, or
+    ``subdivide=...`` (the box's complex first, where it applies)."""
     regions, seconds, nthreads, memory = limits
     with seed_errors():
         return _core.walk(core_net, core_domain, y0, tol=tol, max_regions=regions, time_limit=seconds,
                           threads=nthreads, store_points=store_points, progress=callback,
-                          progress_interval=PROGRESS_INTERVAL, max_memory=memory, **resumable)
+                          progress_interval=PROGRESS_INTERVAL, max_memory=memory, **options)
 
 
 def enumerate_regions(
@@ -354,6 +355,7 @@ def enumerate_regions(
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: float = 60.0,
     resume: str | os.PathLike[str] | None = None,
+    engine: str = "auto",
 ) -> Regions:
     """Enumerate, exactly, every region of ``net`` whose interior meets ``domain``.
 
@@ -421,6 +423,16 @@ def enumerate_regions(
         is done; a missing file is an error otherwise). ``time_limit``
         counts this call's time; ``max_regions`` and ``max_memory`` the whole
         walk's; ``seconds`` in the result adds up all calls.
+    engine
+        ``"auto"`` (default): a box of 3 to 8 inputs, walked locally with no
+        ``max_regions``, ``time_limit`` or checkpoint, is first cut into its
+        whole complex (vertices and edges, one neuron after another) and its
+        regions read off it; a degenerate net (a vertex on a neuron's zero set,
+        a region thinner than ``tol``) or one past the complex's memory budget
+        goes to the walk. Same regions either way; the complex answers
+        all at once (progress shows 0 regions until it is done) and Ctrl-C
+        there returns no partial regions. ``stats["subdivision_vertices"]`` is
+        the complex's size when it answered. ``"walk"``: always the walk.
 
     Returns
     -------
@@ -442,6 +454,8 @@ def enumerate_regions(
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a regionwalk.Network, got {type(net).__name__}")
+    if engine not in ("auto", "walk"):
+        raise ValueError(f"engine must be 'auto' or 'walk', got {engine!r}")
     from regionwalk.geometry import check_measures, with_measures
 
     measure_names = check_measures(measures)
@@ -452,7 +466,8 @@ def enumerate_regions(
                                                 threads=threads, tol=tol, store_points=store_points,
                                                 progress=progress, max_memory=max_memory, backend=backend,
                                                 address=address, checkpoint=checkpoint,
-                                                checkpoint_every=checkpoint_every, resume=resume), measure_names)
+                                                checkpoint_every=checkpoint_every, resume=resume, engine=engine),
+                                measure_names)
     if domain is not None and not isinstance(domain, (Box, Ball)):
         raise TypeError(f"domain must be a Box, a Ball, a Plane or None, got {type(domain).__name__}")
     if domain is not None and domain.dim != net.input_dim:
@@ -471,7 +486,7 @@ def enumerate_regions(
     callback = _progress_callback(progress)
     memory = -1 if max_memory is None else parse_memory(max_memory)
     raw = run_walk(WalkJob(net, domain, x0, core_net, core_domain, y0, abs_tol, (regions, seconds, nthreads, memory),
-                           store_points, callback), opts)
+                           store_points, callback, subdivide=engine == "auto"), opts)
     if progress is True and callback is not None:
         callback(int(raw["count"]), float(raw["stats"]["seconds"]), -1, final=True)  # type: ignore[call-arg]
     points = raw["points"]

@@ -37,6 +37,9 @@ struct WalkOptions {
   RegionVisitor on_region;
   // The facet LPs' backend, one per thread (default: the dense active-set method).
   SolverFactory solver;
+  // Boxes of 3 to 8 dimensions, with no limit but memory: the whole complex
+  // (subdivide.hpp) where it answers, else the walk.
+  bool subdivide = true;
 };
 
 // Shared with the caller while the walk runs: a cancel flag and live counts.

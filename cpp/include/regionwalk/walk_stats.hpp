@@ -19,7 +19,9 @@ namespace regionwalk {
   X(qp_solves, "ball projection QP solves")                                                          \
   X(undecided, "facet tests that hit a solver limit: the walk is then not certified")               \
   X(witness_failures, "crossings that failed to land in a region: the walk is then not certified")  \
-  X(stable_neurons, "neurons of fixed sign over the whole domain")
+  X(stable_neurons, "neurons of fixed sign over the whole domain")                                  \
+  X(subdivision_vertices, "vertices of the complex, where the box's complex answered instead of a walk") \
+  X(subdivision_refusals, "complexes given up for the walk (degenerate, too large or interrupted)")
 
 struct WalkStats {
 #define REGIONWALK_DECLARE(name, meaning) std::int64_t name = 0;

@@ -1,0 +1,95 @@
+// A box's regions from the whole complex, not by walking (DESIGN.md section 2.11).
+//
+// The box's vertices and edges are cut by one neuron's zero set after the
+// other, in layer order, as in edge subdivision (Berzins, ICML 2023). On an
+// edge every neuron of the layer being cut is affine (the edge lies in one
+// closed cell of the earlier layers), so a sign change on an edge makes one
+// new vertex, whose values of the layer's other neurons are interpolated.
+// The cut's own edges join the two new vertices on each 2-face it crosses,
+// matched by that 2-face's sign vector. A vertex shared by up to 2^d regions
+// is computed once, where the walk's clipping computes it in every region.
+// The cells are then read off the vertices: along a fixed generic direction
+// each cell has one lowest vertex, the one whose edges into it all go up
+// (and one highest: both readings must agree).
+//
+// It answers only on a complex in general position and checks that as it
+// goes: a vertex's value of a neuron within 1e-10 of the size of the terms it
+// sums (not every vertex's: a neuron zero everywhere is off), a 2-face key
+// not met exactly twice, a vertex without its 2n + b edges (one per tight
+// neuron and side, one per tight box face), an edge level along the
+// direction, a cell whose interior point (the centroid of its lowest vertex
+// and the ends of its d up edges) fails a forward pass with margin tol, or a
+// pattern found twice: each refuses, and the walk runs instead. Degenerate
+// nets (bias-free, integer, duplicated or zero neurons) so stay the walk's.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "regionwalk/collect.hpp"
+#include "regionwalk/domain.hpp"
+#include "regionwalk/network.hpp"
+
+namespace regionwalk {
+
+class BoxSubdivision {
+ public:
+  static constexpr int kMinDim = 3;
+  static constexpr int kMaxDim = 8;
+
+  BoxSubdivision(const Network& net, const Domain& dom, double tol);
+
+  // Builds the complex and puts every cell (pattern, interior point) in
+  // `out`, which must be empty and have no visitor. False when refused or
+  // cancelled, or past `max_bytes` of its own data: why() says which, and
+  // `out` is to be discarded.
+  bool run(RegionCollector& out, const std::atomic<bool>& cancel, std::int64_t max_bytes);
+  const std::string& why() const { return why_; }
+  std::int64_t vertices() const { return static_cast<std::int64_t>(count_); }
+  std::int64_t edges() const { return static_cast<std::int64_t>(edges_.size()); }
+
+ private:
+  using Edge = std::array<int, 2>;
+
+  bool refuse(std::string why);
+  void start_box();
+  void bounds();
+  void layer_values(int l);
+  bool cut(int k, int j, int width);
+  int split(const Edge& e, int k, int j, int width);
+  bool link(int k);
+  std::int64_t bytes() const;
+  // Reading the cells (subdivide_cells.cpp).
+  void adjacency(std::vector<int>& start, std::vector<int>& nbr) const;
+  void heights();
+  bool read_cells(std::vector<Word>& patterns, std::vector<double>& points);
+  bool slots(int v, const int* nbr, int deg, int* t, int* at);
+  bool emit(int v, const int* t, const int* at, double sense, std::vector<Word>& patterns, std::vector<double>* points);
+  bool check_cell(const Word* pattern, const double* point);
+  bool same_cells(const std::vector<Word>& a, const std::vector<Word>& b) const;
+
+  const Network& net_;
+  const Domain& dom_;
+  double tol_;
+  int d_, n_, words_;         // dimension, hidden neurons, words per constraint bitset
+  std::vector<double> lip_;   // per neuron: bound on |grad z| over the box
+  std::vector<double> near_;  // per neuron: values this close to 0 count as 0
+  // Vertices: coordinates (d each), sign bits (bit c set: constraint c > 0;
+  // neurons first, then the box's faces lo_q, hi_q), tight bits (the d
+  // constraints that are 0), the current layer's values.
+  std::size_t count_ = 0;
+  std::vector<double> x_, z_;
+  std::vector<Word> pos_, tight_;
+  std::vector<Edge> edges_;
+  std::vector<int> fresh_;  // vertices made by the current cut
+  std::vector<unsigned char> side_;  // per vertex: the current neuron > 0
+  std::vector<double> height_;  // each vertex's height along a generic direction
+  double level_ = 0.0;          // heights closer than this refuse
+  std::vector<double> scratch_, values_;
+  LocalForms forms_;
+  std::string why_;
+};
+
+}  // namespace regionwalk

@@ -68,7 +68,8 @@ def test_proofs_carried_between_regions_keep_the_walk_exact(kind):
     # Deeper nets in 4-6 dimensions: most facet tests are answered by LP
     # certificates carried over from the region walked from, unchanged or
     # re-checked, which must never hide a facet the reference walker finds.
-    # (Boxes in d = 3..5 take the clipping path, with no LPs: d = 6 here.)
+    # (Boxes in d = 3..5 take the clipping path, with no LPs: d = 6 here, and
+    # the walk asked for: the box's complex would answer without one.)
     shape = {"box": (6, 7, 6, 1), "ball": (5, 6, 5, 1), "whole": (4, 5, 5, 1)}[kind]
     ws, bs = random_weights(shape, seed=11)
     d = shape[0]
@@ -80,7 +81,7 @@ def test_proofs_carried_between_regions_keep_the_walk_exact(kind):
         dom, ref_dom = rw.Ball(center, 0.6), ("ball", center, 0.6)
     else:
         dom, ref_dom = None, ("whole",)
-    res = rw.enumerate_regions(net, dom, seed=center, threads=1)
+    res = rw.enumerate_regions(net, dom, seed=center, threads=1, engine="walk")
     assert res.stats["inherited_proofs"] > 0
     # Proofs whose rows changed across the facet are re-checked with the new
     # region's forms: LP duals bounded over the box. (Not in the whole space,

@@ -117,6 +117,7 @@ bool BoxSubdivision::cut(int k, int j, int width) {
   fresh_.clear();
   const std::size_t E = edges_.size();
   for (std::size_t e = 0; e < E; ++e) {
+    if ((e & 0xFFFF) == 0 && cancel_->load(std::memory_order_relaxed)) return refuse("cancelled");
     const Edge ed = edges_[e];
     if (side_[static_cast<std::size_t>(ed[0])] == side_[static_cast<std::size_t>(ed[1])]) continue;
     const int x = split(ed, k, j, width);
@@ -220,6 +221,7 @@ std::int64_t BoxSubdivision::bytes() const {
 
 bool BoxSubdivision::run(RegionCollector& out, const std::atomic<bool>& cancel, std::int64_t max_bytes) {
   if (dom_.kind != DomainKind::Box || d_ < kMinDim || d_ > kMaxDim) return refuse("not a box of 3 to 8 dimensions");
+  cancel_ = &cancel;
   start_box();
   bounds();
   for (int l = 0; l < net_.num_hidden_layers(); ++l) {

@@ -74,6 +74,7 @@ bool BoxSubdivision::read_cells(std::vector<Word>& patterns, std::vector<double>
   std::vector<Word> highest;
   int t[kMaxDim], at[2 * kMaxDim];
   for (std::size_t v = 0; v < count_; ++v) {
+    if ((v & 4095) == 0 && cancel_->load(std::memory_order_relaxed)) return refuse("cancelled");
     const int vi = static_cast<int>(v);
     if (!slots(vi, &nbr[static_cast<std::size_t>(start[v])], start[v + 1] - start[v], t, at)) return false;
     const std::size_t first = patterns.size() / pw;

@@ -89,6 +89,7 @@ class BoxSubdivision {
   double level_ = 0.0;          // heights closer than this refuse
   std::vector<double> scratch_, values_;
   LocalForms forms_;
+  const std::atomic<bool>* cancel_ = nullptr;
   std::string why_;
 };
 

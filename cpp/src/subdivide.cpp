@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "regionwalk/parallel.hpp"
+
 namespace regionwalk {
 
 namespace {
@@ -12,17 +14,18 @@ namespace {
 // above rounding, however many interpolations made the vertex) counts as 0.
 constexpr double kNear = 1e-10;
 
-// One record per (new vertex, 2-face through it): the 2-face's key hashed.
-struct FaceRecord {
-  std::uint64_t hash;
-  int vertex, drop, side;
-};
+// Items below this per thread are not worth a thread.
+constexpr std::size_t kPerThread = 32768;
 
 }  // namespace
 
-BoxSubdivision::BoxSubdivision(const Network& net, const Domain& dom, double tol)
+BoxSubdivision::BoxSubdivision(const Network& net, const Domain& dom, double tol, int threads)
     : net_(net), dom_(dom), tol_(tol), d_(dom.dim), n_(net.hidden_neurons()),
-      words_(words_for(net.hidden_neurons() + 2 * dom.dim)) {}
+      words_(words_for(net.hidden_neurons() + 2 * dom.dim)), threads_(std::max(1, threads)) {}
+
+int BoxSubdivision::team(std::size_t items) const {
+  return static_cast<int>(std::clamp<std::size_t>(items / kPerThread, 1, static_cast<std::size_t>(threads_)));
+}
 
 bool BoxSubdivision::refuse(std::string why) {
   why_ = std::move(why);
@@ -87,58 +90,97 @@ void BoxSubdivision::layer_values(int l) {
   const auto d = static_cast<std::size_t>(d_);
   const auto width = static_cast<std::size_t>(net_.layers()[static_cast<std::size_t>(l)].out);
   const auto off = static_cast<std::size_t>(net_.layer_offset(l));
-  const std::size_t V = count_;
-  values_.resize(static_cast<std::size_t>(n_));
-  z_.resize(V * width);
-  for (std::size_t v = 0; v < V; ++v) {
-    net_.preactivations(&x_[v * d], values_.data(), scratch_);
-    std::copy_n(&values_[off], width, &z_[v * width]);
-  }
+  z_.resize(count_ * width);
+  const int T = team(count_ / 4);
+  run_parallel(T, [&](int t) {
+    std::vector<double> values(static_cast<std::size_t>(n_)), scratch;
+    const auto [v0, v1] = share(count_, T, t);
+    for (std::size_t v = v0; v < v1; ++v) {
+      net_.preactivations(&x_[v * d], values.data(), scratch);
+      std::copy_n(&values[off], width, &z_[v * width]);
+    }
+  });
 }
 
-// Cuts the complex by neuron k (index j in its layer of `width`).
-bool BoxSubdivision::cut(int k, int j, int width) {
+// Each vertex's side of neuron k (index j in its layer of `width`).
+int BoxSubdivision::sides(int k, int j, int width) {
   const auto W = static_cast<std::size_t>(words_);
   const auto w = static_cast<std::size_t>(width), jj = static_cast<std::size_t>(j);
   const auto kk = static_cast<std::size_t>(k);
-  const std::size_t V = count_;
   std::size_t zeros = 0;
-  for (std::size_t v = 0; v < V; ++v) zeros += z_[v * w + jj] == 0.0 ? 1 : 0;
+  for (std::size_t v = 0; v < count_; ++v) zeros += z_[v * w + jj] == 0.0 ? 1 : 0;
   // Zero at every vertex: zero on every cell (their hulls), so inactive everywhere.
-  if (zeros == V) return true;
-  side_.resize(V);
-  for (std::size_t v = 0; v < V; ++v) {
-    const double s = z_[v * w + jj];
-    if (!(std::abs(s) > near_[kk]))
-      return refuse("a vertex lies on (or within rounding of) neuron " + std::to_string(k) + "'s zero set");
-    side_[v] = s > 0.0 ? 1 : 0;
-    if (s > 0.0) set_bit(&pos_[v * W], k);
-  }
-  fresh_.clear();
+  if (zeros == count_) return 0;
+  side_.resize(count_);
+  const int T = team(count_ / 4);
+  std::vector<char> near(static_cast<std::size_t>(T), 0);
+  run_parallel(T, [&](int t) {
+    const auto [v0, v1] = share(count_, T, t);
+    for (std::size_t v = v0; v < v1; ++v) {
+      const double s = z_[v * w + jj];
+      near[static_cast<std::size_t>(t)] |= !(std::abs(s) > near_[kk]);
+      side_[v] = s > 0.0 ? 1 : 0;
+      if (s > 0.0) set_bit(&pos_[v * W], k);
+    }
+  });
+  if (std::find(near.begin(), near.end(), 1) != near.end())
+    return refuse("a vertex lies on (or within rounding of) neuron " + std::to_string(k) + "'s zero set"), -1;
+  return 1;
+}
+
+// Cuts the complex by neuron k: a new vertex on every edge whose ends it
+// separates (numbered by edge, whatever the threads), then the cut's edges.
+bool BoxSubdivision::cut(int k, int j, int width) {
+  const int state = sides(k, j, width);
+  if (state <= 0) return state == 0;
   const std::size_t E = edges_.size();
-  for (std::size_t e = 0; e < E; ++e) {
-    if ((e & 0xFFFF) == 0 && cancel_->load(std::memory_order_relaxed)) return refuse("cancelled");
-    const Edge ed = edges_[e];
-    if (side_[static_cast<std::size_t>(ed[0])] == side_[static_cast<std::size_t>(ed[1])]) continue;
-    const int x = split(ed, k, j, width);
-    edges_[e][1] = x;
-    edges_.push_back({x, ed[1]});
-  }
+  const int T = team(E);
+  crossing_.resize(static_cast<std::size_t>(T));
+  run_parallel(T, [&](int t) {
+    std::vector<std::size_t>& mine = crossing_[static_cast<std::size_t>(t)];
+    mine.clear();
+    const auto [e0, e1] = share(E, T, t);
+    for (std::size_t e = e0; e < e1; ++e)
+      if (side_[static_cast<std::size_t>(edges_[e][0])] != side_[static_cast<std::size_t>(edges_[e][1])])
+        mine.push_back(e);
+  });
+  if (cancel_->load(std::memory_order_relaxed)) return refuse("cancelled");
+  std::vector<std::size_t> base(static_cast<std::size_t>(T) + 1, 0);
+  for (std::size_t t = 0; t < static_cast<std::size_t>(T); ++t) base[t + 1] = base[t] + crossing_[t].size();
+  const std::size_t first = count_, made = base.back();
+  grow(first + made, width);
+  edges_.resize(E + made);
+  fresh_.resize(made);
+  run_parallel(T, [&](int t) {
+    const auto tt = static_cast<std::size_t>(t);
+    for (std::size_t i = 0; i < crossing_[tt].size(); ++i) {
+      const std::size_t e = crossing_[tt][i], id = base[tt] + i, x = first + id;
+      const Edge ed = edges_[e];
+      split(ed, x, k, j, width);
+      edges_[e][1] = static_cast<int>(x);
+      edges_[E + id] = {static_cast<int>(x), ed[1]};
+      fresh_[id] = static_cast<int>(x);
+    }
+  });
+  count_ = first + made;
   return link(k);
 }
 
-// The new vertex where neuron k's value vanishes on edge e, tight on the
-// edge's d - 1 constraints and k; the layer's other values interpolated.
-int BoxSubdivision::split(const Edge& e, int k, int j, int width) {
+void BoxSubdivision::grow(std::size_t vertices, int width) {
+  const auto d = static_cast<std::size_t>(d_), W = static_cast<std::size_t>(words_);
+  x_.resize(vertices * d);
+  z_.resize(vertices * static_cast<std::size_t>(width));
+  pos_.resize(vertices * W);
+  tight_.resize(vertices * W);
+}
+
+// Vertex x where neuron k's value vanishes on edge e, tight on the edge's
+// d - 1 constraints and k; the layer's other values interpolated.
+void BoxSubdivision::split(const Edge& e, std::size_t x, int k, int j, int width) {
   const auto d = static_cast<std::size_t>(d_);
   const auto W = static_cast<std::size_t>(words_);
   const auto w = static_cast<std::size_t>(width);
   const auto u = static_cast<std::size_t>(e[0]), v = static_cast<std::size_t>(e[1]);
-  const std::size_t x = count_;
-  x_.resize((x + 1) * d);
-  z_.resize((x + 1) * w);
-  pos_.resize((x + 1) * W);
-  tight_.resize((x + 1) * W);
   const double su = z_[u * w + static_cast<std::size_t>(j)], sv = z_[v * w + static_cast<std::size_t>(j)];
   const double t = su / (su - sv);
   for (std::size_t q = 0; q < d; ++q) x_[x * d + q] = x_[u * d + q] + t * (x_[v * d + q] - x_[u * d + q]);
@@ -150,67 +192,6 @@ int BoxSubdivision::split(const Edge& e, int k, int j, int width) {
   }
   pos_[x * W + static_cast<std::size_t>(k >> 6)] &= ~(Word{1} << (k & 63));
   set_bit(&tight_[x * W], k);
-  ++count_;
-  fresh_.push_back(static_cast<int>(x));
-  return static_cast<int>(x);
-}
-
-// The cut's own edges. New vertex x lies on the 2-faces through its edge: one
-// per constraint c of the edge dropped, on each side of c that is in the box.
-// A 2-face's key (its sign vector: the tight set less c, and x's signs with
-// c's set to the side) is met by the two vertices where k crosses its boundary.
-bool BoxSubdivision::link(int k) {
-  const auto W = static_cast<std::size_t>(words_);
-  std::vector<FaceRecord> recs;
-  std::vector<Word> key(2 * W), other(2 * W);
-  auto make_key = [&](const FaceRecord& r, Word* out) {
-    const auto x = static_cast<std::size_t>(r.vertex);
-    std::copy_n(&pos_[x * W], W, out);
-    std::copy_n(&tight_[x * W], W, out + W);
-    const Word bit = Word{1} << (r.drop & 63);
-    const auto at = static_cast<std::size_t>(r.drop >> 6);
-    out[at] = r.side ? (out[at] | bit) : (out[at] & ~bit);
-    out[W + at] &= ~bit;
-  };
-  for (const int x : fresh_) {
-    const Word* t = &tight_[static_cast<std::size_t>(x) * W];
-    for (std::size_t i = 0; i < W; ++i)
-      for (Word m = t[i]; m != 0; m &= m - 1) {
-        const int c = static_cast<int>(i * 64) + __builtin_ctzll(m);
-        if (c == k) continue;
-        for (int side = c < n_ ? 0 : 1; side <= 1; ++side) {
-          FaceRecord r{0, x, c, side};
-          make_key(r, key.data());
-          r.hash = hash_words(key.data(), static_cast<int>(2 * W));
-          recs.push_back(r);
-        }
-      }
-  }
-  // Open addressing by the keys' hashes: the second of a key makes the
-  // edge (its key compared in full) and marks the first paired.
-  std::size_t cap = 16;
-  while (cap < 2 * recs.size()) cap *= 2;
-  std::vector<int> table(cap, -1);
-  for (std::size_t i = 0; i < recs.size(); ++i) {
-    std::size_t at = recs[i].hash & (cap - 1);
-    while (table[at] >= 0 && recs[static_cast<std::size_t>(table[at])].hash != recs[i].hash) at = (at + 1) & (cap - 1);
-    if (table[at] < 0) {
-      table[at] = static_cast<int>(i);
-      continue;
-    }
-    FaceRecord& first = recs[static_cast<std::size_t>(table[at])];
-    if (first.vertex < 0) return refuse("a 2-face cut by neuron " + std::to_string(k) + " is crossed more than twice");
-    make_key(first, key.data());
-    make_key(recs[i], other.data());
-    if (key != other || first.vertex == recs[i].vertex)
-      return refuse("two 2-faces cut by neuron " + std::to_string(k) + " share a key's hash");
-    edges_.push_back({first.vertex, recs[i].vertex});
-    first.vertex = -1;
-  }
-  for (const int i : table)
-    if (i >= 0 && recs[static_cast<std::size_t>(i)].vertex >= 0)
-      return refuse("a 2-face cut by neuron " + std::to_string(k) + " is crossed once");
-  return true;
 }
 
 std::int64_t BoxSubdivision::bytes() const {
@@ -219,7 +200,8 @@ std::int64_t BoxSubdivision::bytes() const {
   return static_cast<std::int64_t>(b);
 }
 
-bool BoxSubdivision::run(RegionCollector& out, const std::atomic<bool>& cancel, std::int64_t max_bytes) {
+bool BoxSubdivision::run(std::vector<Word>& patterns, std::vector<double>& points, const std::atomic<bool>& cancel,
+                         std::int64_t max_bytes) {
   if (dom_.kind != DomainKind::Box || d_ < kMinDim || d_ > kMaxDim) return refuse("not a box of 3 to 8 dimensions");
   cancel_ = &cancel;
   start_box();
@@ -233,14 +215,8 @@ bool BoxSubdivision::run(RegionCollector& out, const std::atomic<bool>& cancel, 
       if (bytes() > max_bytes) return refuse("past its memory budget");
     }
   }
-  z_ = std::vector<double>();  // room for reading the cells
-  std::vector<Word> patterns;
-  std::vector<double> points;
-  if (!read_cells(patterns, points)) return false;
-  const auto pw = static_cast<std::size_t>(net_.pattern_words()), d = static_cast<std::size_t>(d_);
-  for (std::size_t i = 0; i * pw < patterns.size(); ++i)
-    if (!out.add(&patterns[i * pw], &points[i * d])) return refuse("a pattern read off twice");
-  return true;
+  z_ = UninitVector<double>();  // room for reading the cells
+  return read_cells(patterns, points);
 }
 
 }  // namespace regionwalk

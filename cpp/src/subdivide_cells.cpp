@@ -4,6 +4,7 @@
 #include <numeric>
 #include <vector>
 
+#include "regionwalk/parallel.hpp"
 #include "regionwalk/subdivide.hpp"
 
 namespace regionwalk {
@@ -64,53 +65,71 @@ void BoxSubdivision::heights() {
 
 // Each cell has one lowest vertex along the direction: the cells are read off
 // the vertices, and again off the highest vertices, which must give the same.
+// Threads read contiguous ranges of vertices, joined in order.
 bool BoxSubdivision::read_cells(std::vector<Word>& patterns, std::vector<double>& points) {
-  const auto d = static_cast<std::size_t>(d_);
-  const auto pw = static_cast<std::size_t>(net_.pattern_words());
   std::vector<int> start, nbr;
   adjacency(start, nbr);
   heights();
-  values_.resize(static_cast<std::size_t>(n_));
+  const int T = team(count_);
+  std::vector<Reader> readers(static_cast<std::size_t>(T));
+  run_parallel(T, [&](int t) {
+    const auto [v0, v1] = share(count_, T, t);
+    read_range(v0, v1, start, nbr, readers[static_cast<std::size_t>(t)]);
+  });
   std::vector<Word> highest;
-  int t[kMaxDim], at[2 * kMaxDim];
-  for (std::size_t v = 0; v < count_; ++v) {
-    if ((v & 4095) == 0 && cancel_->load(std::memory_order_relaxed)) return refuse("cancelled");
-    const int vi = static_cast<int>(v);
-    if (!slots(vi, &nbr[static_cast<std::size_t>(start[v])], start[v + 1] - start[v], t, at)) return false;
-    const std::size_t first = patterns.size() / pw;
-    if (!emit(vi, t, at, 1.0, patterns, &points) || !emit(vi, t, at, -1.0, highest, nullptr)) return false;
-    for (std::size_t i = first; i * pw < patterns.size(); ++i)
-      if (!check_cell(&patterns[i * pw], &points[i * d])) return false;
+  for (Reader& r : readers) {
+    if (!r.why.empty()) return refuse(r.why);
+    patterns.insert(patterns.end(), r.patterns.begin(), r.patterns.end());
+    points.insert(points.end(), r.points.begin(), r.points.end());
+    highest.insert(highest.end(), r.highest.begin(), r.highest.end());
   }
-  if (!same_cells(patterns, highest)) return refuse("the highest vertices give other cells than the lowest");
+  return sort_and_compare(patterns, points, highest);
+}
+
+bool BoxSubdivision::read_range(std::size_t v0, std::size_t v1, const std::vector<int>& start,
+                                const std::vector<int>& nbr, Reader& r) const {
+  const auto d = static_cast<std::size_t>(d_);
+  const auto pw = static_cast<std::size_t>(net_.pattern_words());
+  r.values.resize(static_cast<std::size_t>(n_));
+  int t[kMaxDim], at[2 * kMaxDim];
+  for (std::size_t v = v0; v < v1; ++v) {
+    if ((v & 4095) == 0 && cancel_->load(std::memory_order_relaxed)) return r.why = "cancelled", false;
+    const int vi = static_cast<int>(v);
+    if (!slots(vi, &nbr[static_cast<std::size_t>(start[v])], start[v + 1] - start[v], t, at, r)) return false;
+    const std::size_t first = r.patterns.size() / pw;
+    if (!emit(vi, t, at, 1.0, r.patterns, &r.points, r) || !emit(vi, t, at, -1.0, r.highest, nullptr, r))
+      return false;
+    for (std::size_t i = first; i * pw < r.patterns.size(); ++i)
+      if (!check_cell(&r.patterns[i * pw], &r.points[i * d], r)) return false;
+  }
   return true;
 }
 
 // Vertex v's tight constraints (t) and its edges by slot (at[2r + side]: the
 // edge dropping t[r] towards that side of it; a box face has only side 1).
-bool BoxSubdivision::slots(int v, const int* nbr, int deg, int* t, int* at) {
+bool BoxSubdivision::slots(int v, const int* nbr, int deg, int* t, int* at, Reader& rd) const {
   const auto d = static_cast<std::size_t>(d_);
   const auto W = static_cast<std::size_t>(words_);
   const Word* tv = &tight_[static_cast<std::size_t>(v) * W];
   std::size_t nt = 0;
   for (std::size_t i = 0; i < W; ++i)
     for (Word m = tv[i]; m != 0; m &= m - 1) {
-      if (nt == d) return refuse("a vertex with more than d tight constraints");
+      if (nt == d) return rd.why = "a vertex with more than d tight constraints", false;
       t[nt++] = static_cast<int>(i * 64) + __builtin_ctzll(m);
     }
-  if (nt != d) return refuse("a vertex with fewer than d tight constraints");
+  if (nt != d) return rd.why = "a vertex with fewer than d tight constraints", false;
   std::fill_n(at, 2 * d, -1);
   for (int e = 0; e < deg; ++e) {
     const auto u = static_cast<std::size_t>(nbr[e]);
     const int c = dropped(tv, &tight_[u * W], W);
     const auto r = static_cast<std::size_t>(std::find(t, t + d, c) - t);
-    if (c < 0 || r == d) return refuse("an edge's ends do not share d - 1 constraints");
+    if (c < 0 || r == d) return rd.why = "an edge's ends do not share d - 1 constraints", false;
     const std::size_t slot = 2 * r + (get_bit(&pos_[u * W], c) ? 1 : 0);
-    if (at[slot] >= 0) return refuse("two edges leave a vertex the same way");
+    if (at[slot] >= 0) return rd.why = "two edges leave a vertex the same way", false;
     at[slot] = nbr[e];
   }
   for (std::size_t r = 0; r < d; ++r)
-    if (at[2 * r + 1] < 0 || (t[r] < n_) != (at[2 * r] >= 0)) return refuse("a vertex misses an edge");
+    if (at[2 * r + 1] < 0 || (t[r] < n_) != (at[2 * r] >= 0)) return rd.why = "a vertex misses an edge", false;
   return true;
 }
 
@@ -119,7 +138,7 @@ bool BoxSubdivision::slots(int v, const int* nbr, int deg, int* t, int* at) {
 // neuron's zero set bends at v, a tight neuron's two edges need not be
 // opposite: both may rise (a choice of two) or neither (no cell).
 bool BoxSubdivision::emit(int v, const int* t, const int* at, double sense, std::vector<Word>& patterns,
-                          std::vector<double>* points) {
+                          std::vector<double>* points, Reader& rd) const {
   const auto d = static_cast<std::size_t>(d_);
   const auto vv = static_cast<std::size_t>(v);
   unsigned up[kMaxDim];  // per r: bit s set when slot (r, s) rises
@@ -128,7 +147,7 @@ bool BoxSubdivision::emit(int v, const int* t, const int* at, double sense, std:
     up[r] = 0;
     for (int side = t[r] < n_ ? 0 : 1; side <= 1; ++side) {
       const double g = sense * (height_[static_cast<std::size_t>(at[2 * r + static_cast<std::size_t>(side)])] - height_[vv]);
-      if (!(std::abs(g) > level_)) return refuse("an edge level along the direction");
+      if (!(std::abs(g) > level_)) return rd.why = "an edge level along the direction", false;
       up[r] |= (g > 0 ? 1U : 0U) << side;
     }
     cells *= static_cast<std::size_t>(up[r] == 3 ? 2 : (up[r] == 0 ? 0 : 1));
@@ -158,41 +177,55 @@ bool BoxSubdivision::emit(int v, const int* t, const int* at, double sense, std:
 
 // The cell's interior point has its pattern by a forward pass, and every
 // neuron and box face more than tol away (as the walk's witnesses).
-bool BoxSubdivision::check_cell(const Word* pattern, const double* point) {
+bool BoxSubdivision::check_cell(const Word* pattern, const double* point, Reader& rd) const {
   for (std::size_t q = 0; q < static_cast<std::size_t>(d_); ++q)
-    if (!(point[q] - dom_.lo[q] > tol_ && dom_.hi[q] - point[q] > tol_)) return refuse("a cell thinner than tol");
-  net_.preactivations(point, values_.data(), scratch_);
+    if (!(point[q] - dom_.lo[q] > tol_ && dom_.hi[q] - point[q] > tol_)) return rd.why = "a cell thinner than tol", false;
+  net_.preactivations(point, rd.values.data(), rd.scratch);
   bool have_forms = false;
   for (int k = 0; k < n_; ++k) {
     const auto kk = static_cast<std::size_t>(k);
-    const double z = values_[kk];
-    if ((z > 0.0) != get_bit(pattern, k)) return refuse("a cell's interior point has another pattern");
+    const double z = rd.values[kk];
+    if ((z > 0.0) != get_bit(pattern, k)) return rd.why = "a cell's interior point has another pattern", false;
     if (std::abs(z) > lip_[kk] * tol_ + near_[kk]) continue;
-    if (!have_forms) net_.local_forms(pattern, forms_);
+    if (!have_forms) net_.local_forms(pattern, rd.forms);
     have_forms = true;
-    if (z == 0.0 && forms_.is_zero(k)) continue;
-    if (!(std::abs(z) > forms_.norm[kk] * tol_ + near_[kk])) return refuse("a cell thinner than tol");
+    if (z == 0.0 && rd.forms.is_zero(k)) continue;
+    if (!(std::abs(z) > rd.forms.norm[kk] * tol_ + near_[kk])) return rd.why = "a cell thinner than tol", false;
   }
   return true;
 }
 
-// The same patterns, each once, in both lists.
-bool BoxSubdivision::same_cells(const std::vector<Word>& a, const std::vector<Word>& b) const {
-  const auto pw = static_cast<std::size_t>(net_.pattern_words());
-  if (a.size() != b.size()) return false;
-  auto sorted = [pw](const std::vector<Word>& p) {
-    std::vector<std::size_t> order(p.size() / pw);
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
-      return std::lexicographical_compare(&p[i * pw], &p[i * pw] + pw, &p[j * pw], &p[j * pw] + pw);
-    });
-    return order;
-  };
-  const std::vector<std::size_t> oa = sorted(a), ob = sorted(b);
-  for (std::size_t i = 0; i < oa.size(); ++i) {
-    if (!std::equal(&a[oa[i] * pw], &a[oa[i] * pw] + pw, &b[ob[i] * pw])) return false;
-    if (i > 0 && std::equal(&a[oa[i] * pw], &a[oa[i] * pw] + pw, &a[oa[i - 1] * pw])) return false;
+// Sorts the cells by pattern (both readings at once, on two threads where
+// there are) and checks that each is read once, and the same off the highest vertices.
+bool BoxSubdivision::sort_and_compare(std::vector<Word>& patterns, std::vector<double>& points,
+                                      const std::vector<Word>& highest) {
+  const auto pw = static_cast<std::size_t>(net_.pattern_words()), d = static_cast<std::size_t>(d_);
+  if (patterns.size() != highest.size()) return refuse("the highest vertices give other cells than the lowest");
+  const std::size_t n = patterns.size() / pw;
+  std::vector<std::size_t> order[2];
+  run_parallel(std::min(threads_, 2), [&](int t) {
+    for (int which = t; which < 2; which += std::min(threads_, 2)) {
+      const std::vector<Word>& p = which == 0 ? patterns : highest;
+      std::vector<std::size_t>& o = order[which];
+      o.resize(n);
+      std::iota(o.begin(), o.end(), 0);
+      std::sort(o.begin(), o.end(), [&](std::size_t i, std::size_t j) {
+        return std::lexicographical_compare(&p[i * pw], &p[i * pw] + pw, &p[j * pw], &p[j * pw] + pw);
+      });
+    }
+  });
+  std::vector<Word> sorted(patterns.size());
+  std::vector<double> at(points.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const Word* a = &patterns[order[0][i] * pw];
+    if (!std::equal(a, a + pw, &highest[order[1][i] * pw]))
+      return refuse("the highest vertices give other cells than the lowest");
+    if (i > 0 && std::equal(a, a + pw, &sorted[(i - 1) * pw])) return refuse("a cell read off twice");
+    std::copy_n(a, pw, &sorted[i * pw]);
+    std::copy_n(&points[order[0][i] * d], d, &at[i * d]);
   }
+  patterns.swap(sorted);
+  points.swap(at);
   return true;
 }
 

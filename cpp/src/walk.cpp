@@ -215,29 +215,29 @@ constexpr std::int64_t kSubdivisionBytes = std::int64_t{2} << 30;
 // The regions from the box's complex; false when it refused (counted in res.stats).
 bool subdivide(const Network& net, const Domain& dom, double tol, const WalkOptions& opt, WalkControl& control,
                WalkResult& res) {
-  RegionCollector found(net.pattern_words(), dom.dim, true);
-  BoxSubdivision sub(net, dom, tol);
+  BoxSubdivision sub(net, dom, tol, std::max(1, opt.threads));
   const std::int64_t budget = opt.max_memory >= 0 ? std::min(opt.max_memory, kSubdivisionBytes) : kSubdivisionBytes;
   bool ok = false;
   try {
-    ok = sub.run(found, control.cancel, budget);
+    ok = sub.run(res.patterns, res.points, control.cancel, budget);
   } catch (const std::bad_alloc&) {
     ok = false;
   }
   if (!ok) {
     if (std::getenv("RW_DEBUG_SUBDIVIDE")) std::fprintf(stderr, "subdivision refused: %s\n", sub.why().c_str());
+    res.patterns.clear();
+    res.points.clear();
     ++res.stats.subdivision_refusals;
     return false;
   }
   res.stats.subdivision_vertices = sub.vertices();
   res.words = net.pattern_words();
   res.dim = dom.dim;
-  found.sorted(-1, res.patterns, res.points);
   res.count = static_cast<std::int64_t>(res.patterns.size()) / std::max(1, res.words);
   const auto w = static_cast<std::size_t>(res.words), d = static_cast<std::size_t>(res.dim);
   if (opt.on_region)
     for (std::size_t i = 0; i < static_cast<std::size_t>(res.count); ++i) opt.on_region(&res.patterns[i * w], &res.points[i * d]);
-  if (!opt.store_points) res.points.clear();
+  if (!opt.store_points) res.points = std::vector<double>();
   control.regions.store(res.count);
   return true;
 }

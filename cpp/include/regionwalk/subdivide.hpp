@@ -28,9 +28,9 @@
 #include <string>
 #include <vector>
 
-#include "regionwalk/collect.hpp"
 #include "regionwalk/domain.hpp"
 #include "regionwalk/network.hpp"
+#include "regionwalk/uninit.hpp"
 
 namespace regionwalk {
 
@@ -39,56 +39,84 @@ class BoxSubdivision {
   static constexpr int kMinDim = 3;
   static constexpr int kMaxDim = 8;
 
-  BoxSubdivision(const Network& net, const Domain& dom, double tol);
+  // `threads`: the cuts and the reading of the cells run on up to that many
+  // (the complex, and so the result, does not depend on it).
+  BoxSubdivision(const Network& net, const Domain& dom, double tol, int threads = 1);
 
-  // Builds the complex and puts every cell (pattern, interior point) in
-  // `out`, which must be empty and have no visitor. False when refused or
+  // Builds the complex; every cell's pattern (sorted by word, each once) and
+  // interior point go to `patterns` and `points`. False when refused or
   // cancelled, or past `max_bytes` of its own data: why() says which, and
-  // `out` is to be discarded.
-  bool run(RegionCollector& out, const std::atomic<bool>& cancel, std::int64_t max_bytes);
+  // the output is to be discarded.
+  bool run(std::vector<Word>& patterns, std::vector<double>& points, const std::atomic<bool>& cancel,
+           std::int64_t max_bytes);
   const std::string& why() const { return why_; }
   std::int64_t vertices() const { return static_cast<std::int64_t>(count_); }
   std::int64_t edges() const { return static_cast<std::int64_t>(edges_.size()); }
 
  private:
   using Edge = std::array<int, 2>;
+  // One per (new vertex, 2-face through it): the face's key is the vertex's
+  // signs with constraint `drop` set to `side` and its tight set less drop.
+  struct FaceRecord {
+    std::uint64_t hash;
+    int vertex, drop, side;
+  };
+  // One thread's reading of the cells.
+  struct Reader {
+    std::vector<Word> patterns, highest;
+    std::vector<double> points, values, scratch;
+    LocalForms forms;
+    std::string why;
+  };
 
   bool refuse(std::string why);
+  int team(std::size_t items) const;  // threads worth starting for this many items
   void start_box();
   void bounds();
   void layer_values(int l);
+  int sides(int k, int j, int width);  // -1 refused, 0 zero at every vertex, 1 signs set
   bool cut(int k, int j, int width);
-  int split(const Edge& e, int k, int j, int width);
-  bool link(int k);
+  void split(const Edge& e, std::size_t x, int k, int j, int width);
+  void grow(std::size_t vertices, int width);
   std::int64_t bytes() const;
+  // The cut's own edges (subdivide_link.cpp).
+  bool link(int k);
+  void face_records(int k, std::vector<std::size_t>& first);
+  std::uint64_t face_hash(const FaceRecord& r) const;
+  bool same_face(const FaceRecord& a, const FaceRecord& b) const;
+  bool pair_bucket(FaceRecord* recs, std::size_t n, std::vector<Edge>& out) const;
   // Reading the cells (subdivide_cells.cpp).
   void adjacency(std::vector<int>& start, std::vector<int>& nbr) const;
   void heights();
   bool read_cells(std::vector<Word>& patterns, std::vector<double>& points);
-  bool slots(int v, const int* nbr, int deg, int* t, int* at);
-  bool emit(int v, const int* t, const int* at, double sense, std::vector<Word>& patterns, std::vector<double>* points);
-  bool check_cell(const Word* pattern, const double* point);
-  bool same_cells(const std::vector<Word>& a, const std::vector<Word>& b) const;
+  bool read_range(std::size_t v0, std::size_t v1, const std::vector<int>& start, const std::vector<int>& nbr,
+                  Reader& r) const;
+  bool slots(int v, const int* nbr, int deg, int* t, int* at, Reader& r) const;
+  bool emit(int v, const int* t, const int* at, double sense, std::vector<Word>& patterns,
+            std::vector<double>* points, Reader& r) const;
+  bool check_cell(const Word* pattern, const double* point, Reader& r) const;
+  bool sort_and_compare(std::vector<Word>& patterns, std::vector<double>& points, const std::vector<Word>& highest);
 
   const Network& net_;
   const Domain& dom_;
   double tol_;
   int d_, n_, words_;         // dimension, hidden neurons, words per constraint bitset
+  int threads_;
   std::vector<double> lip_;   // per neuron: bound on |grad z| over the box
   std::vector<double> near_;  // per neuron: values this close to 0 count as 0
   // Vertices: coordinates (d each), sign bits (bit c set: constraint c > 0;
   // neurons first, then the box's faces lo_q, hi_q), tight bits (the d
   // constraints that are 0), the current layer's values.
   std::size_t count_ = 0;
-  std::vector<double> x_, z_;
-  std::vector<Word> pos_, tight_;
-  std::vector<Edge> edges_;
-  std::vector<int> fresh_;  // vertices made by the current cut
-  std::vector<unsigned char> side_;  // per vertex: the current neuron > 0
+  UninitVector<double> x_, z_;
+  UninitVector<Word> pos_, tight_;
+  UninitVector<Edge> edges_;
+  UninitVector<int> fresh_;                         // vertices made by the current cut
+  std::vector<unsigned char> side_;                 // per vertex: the current neuron > 0
+  std::vector<std::vector<std::size_t>> crossing_;  // per thread: edges the current cut crosses
+  UninitVector<FaceRecord> recs_, bucketed_;
   std::vector<double> height_;  // each vertex's height along a generic direction
   double level_ = 0.0;          // heights closer than this refuse
-  std::vector<double> scratch_, values_;
-  LocalForms forms_;
   const std::atomic<bool>* cancel_ = nullptr;
   std::string why_;
 };

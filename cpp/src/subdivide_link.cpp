@@ -1,0 +1,138 @@
+// The cut's own edges (subdivide.hpp). New vertex x lies on the 2-faces
+// through its edge: one per constraint c of the edge dropped, on each side of
+// c that is in the box. A 2-face's key (its sign vector: the tight set less c,
+// and x's signs with c's set to the side) is met by exactly the two vertices
+// where the cut crosses the face's boundary; they are joined.
+#include <algorithm>
+#include <tuple>
+
+#include "regionwalk/parallel.hpp"
+#include "regionwalk/subdivide.hpp"
+
+namespace regionwalk {
+
+namespace {
+
+constexpr std::size_t kBuckets = 256;  // by the hash's top bits: pairs never straddle two
+
+std::uint64_t mix(std::uint64_t h, Word w) {
+  std::uint64_t z = h ^ (w + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2));
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+std::uint64_t BoxSubdivision::face_hash(const FaceRecord& r) const {
+  const auto W = static_cast<std::size_t>(words_), x = static_cast<std::size_t>(r.vertex);
+  const auto at = static_cast<std::size_t>(r.drop >> 6);
+  const Word bit = Word{1} << (r.drop & 63);
+  std::uint64_t h = 0x2545F4914F6CDD1DULL;
+  for (std::size_t i = 0; i < W; ++i) {
+    const Word p = pos_[x * W + i];
+    h = mix(h, i != at ? p : (r.side ? p | bit : p & ~bit));
+  }
+  for (std::size_t i = 0; i < W; ++i) h = mix(h, tight_[x * W + i] & (i != at ? ~Word{0} : ~bit));
+  return h;
+}
+
+bool BoxSubdivision::same_face(const FaceRecord& a, const FaceRecord& b) const {
+  const auto W = static_cast<std::size_t>(words_);
+  auto word = [&](const FaceRecord& r, std::size_t i, bool tight) {
+    const auto x = static_cast<std::size_t>(r.vertex);
+    const Word bit = i == static_cast<std::size_t>(r.drop >> 6) ? Word{1} << (r.drop & 63) : 0;
+    if (tight) return tight_[x * W + i] & ~bit;
+    const Word p = pos_[x * W + i];
+    return r.side ? p | bit : p & ~bit;
+  };
+  for (std::size_t i = 0; i < W; ++i)
+    if (word(a, i, false) != word(b, i, false) || word(a, i, true) != word(b, i, true)) return false;
+  return true;
+}
+
+// Every new vertex's 2-faces (but those of cut k), hashed, in recs_ (vertex i's from first[i]).
+void BoxSubdivision::face_records(int k, std::vector<std::size_t>& first) {
+  const auto W = static_cast<std::size_t>(words_);
+  const std::size_t F = fresh_.size();
+  const int T = team(F * 8);
+  first.assign(F + 1, 0);
+  auto each_face = [&](int x, auto&& fn) {
+    const Word* t = &tight_[static_cast<std::size_t>(x) * W];
+    for (std::size_t i = 0; i < W; ++i)
+      for (Word m = t[i]; m != 0; m &= m - 1) {
+        const int c = static_cast<int>(i * 64) + __builtin_ctzll(m);
+        if (c == k) continue;
+        for (int side = c < n_ ? 0 : 1; side <= 1; ++side) fn(c, side);
+      }
+  };
+  run_parallel(T, [&](int t) {
+    const auto [i0, i1] = share(F, T, t);
+    for (std::size_t i = i0; i < i1; ++i) each_face(fresh_[i], [&](int, int) { ++first[i + 1]; });
+  });
+  for (std::size_t i = 0; i < F; ++i) first[i + 1] += first[i];
+  recs_.resize(first[F]);
+  run_parallel(T, [&](int t) {
+    const auto [i0, i1] = share(F, T, t);
+    for (std::size_t i = i0; i < i1; ++i) {
+      std::size_t at = first[i];
+      each_face(fresh_[i], [&](int c, int side) {
+        FaceRecord& r = recs_[at++];
+        r = {0, fresh_[i], c, side};
+        r.hash = face_hash(r);
+      });
+    }
+  });
+}
+
+// The records of one bucket, in a fixed order: equal keys come in pairs.
+bool BoxSubdivision::pair_bucket(FaceRecord* recs, std::size_t n, std::vector<Edge>& out) const {
+  std::sort(recs, recs + n, [](const FaceRecord& a, const FaceRecord& b) {
+    return std::tie(a.hash, a.vertex, a.drop, a.side) < std::tie(b.hash, b.vertex, b.drop, b.side);
+  });
+  for (std::size_t i = 0; i < n; i += 2) {
+    if (i + 1 == n || recs[i + 1].hash != recs[i].hash || (i + 2 < n && recs[i + 2].hash == recs[i].hash))
+      return false;
+    if (recs[i].vertex == recs[i + 1].vertex || !same_face(recs[i], recs[i + 1])) return false;
+    out.push_back({recs[i].vertex, recs[i + 1].vertex});
+  }
+  return true;
+}
+
+bool BoxSubdivision::link(int k) {
+  std::vector<std::size_t> first;
+  face_records(k, first);
+  const std::size_t R = recs_.size();
+  const int T = team(R);
+  // Counting sort into buckets (per thread, then by bucket and thread).
+  std::vector<std::size_t> at(kBuckets * static_cast<std::size_t>(T) + 1, 0);
+  auto bucket = [](const FaceRecord& r) { return static_cast<std::size_t>(r.hash >> 56); };
+  run_parallel(T, [&](int t) {
+    const auto [r0, r1] = share(R, T, t);
+    for (std::size_t r = r0; r < r1; ++r) ++at[bucket(recs_[r]) * static_cast<std::size_t>(T) + static_cast<std::size_t>(t) + 1];
+  });
+  for (std::size_t i = 1; i < at.size(); ++i) at[i] += at[i - 1];
+  bucketed_.resize(R);
+  run_parallel(T, [&](int t) {
+    const auto [r0, r1] = share(R, T, t);
+    for (std::size_t r = r0; r < r1; ++r)
+      bucketed_[at[bucket(recs_[r]) * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)]++] = recs_[r];
+  });
+  // `at` now ends each (bucket, thread) part: bucket b spans [end of b-1, end of b).
+  std::vector<std::vector<Edge>> made(static_cast<std::size_t>(T));
+  std::vector<char> ok(static_cast<std::size_t>(T), 1);
+  run_parallel(T, [&](int t) {
+    const auto [b0, b1] = share(kBuckets, T, t);
+    for (std::size_t b = b0; b < b1 && ok[static_cast<std::size_t>(t)]; ++b) {
+      const std::size_t lo = b == 0 ? 0 : at[b * static_cast<std::size_t>(T) - 1];
+      const std::size_t hi = at[(b + 1) * static_cast<std::size_t>(T) - 1];
+      ok[static_cast<std::size_t>(t)] = pair_bucket(&bucketed_[lo], hi - lo, made[static_cast<std::size_t>(t)]);
+    }
+  });
+  if (std::find(ok.begin(), ok.end(), 0) != ok.end())
+    return refuse("a 2-face cut by neuron " + std::to_string(k) + " is not crossed exactly twice");
+  for (const std::vector<Edge>& m : made) edges_.insert(edges_.end(), m.begin(), m.end());
+  return true;
+}
+
+}  // namespace regionwalk

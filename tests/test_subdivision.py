@@ -176,3 +176,14 @@ def test_ctrl_c_stops_the_complex_promptly_with_no_partial_regions():
         rw.enumerate_regions(net, box, threads=1)
     assert time.perf_counter() - start < 1.5
     assert info.value.partial.count == 0 and info.value.partial.stop_reason == "interrupted"
+
+
+def test_threads_give_the_same_complex_patterns_and_points():
+    # big enough for the cuts and the reading to run on several threads
+    net = random_mlp((6, 12, 12, 1), seed=9)
+    box = rw.Box(-np.ones(6), np.ones(6))
+    one = rw.enumerate_regions(net, box, threads=1)
+    assert _answered_by_complex(one) and one.stats["subdivision_vertices"] > 90_000
+    for n in (2, 3):
+        many = rw.enumerate_regions(net, box, threads=n)
+        assert np.array_equal(many.packed, one.packed) and np.array_equal(many.points, one.points)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <utility>
 
 #include "regionwalk/parallel.hpp"
@@ -16,6 +17,26 @@ constexpr double kNear = 1e-10;
 
 // Items below this per thread are not worth a thread.
 constexpr std::size_t kPerThread = 32768;
+
+// Resizes v to n; a reallocation copies the old values on `threads` threads
+// (and so spreads the first touches of the new memory).
+template <class T>
+void resize_parallel(UninitVector<T>& v, std::size_t n, int threads) {
+  if (n <= v.capacity()) {
+    v.resize(n);
+    return;
+  }
+  UninitVector<T> bigger;
+  bigger.reserve(std::max(n, 2 * v.capacity()));
+  bigger.resize(n);
+  const std::size_t old = v.size();
+  run_parallel(threads, [&](int t) {
+    const auto [a, b] = share(old, threads, t);
+    std::copy(v.begin() + static_cast<std::ptrdiff_t>(a), v.begin() + static_cast<std::ptrdiff_t>(b),
+              bigger.begin() + static_cast<std::ptrdiff_t>(a));
+  });
+  v.swap(bigger);
+}
 
 }  // namespace
 
@@ -107,23 +128,23 @@ int BoxSubdivision::sides(int k, int j, int width) {
   const auto W = static_cast<std::size_t>(words_);
   const auto w = static_cast<std::size_t>(width), jj = static_cast<std::size_t>(j);
   const auto kk = static_cast<std::size_t>(k);
-  std::size_t zeros = 0;
-  for (std::size_t v = 0; v < count_; ++v) zeros += z_[v * w + jj] == 0.0 ? 1 : 0;
-  // Zero at every vertex: zero on every cell (their hulls), so inactive everywhere.
-  if (zeros == count_) return 0;
   side_.resize(count_);
   const int T = team(count_ / 4);
-  std::vector<char> near(static_cast<std::size_t>(T), 0);
+  std::vector<std::size_t> zeros(static_cast<std::size_t>(T), 0), near(static_cast<std::size_t>(T), 0);
   run_parallel(T, [&](int t) {
+    const auto tt = static_cast<std::size_t>(t);
     const auto [v0, v1] = share(count_, T, t);
     for (std::size_t v = v0; v < v1; ++v) {
       const double s = z_[v * w + jj];
-      near[static_cast<std::size_t>(t)] |= !(std::abs(s) > near_[kk]);
+      zeros[tt] += s == 0.0 ? 1 : 0;
+      near[tt] += std::abs(s) > near_[kk] ? 0 : 1;
       side_[v] = s > 0.0 ? 1 : 0;
       if (s > 0.0) set_bit(&pos_[v * W], k);
     }
   });
-  if (std::find(near.begin(), near.end(), 1) != near.end())
+  // Zero at every vertex: zero on every cell (their hulls), so inactive everywhere.
+  if (std::accumulate(zeros.begin(), zeros.end(), std::size_t{0}) == count_) return 0;
+  if (std::accumulate(near.begin(), near.end(), std::size_t{0}) > 0)
     return refuse("a vertex lies on (or within rounding of) neuron " + std::to_string(k) + "'s zero set"), -1;
   return 1;
 }
@@ -149,7 +170,7 @@ bool BoxSubdivision::cut(int k, int j, int width) {
   for (std::size_t t = 0; t < static_cast<std::size_t>(T); ++t) base[t + 1] = base[t] + crossing_[t].size();
   const std::size_t first = count_, made = base.back();
   grow(first + made, width);
-  edges_.resize(E + made);
+  resize_parallel(edges_, E + made, team(E));
   fresh_.resize(made);
   run_parallel(T, [&](int t) {
     const auto tt = static_cast<std::size_t>(t);
@@ -168,10 +189,11 @@ bool BoxSubdivision::cut(int k, int j, int width) {
 
 void BoxSubdivision::grow(std::size_t vertices, int width) {
   const auto d = static_cast<std::size_t>(d_), W = static_cast<std::size_t>(words_);
-  x_.resize(vertices * d);
-  z_.resize(vertices * static_cast<std::size_t>(width));
-  pos_.resize(vertices * W);
-  tight_.resize(vertices * W);
+  const int T = team(count_);
+  resize_parallel(x_, vertices * d, T);
+  resize_parallel(z_, vertices * static_cast<std::size_t>(width), T);
+  resize_parallel(pos_, vertices * W, T);
+  resize_parallel(tight_, vertices * W, T);
 }
 
 // Vertex x where neuron k's value vanishes on edge e, tight on the edge's

@@ -13,7 +13,6 @@ namespace regionwalk {
 
 namespace {
 
-constexpr std::size_t kBuckets = 256;  // by the hash's top bits: pairs never straddle two
 
 std::uint64_t mix(std::uint64_t h, Word w) {
   std::uint64_t z = h ^ (w + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2));
@@ -51,38 +50,27 @@ bool BoxSubdivision::same_face(const FaceRecord& a, const FaceRecord& b) const {
   return true;
 }
 
-// Every new vertex's 2-faces (but those of cut k), hashed, in recs_ (vertex i's from first[i]).
-void BoxSubdivision::face_records(int k, std::vector<std::size_t>& first) {
+// Thread t's share of the new vertices' 2-faces (but those on cut k's
+// zero set), hashed, into its buckets by the hash's top bits.
+void BoxSubdivision::face_records(int k, int T, int t) {
   const auto W = static_cast<std::size_t>(words_);
-  const std::size_t F = fresh_.size();
-  const int T = team(F * 8);
-  first.assign(F + 1, 0);
-  auto each_face = [&](int x, auto&& fn) {
-    const Word* t = &tight_[static_cast<std::size_t>(x) * W];
-    for (std::size_t i = 0; i < W; ++i)
-      for (Word m = t[i]; m != 0; m &= m - 1) {
-        const int c = static_cast<int>(i * 64) + __builtin_ctzll(m);
+  std::vector<FaceRecord>* mine = &buckets_[static_cast<std::size_t>(t) * kBuckets];
+  for (std::size_t b = 0; b < kBuckets; ++b) mine[b].clear();
+  const auto [i0, i1] = share(fresh_.size(), T, t);
+  for (std::size_t i = i0; i < i1; ++i) {
+    const int x = fresh_[i];
+    const Word* tight = &tight_[static_cast<std::size_t>(x) * W];
+    for (std::size_t w = 0; w < W; ++w)
+      for (Word m = tight[w]; m != 0; m &= m - 1) {
+        const int c = static_cast<int>(w * 64) + __builtin_ctzll(m);
         if (c == k) continue;
-        for (int side = c < n_ ? 0 : 1; side <= 1; ++side) fn(c, side);
+        for (int side = c < n_ ? 0 : 1; side <= 1; ++side) {
+          FaceRecord r{0, x, c, side};
+          r.hash = face_hash(r);
+          mine[r.hash >> 56].push_back(r);
+        }
       }
-  };
-  run_parallel(T, [&](int t) {
-    const auto [i0, i1] = share(F, T, t);
-    for (std::size_t i = i0; i < i1; ++i) each_face(fresh_[i], [&](int, int) { ++first[i + 1]; });
-  });
-  for (std::size_t i = 0; i < F; ++i) first[i + 1] += first[i];
-  recs_.resize(first[F]);
-  run_parallel(T, [&](int t) {
-    const auto [i0, i1] = share(F, T, t);
-    for (std::size_t i = i0; i < i1; ++i) {
-      std::size_t at = first[i];
-      each_face(fresh_[i], [&](int c, int side) {
-        FaceRecord& r = recs_[at++];
-        r = {0, fresh_[i], c, side};
-        r.hash = face_hash(r);
-      });
-    }
-  });
+  }
 }
 
 // The records of one bucket, in a fixed order: equal keys come in pairs.
@@ -100,33 +88,23 @@ bool BoxSubdivision::pair_bucket(FaceRecord* recs, std::size_t n, std::vector<Ed
 }
 
 bool BoxSubdivision::link(int k) {
-  std::vector<std::size_t> first;
-  face_records(k, first);
-  const std::size_t R = recs_.size();
-  const int T = team(R);
-  // Counting sort into buckets (per thread, then by bucket and thread).
-  std::vector<std::size_t> at(kBuckets * static_cast<std::size_t>(T) + 1, 0);
-  auto bucket = [](const FaceRecord& r) { return static_cast<std::size_t>(r.hash >> 56); };
-  run_parallel(T, [&](int t) {
-    const auto [r0, r1] = share(R, T, t);
-    for (std::size_t r = r0; r < r1; ++r) ++at[bucket(recs_[r]) * static_cast<std::size_t>(T) + static_cast<std::size_t>(t) + 1];
-  });
-  for (std::size_t i = 1; i < at.size(); ++i) at[i] += at[i - 1];
-  bucketed_.resize(R);
-  run_parallel(T, [&](int t) {
-    const auto [r0, r1] = share(R, T, t);
-    for (std::size_t r = r0; r < r1; ++r)
-      bucketed_[at[bucket(recs_[r]) * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)]++] = recs_[r];
-  });
-  // `at` now ends each (bucket, thread) part: bucket b spans [end of b-1, end of b).
+  const int T = team(fresh_.size() * 8);
+  buckets_.resize(static_cast<std::size_t>(T) * kBuckets);
+  run_parallel(T, [&](int t) { face_records(k, T, t); });
+  // Bucket b gathers every thread's part of it, in thread order; threads
+  // pair contiguous runs of buckets, joined in bucket order.
   std::vector<std::vector<Edge>> made(static_cast<std::size_t>(T));
   std::vector<char> ok(static_cast<std::size_t>(T), 1);
   run_parallel(T, [&](int t) {
+    std::vector<FaceRecord> bucket;
     const auto [b0, b1] = share(kBuckets, T, t);
     for (std::size_t b = b0; b < b1 && ok[static_cast<std::size_t>(t)]; ++b) {
-      const std::size_t lo = b == 0 ? 0 : at[b * static_cast<std::size_t>(T) - 1];
-      const std::size_t hi = at[(b + 1) * static_cast<std::size_t>(T) - 1];
-      ok[static_cast<std::size_t>(t)] = pair_bucket(&bucketed_[lo], hi - lo, made[static_cast<std::size_t>(t)]);
+      bucket.clear();
+      for (std::size_t from = 0; from < static_cast<std::size_t>(T); ++from) {
+        const std::vector<FaceRecord>& part = buckets_[from * kBuckets + b];
+        bucket.insert(bucket.end(), part.begin(), part.end());
+      }
+      ok[static_cast<std::size_t>(t)] = pair_bucket(bucket.data(), bucket.size(), made[static_cast<std::size_t>(t)]);
     }
   });
   if (std::find(ok.begin(), ok.end(), 0) != ok.end())

@@ -81,17 +81,16 @@ class BoxSubdivision {
   std::int64_t bytes() const;
   // The cut's own edges (subdivide_link.cpp).
   bool link(int k);
-  void face_records(int k, std::vector<std::size_t>& first);
+  void face_records(int k, int T, int t);
   std::uint64_t face_hash(const FaceRecord& r) const;
   bool same_face(const FaceRecord& a, const FaceRecord& b) const;
   bool pair_bucket(FaceRecord* recs, std::size_t n, std::vector<Edge>& out) const;
   // Reading the cells (subdivide_cells.cpp).
-  void adjacency(std::vector<int>& start, std::vector<int>& nbr) const;
+  bool edge_slots(UninitVector<int>& slot);
   void heights();
   bool read_cells(std::vector<Word>& patterns, std::vector<double>& points);
-  bool read_range(std::size_t v0, std::size_t v1, const std::vector<int>& start, const std::vector<int>& nbr,
-                  Reader& r) const;
-  bool slots(int v, const int* nbr, int deg, int* t, int* at, Reader& r) const;
+  bool read_range(std::size_t v0, std::size_t v1, const UninitVector<int>& slot, Reader& r) const;
+  bool slots(int v, int* t, const int* at, Reader& r) const;
   bool emit(int v, const int* t, const int* at, double sense, std::vector<Word>& patterns,
             std::vector<double>* points, Reader& r) const;
   bool check_cell(const Word* pattern, const double* point, Reader& r) const;
@@ -114,7 +113,10 @@ class BoxSubdivision {
   UninitVector<int> fresh_;                         // vertices made by the current cut
   std::vector<unsigned char> side_;                 // per vertex: the current neuron > 0
   std::vector<std::vector<std::size_t>> crossing_;  // per thread: edges the current cut crosses
-  UninitVector<FaceRecord> recs_, bucketed_;
+  // Per thread, kBuckets lists of 2-face records by the hash's top bits (the
+  // two records of a 2-face never straddle two buckets).
+  static constexpr std::size_t kBuckets = 256;
+  std::vector<std::vector<FaceRecord>> buckets_;
   std::vector<double> height_;  // each vertex's height along a generic direction
   double level_ = 0.0;          // heights closer than this refuse
   const std::atomic<bool>* cancel_ = nullptr;

@@ -160,6 +160,8 @@ def _parse() -> argparse.Namespace:
     ap.add_argument("--relucent-regions", type=int, default=4000,
                     help="relucent stops after this many regions; larger walks are compared by rate")
     ap.add_argument("--skip-relucent", action="store_true")
+    ap.add_argument("--walk-engine", action="store_true",
+                    help="also time regionwalk's walk (engine='walk', 1 thread) beside its default engine")
     ap.add_argument("--edge-subdivision", metavar="PATH", default=None,
                     help="checkout of github.com/arturs-berzins/relu_edge_subdivision (peer skipped without it)")
     ap.add_argument("--edge-timeout", type=float, default=180.0, help="seconds per net for edge subdivision")
@@ -233,6 +235,13 @@ def _case_rows(name: str, net: rw.Network, half: float, args: argparse.Namespace
     agree = _agree("regionwalk, 2 threads", count2, count, flags)
     print(ROW.format("", "rw 2 threads", count2, f"{secs2:.4f}", f"{count2 / secs2:,.0f}", f"{secs / secs2:.2f}")
           + agree)
+    if args.walk_engine:
+        d = net.input_dim
+        box = rw.Box(np.full(d, -half), np.full(d, half))
+        count_w, secs_w = _timed(lambda: rw.count_regions(net, box, threads=1, engine="walk"))
+        agree = _agree("regionwalk's walk", count_w, count, flags)
+        print(ROW.format("", "rw walk engine", count_w, f"{secs_w:.4f}", f"{count_w / secs_w:,.0f}",
+                         f"{secs_w / secs:.2f}") + agree)
     _edge_row(net, half, count, secs, args, flags)
     _other_rows(net, half, count, rate, args, flags)
 
@@ -250,7 +259,8 @@ def main() -> int:
     cases = _cases(args.cases)
     if args.edge_subdivision is not None:
         print(f"edge subdivision: {args.edge_subdivision} at {checkout_version(args.edge_subdivision)}")
-    print("last column: regionwalk's speed-up (1 thread) over the tool; for 'rw 2 threads', 2 threads over 1")
+    print("last column: regionwalk's speed-up (1 thread) over the tool; for 'rw 2 threads', 2 threads over 1;"
+          " for 'rw walk engine', the default engine (1 thread) over the walk")
     print(ROW.format("case", "tool", "regions", "seconds", "regions/s", "rw speed-up"))
     flags: list[str] = []
     for name, net, half in cases:

@@ -109,6 +109,9 @@ bool BoxSubdivision::link(int k) {
   });
   if (std::find(ok.begin(), ok.end(), 0) != ok.end())
     return refuse("a 2-face cut by neuron " + std::to_string(k) + " is not crossed exactly twice");
+  std::size_t total = edges_.size();
+  for (const std::vector<Edge>& m : made) total += m.size();
+  if (total > edges_.capacity()) edges_.reserve(std::max(total, edges_.capacity() + edges_.capacity() / 2));
   for (const std::vector<Edge>& m : made) edges_.insert(edges_.end(), m.begin(), m.end());
   return true;
 }

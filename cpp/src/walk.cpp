@@ -14,6 +14,10 @@
 #include <string>
 #include <thread>
 
+#if __has_include(<unistd.h>)
+#include <unistd.h>  // sysconf: the machine's memory
+#endif
+
 #include "regionwalk/expand.hpp"
 #include "regionwalk/stability.hpp"
 #include "regionwalk/subdivide.hpp"
@@ -209,14 +213,23 @@ bool subdivision_applies(const Domain& dom, const WalkOptions& opt, const Bytes*
          !opt.audit_proofs && !opt.solver;
 }
 
-// A complex past this many bytes of its own goes to the walk, which needs far less.
-constexpr std::int64_t kSubdivisionBytes = std::int64_t{2} << 30;
+// A complex past this many bytes of its own goes to the walk, which needs far
+// less: a quarter of the machine's memory, between 1 and 16 GiB (2 GiB where
+// the memory is not known).
+std::int64_t subdivision_budget() {
+  constexpr std::int64_t GiB = std::int64_t{1} << 30;
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) return std::clamp(std::int64_t{pages} * page / 4, GiB, 16 * GiB);
+#endif
+  return 2 * GiB;
+}
 
 // The regions from the box's complex; false when it refused (counted in res.stats).
 bool subdivide(const Network& net, const Domain& dom, double tol, const WalkOptions& opt, WalkControl& control,
                WalkResult& res) {
   BoxSubdivision sub(net, dom, tol, std::max(1, opt.threads));
-  const std::int64_t budget = opt.max_memory >= 0 ? std::min(opt.max_memory, kSubdivisionBytes) : kSubdivisionBytes;
+  const std::int64_t budget = opt.max_memory >= 0 ? std::min(opt.max_memory, subdivision_budget()) : subdivision_budget();
   bool ok = false;
   try {
     ok = sub.run(res.patterns, res.points, control.cancel, budget);

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -237,7 +235,6 @@ bool subdivide(const Network& net, const Domain& dom, double tol, const WalkOpti
     ok = false;
   }
   if (!ok) {
-    if (std::getenv("RW_DEBUG_SUBDIVIDE")) std::fprintf(stderr, "subdivision refused: %s\n", sub.why().c_str());
     res.patterns.clear();
     res.points.clear();
     ++res.stats.subdivision_refusals;

@@ -19,7 +19,8 @@ constexpr double kNear = 1e-10;
 constexpr std::size_t kPerThread = 32768;
 
 // Resizes v to n; a reallocation copies the old values on `threads` threads
-// (and so spreads the first touches of the new memory).
+// (and so spreads the first touches of the new memory). Capacity grows 4x:
+// fewer copies, and what is not yet written is never touched (not resident).
 template <class T>
 void resize_parallel(UninitVector<T>& v, std::size_t n, int threads) {
   if (n <= v.capacity()) {
@@ -27,7 +28,7 @@ void resize_parallel(UninitVector<T>& v, std::size_t n, int threads) {
     return;
   }
   UninitVector<T> bigger;
-  bigger.reserve(std::max(n, 2 * v.capacity()));
+  bigger.reserve(std::max(n, 4 * v.capacity()));
   bigger.resize(n);
   const std::size_t old = v.size();
   run_parallel(threads, [&](int t) {
@@ -94,7 +95,8 @@ void BoxSubdivision::start_box() {
   count_ = V;
   pos_.assign(V * W, 0);
   tight_.assign(V * W, 0);
-  edges_.clear();
+  tlist_.assign(V * d, 0);
+  nbr_.assign(V * 2 * d, -1);
   for (std::size_t b = 0; b < V; ++b)
     for (std::size_t q = 0; q < d; ++q) {
       const bool hi = (b >> q) & 1U;
@@ -102,7 +104,8 @@ void BoxSubdivision::start_box() {
       x_[b * d + q] = hi ? dom_.hi[q] : dom_.lo[q];
       set_bit(&tight_[b * W], hi ? lo_face + 1 : lo_face);
       set_bit(&pos_[b * W], hi ? lo_face : lo_face + 1);
-      if (!hi) edges_.push_back({static_cast<int>(b), static_cast<int>(b | (std::size_t{1} << q))});
+      tlist_[b * d + q] = hi ? lo_face + 1 : lo_face;
+      nbr_[b * 2 * d + 2 * q + 1] = static_cast<int>(b ^ (std::size_t{1} << q));  // inwards off face q
     }
 }
 
@@ -150,39 +153,40 @@ int BoxSubdivision::sides(int k, int j, int width) {
 }
 
 // Cuts the complex by neuron k: a new vertex on every edge whose ends it
-// separates (numbered by edge, whatever the threads), then the cut's edges.
+// separates (numbered by the edge's lower end and slot, whatever the
+// threads), then the cut's own edges.
 bool BoxSubdivision::cut(int k, int j, int width) {
   const int state = sides(k, j, width);
   if (state <= 0) return state == 0;
-  const std::size_t E = edges_.size();
-  const int T = team(E);
+  const std::size_t V = count_, S = 2 * static_cast<std::size_t>(d_);
+  const int T = team(V * 4);
   crossing_.resize(static_cast<std::size_t>(T));
   run_parallel(T, [&](int t) {
     std::vector<std::size_t>& mine = crossing_[static_cast<std::size_t>(t)];
     mine.clear();
-    const auto [e0, e1] = share(E, T, t);
-    for (std::size_t e = e0; e < e1; ++e)
-      if (side_[static_cast<std::size_t>(edges_[e][0])] != side_[static_cast<std::size_t>(edges_[e][1])])
-        mine.push_back(e);
+    const auto [v0, v1] = share(V, T, t);
+    for (std::size_t v = v0; v < v1; ++v)
+      for (std::size_t s = 0; s < S; ++s) {
+        const int u = nbr_[v * S + s];
+        if (u > static_cast<int>(v) && side_[v] != side_[static_cast<std::size_t>(u)]) mine.push_back(v * S + s);
+      }
   });
   if (cancel_->load(std::memory_order_relaxed)) return refuse("cancelled");
   std::vector<std::size_t> base(static_cast<std::size_t>(T) + 1, 0);
   for (std::size_t t = 0; t < static_cast<std::size_t>(T); ++t) base[t + 1] = base[t] + crossing_[t].size();
   const std::size_t first = count_, made = base.back();
   grow(first + made, width);
-  resize_parallel(edges_, E + made, team(E));
   fresh_.resize(made);
+  std::vector<char> ok(static_cast<std::size_t>(T), 1);
   run_parallel(T, [&](int t) {
     const auto tt = static_cast<std::size_t>(t);
-    for (std::size_t i = 0; i < crossing_[tt].size(); ++i) {
-      const std::size_t e = crossing_[tt][i], id = base[tt] + i, x = first + id;
-      const Edge ed = edges_[e];
-      split(ed, x, k, j, width);
-      edges_[e][1] = static_cast<int>(x);
-      edges_[E + id] = {static_cast<int>(x), ed[1]};
-      fresh_[id] = static_cast<int>(x);
+    for (std::size_t i = 0; i < crossing_[tt].size() && ok[tt]; ++i) {
+      const std::size_t id = base[tt] + i;
+      ok[tt] = split(crossing_[tt][i], first + id, k, j, width);
+      fresh_[id] = static_cast<int>(first + id);
     }
   });
+  if (std::find(ok.begin(), ok.end(), 0) != ok.end()) return refuse("an edge's ends do not share d - 1 constraints");
   count_ = first + made;
   return link(k);
 }
@@ -194,15 +198,21 @@ void BoxSubdivision::grow(std::size_t vertices, int width) {
   resize_parallel(z_, vertices * static_cast<std::size_t>(width), T);
   resize_parallel(pos_, vertices * W, T);
   resize_parallel(tight_, vertices * W, T);
+  resize_parallel(tlist_, vertices * d, T);
+  resize_parallel(nbr_, vertices * 2 * d, T);
 }
 
-// Vertex x where neuron k's value vanishes on edge e, tight on the edge's
-// d - 1 constraints and k; the layer's other values interpolated.
-void BoxSubdivision::split(const Edge& e, std::size_t x, int k, int j, int width) {
-  const auto d = static_cast<std::size_t>(d_);
+// Vertex x where neuron k's value vanishes on the edge in slot `at` (vertex
+// at / 2d, slot at % 2d), tight on the edge's d - 1 constraints and k; the
+// layer's other values interpolated. The edge's ends now point to x, and x to
+// them across k (its last tight constraint). False if the ends do not share
+// d - 1 constraints.
+bool BoxSubdivision::split(std::size_t at, std::size_t x, int k, int j, int width) {
+  const auto d = static_cast<std::size_t>(d_), S = 2 * d;
   const auto W = static_cast<std::size_t>(words_);
   const auto w = static_cast<std::size_t>(width);
-  const auto u = static_cast<std::size_t>(e[0]), v = static_cast<std::size_t>(e[1]);
+  const std::size_t u = at / S, su_slot = at % S;
+  const auto v = static_cast<std::size_t>(nbr_[at]);
   const double su = z_[u * w + static_cast<std::size_t>(j)], sv = z_[v * w + static_cast<std::size_t>(j)];
   const double t = su / (su - sv);
   for (std::size_t q = 0; q < d; ++q) x_[x * d + q] = x_[u * d + q] + t * (x_[v * d + q] - x_[u * d + q]);
@@ -214,11 +224,35 @@ void BoxSubdivision::split(const Edge& e, std::size_t x, int k, int j, int width
   }
   pos_[x * W + static_cast<std::size_t>(k >> 6)] &= ~(Word{1} << (k & 63));
   set_bit(&tight_[x * W], k);
+  // x's tight list: u's without the one the edge drops at u, then k.
+  const std::size_t r_u = su_slot / 2;
+  for (std::size_t r = 0, o = 0; r < d; ++r)
+    if (r != r_u) tlist_[x * d + o++] = tlist_[u * d + r];
+  tlist_[x * d + d - 1] = k;
+  std::fill_n(&nbr_[x * S], S, -1);
+  nbr_[x * S + 2 * (d - 1) + side_[u]] = static_cast<int>(u);
+  nbr_[x * S + 2 * (d - 1) + side_[v]] = static_cast<int>(v);
+  nbr_[at] = static_cast<int>(x);
+  // v's slot towards u: the constraint tight at v and not at u, on u's side of it.
+  int c = -1;
+  for (std::size_t i = 0; i < W; ++i) {
+    const Word m = tight_[v * W + i] & ~tight_[u * W + i];
+    if (m == 0) continue;
+    if (c >= 0 || (m & (m - 1)) != 0) return false;
+    c = static_cast<int>(i * 64) + __builtin_ctzll(m);
+  }
+  const auto r_v = static_cast<std::size_t>(std::find(&tlist_[v * d], &tlist_[v * d] + d, c) - &tlist_[v * d]);
+  if (c < 0 || r_v == d) return false;
+  const std::size_t back = v * S + 2 * r_v + (get_bit(&pos_[u * W], c) ? 1 : 0);
+  if (nbr_[back] != static_cast<int>(u)) return false;
+  nbr_[back] = static_cast<int>(x);
+  return true;
 }
 
+// The complex's memory in use (capacity not yet written is never touched).
 std::int64_t BoxSubdivision::bytes() const {
-  const std::size_t b = (x_.capacity() + z_.capacity()) * sizeof(double) +
-                        (pos_.capacity() + tight_.capacity()) * sizeof(Word) + edges_.capacity() * sizeof(Edge);
+  const std::size_t b = (x_.size() + z_.size()) * sizeof(double) + (pos_.size() + tight_.size()) * sizeof(Word) +
+                        (tlist_.size() + nbr_.size()) * sizeof(int);
   return static_cast<std::int64_t>(b);
 }
 

@@ -9,66 +9,6 @@
 
 namespace regionwalk {
 
-namespace {
-
-// The one constraint tight at a and not at b (-1 if not exactly one).
-int dropped(const Word* a, const Word* b, std::size_t words) {
-  int found = -1;
-  for (std::size_t i = 0; i < words; ++i) {
-    const Word m = a[i] & ~b[i];
-    if (m == 0) continue;
-    if (found >= 0 || (m & (m - 1)) != 0) return -1;
-    found = static_cast<int>(i * 64) + __builtin_ctzll(m);
-  }
-  return found;
-}
-
-// The rank of constraint c among a vertex's tight ones.
-int rank_of(const Word* tight, int c) {
-  int r = 0;
-  const auto at = static_cast<std::size_t>(c >> 6);
-  for (std::size_t i = 0; i <= at; ++i)
-    for (Word m = i < at ? tight[i] : tight[i] & ((Word{1} << (c & 63)) - 1); m != 0; m &= m - 1) ++r;
-  return r;
-}
-
-}  // namespace
-
-// Each vertex's edges by slot: slot[v * 2d + 2r + side] is the neighbour
-// across v's r-th tight constraint, on that side of it (a box face has side
-// 1 only). Threads take ranges of edges; a slot claimed twice refuses.
-bool BoxSubdivision::edge_slots(UninitVector<int>& slot) {
-  const auto W = static_cast<std::size_t>(words_), D2 = 2 * static_cast<std::size_t>(d_);
-  slot.resize(count_ * D2);
-  const int T = team(edges_.size());
-  std::vector<char> bad(static_cast<std::size_t>(T), 0);
-  run_parallel(T, [&](int t) {
-    const auto [s0, s1] = share(slot.size(), T, t);
-    std::fill(slot.begin() + static_cast<std::ptrdiff_t>(s0), slot.begin() + static_cast<std::ptrdiff_t>(s1), -1);
-  });
-  run_parallel(T, [&](int t) {
-    const auto [e0, e1] = share(edges_.size(), T, t);
-    for (std::size_t e = e0; e < e1 && !bad[static_cast<std::size_t>(t)]; ++e)
-      for (int end = 0; end < 2; ++end) {
-        const auto a = static_cast<std::size_t>(edges_[e][end]), b = static_cast<std::size_t>(edges_[e][1 - end]);
-        const int c = dropped(&tight_[a * W], &tight_[b * W], W);
-        if (c < 0) {
-          bad[static_cast<std::size_t>(t)] = 1;
-          break;
-        }
-        const std::size_t at = a * D2 + 2 * static_cast<std::size_t>(rank_of(&tight_[a * W], c)) +
-                               (get_bit(&pos_[b * W], c) ? 1 : 0);
-        int expected = -1;
-        if (!__atomic_compare_exchange_n(&slot[at], &expected, static_cast<int>(b), false, __ATOMIC_RELAXED,
-                                         __ATOMIC_RELAXED))
-          bad[static_cast<std::size_t>(t)] = 1;
-      }
-  });
-  if (std::find(bad.begin(), bad.end(), 1) != bad.end())
-    return refuse("an edge whose ends do not share d - 1 constraints, or two edges leaving a vertex the same way");
-  return true;
-}
-
 // Every vertex's height along a fixed direction that no edge of a net is
 // expected to be level along. Heights are compared, not edge slopes: the
 // edges' orientation then comes from an order of the vertices (no cycle).
@@ -99,14 +39,12 @@ void BoxSubdivision::heights() {
 // the vertices, and again off the highest vertices, which must give the same.
 // Threads read contiguous ranges of vertices, joined in order.
 bool BoxSubdivision::read_cells(std::vector<Word>& patterns, std::vector<double>& points) {
-  UninitVector<int> slot;
-  if (!edge_slots(slot)) return false;
   heights();
   const int T = team(count_);
   std::vector<Reader> readers(static_cast<std::size_t>(T));
   run_parallel(T, [&](int t) {
     const auto [v0, v1] = share(count_, T, t);
-    read_range(v0, v1, slot, readers[static_cast<std::size_t>(t)]);
+    read_range(v0, v1, readers[static_cast<std::size_t>(t)]);
   });
   std::vector<Word> highest;
   for (Reader& r : readers) {
@@ -118,16 +56,16 @@ bool BoxSubdivision::read_cells(std::vector<Word>& patterns, std::vector<double>
   return sort_and_compare(patterns, points, highest);
 }
 
-bool BoxSubdivision::read_range(std::size_t v0, std::size_t v1, const UninitVector<int>& slot, Reader& r) const {
+bool BoxSubdivision::read_range(std::size_t v0, std::size_t v1, Reader& r) const {
   const auto d = static_cast<std::size_t>(d_);
   const auto pw = static_cast<std::size_t>(net_.pattern_words());
   r.values.resize(static_cast<std::size_t>(n_));
-  int t[kMaxDim];
   for (std::size_t v = v0; v < v1; ++v) {
     if ((v & 4095) == 0 && cancel_->load(std::memory_order_relaxed)) return r.why = "cancelled", false;
     const int vi = static_cast<int>(v);
-    const int* at = &slot[v * 2 * d];
-    if (!slots(vi, t, at, r)) return false;
+    const int* t = &tlist_[v * d];
+    const int* at = &nbr_[v * 2 * d];
+    if (!slots(vi, r)) return false;
     const std::size_t first = r.patterns.size() / pw;
     if (!emit(vi, t, at, 1.0, r.patterns, &r.points, r) || !emit(vi, t, at, -1.0, r.highest, nullptr, r))
       return false;
@@ -137,19 +75,12 @@ bool BoxSubdivision::read_range(std::size_t v0, std::size_t v1, const UninitVect
   return true;
 }
 
-// Vertex v's tight constraints (t), exactly d, and an edge in each of its
-// slots (two per tight neuron, one per tight box face).
-bool BoxSubdivision::slots(int v, int* t, const int* at, Reader& rd) const {
-  const auto d = static_cast<std::size_t>(d_);
-  const auto W = static_cast<std::size_t>(words_);
-  const Word* tv = &tight_[static_cast<std::size_t>(v) * W];
-  std::size_t nt = 0;
-  for (std::size_t i = 0; i < W; ++i)
-    for (Word m = tv[i]; m != 0; m &= m - 1) {
-      if (nt == d) return rd.why = "a vertex with more than d tight constraints", false;
-      t[nt++] = static_cast<int>(i * 64) + __builtin_ctzll(m);
-    }
-  if (nt != d) return rd.why = "a vertex with fewer than d tight constraints", false;
+// Vertex v has an edge in each of its slots: two per tight neuron, one
+// (inwards) per tight box face.
+bool BoxSubdivision::slots(int v, Reader& rd) const {
+  const auto d = static_cast<std::size_t>(d_), vv = static_cast<std::size_t>(v);
+  const int* t = &tlist_[vv * d];
+  const int* at = &nbr_[vv * 2 * d];
   for (std::size_t r = 0; r < d; ++r)
     if (at[2 * r + 1] < 0 || (t[r] < n_) != (at[2 * r] >= 0)) return rd.why = "a vertex misses an edge", false;
   return true;

@@ -50,31 +50,30 @@ bool BoxSubdivision::same_face(const FaceRecord& a, const FaceRecord& b) const {
   return true;
 }
 
-// Thread t's share of the new vertices' 2-faces (but those on cut k's
-// zero set), hashed, into its buckets by the hash's top bits.
-void BoxSubdivision::face_records(int k, int T, int t) {
-  const auto W = static_cast<std::size_t>(words_);
+// Thread t's share of the new vertices' 2-faces (one per tight constraint but
+// k, its last, and side of it in the box), hashed, into its buckets by the
+// hash's top bits.
+void BoxSubdivision::face_records(int T, int t) {
+  const auto d = static_cast<std::size_t>(d_);
   std::vector<FaceRecord>* mine = &buckets_[static_cast<std::size_t>(t) * kBuckets];
   for (std::size_t b = 0; b < kBuckets; ++b) mine[b].clear();
   const auto [i0, i1] = share(fresh_.size(), T, t);
   for (std::size_t i = i0; i < i1; ++i) {
     const int x = fresh_[i];
-    const Word* tight = &tight_[static_cast<std::size_t>(x) * W];
-    for (std::size_t w = 0; w < W; ++w)
-      for (Word m = tight[w]; m != 0; m &= m - 1) {
-        const int c = static_cast<int>(w * 64) + __builtin_ctzll(m);
-        if (c == k) continue;
-        for (int side = c < n_ ? 0 : 1; side <= 1; ++side) {
-          FaceRecord r{0, x, c, side};
-          r.hash = face_hash(r);
-          mine[r.hash >> 56].push_back(r);
-        }
+    for (std::size_t r = 0; r + 1 < d; ++r) {
+      const int c = tlist_[static_cast<std::size_t>(x) * d + r];
+      for (int side = c < n_ ? 0 : 1; side <= 1; ++side) {
+        FaceRecord rec{0, x, c, side, static_cast<int>(2 * r) + side};
+        rec.hash = face_hash(rec);
+        mine[rec.hash >> 56].push_back(rec);
       }
+    }
   }
 }
 
-// The records of one bucket, in a fixed order: equal keys come in pairs.
-bool BoxSubdivision::pair_bucket(FaceRecord* recs, std::size_t n, std::vector<Edge>& out) const {
+// The records of one bucket, in a fixed order: equal keys come in pairs,
+// whose vertices are joined (each in the slot of its record).
+bool BoxSubdivision::pair_bucket(FaceRecord* recs, std::size_t n) {
   std::sort(recs, recs + n, [](const FaceRecord& a, const FaceRecord& b) {
     return std::tie(a.hash, a.vertex, a.drop, a.side) < std::tie(b.hash, b.vertex, b.drop, b.side);
   });
@@ -82,7 +81,9 @@ bool BoxSubdivision::pair_bucket(FaceRecord* recs, std::size_t n, std::vector<Ed
     if (i + 1 == n || recs[i + 1].hash != recs[i].hash || (i + 2 < n && recs[i + 2].hash == recs[i].hash))
       return false;
     if (recs[i].vertex == recs[i + 1].vertex || !same_face(recs[i], recs[i + 1])) return false;
-    out.push_back({recs[i].vertex, recs[i + 1].vertex});
+    const auto S = 2 * static_cast<std::size_t>(d_);
+    nbr_[static_cast<std::size_t>(recs[i].vertex) * S + static_cast<std::size_t>(recs[i].slot)] = recs[i + 1].vertex;
+    nbr_[static_cast<std::size_t>(recs[i + 1].vertex) * S + static_cast<std::size_t>(recs[i + 1].slot)] = recs[i].vertex;
   }
   return true;
 }
@@ -90,10 +91,9 @@ bool BoxSubdivision::pair_bucket(FaceRecord* recs, std::size_t n, std::vector<Ed
 bool BoxSubdivision::link(int k) {
   const int T = team(fresh_.size() * 8);
   buckets_.resize(static_cast<std::size_t>(T) * kBuckets);
-  run_parallel(T, [&](int t) { face_records(k, T, t); });
+  run_parallel(T, [&](int t) { face_records(T, t); });
   // Bucket b gathers every thread's part of it, in thread order; threads
-  // pair contiguous runs of buckets, joined in bucket order.
-  std::vector<std::vector<Edge>> made(static_cast<std::size_t>(T));
+  // pair contiguous runs of buckets (each slot is written by its own record).
   std::vector<char> ok(static_cast<std::size_t>(T), 1);
   run_parallel(T, [&](int t) {
     std::vector<FaceRecord> bucket;
@@ -104,15 +104,11 @@ bool BoxSubdivision::link(int k) {
         const std::vector<FaceRecord>& part = buckets_[from * kBuckets + b];
         bucket.insert(bucket.end(), part.begin(), part.end());
       }
-      ok[static_cast<std::size_t>(t)] = pair_bucket(bucket.data(), bucket.size(), made[static_cast<std::size_t>(t)]);
+      ok[static_cast<std::size_t>(t)] = pair_bucket(bucket.data(), bucket.size());
     }
   });
   if (std::find(ok.begin(), ok.end(), 0) != ok.end())
     return refuse("a 2-face cut by neuron " + std::to_string(k) + " is not crossed exactly twice");
-  std::size_t total = edges_.size();
-  for (const std::vector<Edge>& m : made) total += m.size();
-  if (total > edges_.capacity()) edges_.reserve(std::max(total, edges_.capacity() + edges_.capacity() / 2));
-  for (const std::vector<Edge>& m : made) edges_.insert(edges_.end(), m.begin(), m.end());
   return true;
 }
 

@@ -22,7 +22,6 @@
 // pattern found twice: each refuses, and the walk runs instead. Degenerate
 // nets (bias-free, integer, duplicated or zero neurons) so stay the walk's.
 #pragma once
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -51,15 +50,14 @@ class BoxSubdivision {
            std::int64_t max_bytes);
   const std::string& why() const { return why_; }
   std::int64_t vertices() const { return static_cast<std::int64_t>(count_); }
-  std::int64_t edges() const { return static_cast<std::int64_t>(edges_.size()); }
 
  private:
-  using Edge = std::array<int, 2>;
   // One per (new vertex, 2-face through it): the face's key is the vertex's
-  // signs with constraint `drop` set to `side` and its tight set less drop.
+  // signs with constraint `drop` set to `side` and its tight set less drop;
+  // `slot` is the vertex's slot of the edge along the face's side.
   struct FaceRecord {
     std::uint64_t hash;
-    int vertex, drop, side;
+    int vertex, drop, side, slot;
   };
   // One thread's reading of the cells.
   struct Reader {
@@ -76,21 +74,20 @@ class BoxSubdivision {
   void layer_values(int l);
   int sides(int k, int j, int width);  // -1 refused, 0 zero at every vertex, 1 signs set
   bool cut(int k, int j, int width);
-  void split(const Edge& e, std::size_t x, int k, int j, int width);
+  bool split(std::size_t at, std::size_t x, int k, int j, int width);
   void grow(std::size_t vertices, int width);
   std::int64_t bytes() const;
   // The cut's own edges (subdivide_link.cpp).
   bool link(int k);
-  void face_records(int k, int T, int t);
+  void face_records(int T, int t);
   std::uint64_t face_hash(const FaceRecord& r) const;
   bool same_face(const FaceRecord& a, const FaceRecord& b) const;
-  bool pair_bucket(FaceRecord* recs, std::size_t n, std::vector<Edge>& out) const;
+  bool pair_bucket(FaceRecord* recs, std::size_t n);
   // Reading the cells (subdivide_cells.cpp).
-  bool edge_slots(UninitVector<int>& slot);
   void heights();
   bool read_cells(std::vector<Word>& patterns, std::vector<double>& points);
-  bool read_range(std::size_t v0, std::size_t v1, const UninitVector<int>& slot, Reader& r) const;
-  bool slots(int v, int* t, const int* at, Reader& r) const;
+  bool read_range(std::size_t v0, std::size_t v1, Reader& r) const;
+  bool slots(int v, Reader& r) const;
   bool emit(int v, const int* t, const int* at, double sense, std::vector<Word>& patterns,
             std::vector<double>* points, Reader& r) const;
   bool check_cell(const Word* pattern, const double* point, Reader& r) const;
@@ -105,14 +102,17 @@ class BoxSubdivision {
   std::vector<double> near_;  // per neuron: values this close to 0 count as 0
   // Vertices: coordinates (d each), sign bits (bit c set: constraint c > 0;
   // neurons first, then the box's faces lo_q, hi_q), tight bits (the d
-  // constraints that are 0), the current layer's values.
+  // constraints that are 0) and the same as a list (d each, in slot order),
+  // the current layer's values. The edges, by slot: nbr_[v * 2d + 2r + side]
+  // is the neighbour across v's r-th tight constraint, on that side of it (-1:
+  // none; a box face has side 1 only).
   std::size_t count_ = 0;
   UninitVector<double> x_, z_;
   UninitVector<Word> pos_, tight_;
-  UninitVector<Edge> edges_;
+  UninitVector<int> tlist_, nbr_;
   UninitVector<int> fresh_;                         // vertices made by the current cut
   std::vector<unsigned char> side_;                 // per vertex: the current neuron > 0
-  std::vector<std::vector<std::size_t>> crossing_;  // per thread: edges the current cut crosses
+  std::vector<std::vector<std::size_t>> crossing_;  // per thread: slots (v * 2d + s) of edges the cut crosses
   // Per thread, kBuckets lists of 2-face records by the hash's top bits (the
   // two records of a 2-face never straddle two buckets).
   static constexpr std::size_t kBuckets = 256;

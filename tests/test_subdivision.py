@@ -187,3 +187,25 @@ def test_threads_give_the_same_complex_patterns_and_points():
     for n in (2, 3):
         many = rw.enumerate_regions(net, box, threads=n)
         assert np.array_equal(many.packed, one.packed) and np.array_equal(many.points, one.points)
+
+
+def test_the_cli_counts_the_same_with_either_engine(tmp_path, capsys):
+    import json
+
+    import torch
+
+    from regionwalk.cli import main
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8), torch.nn.ReLU(),
+                                torch.nn.Linear(8, 1)).double()
+    path = tmp_path / "m.pt"
+    torch.save(model, path)
+    box = ["--box", *["-1"] * 4, *["1"] * 4, "--json", "--quiet"]
+    counts = []
+    for engine in ("auto", "walk"):
+        assert main(["count", str(path), *box, "--engine", engine]) == 0
+        counts.append(json.loads(capsys.readouterr().out))
+    assert counts[0]["count"] == counts[1]["count"] > 1
+    assert main(["count", str(path), *box, "--engine", "complex"]) == 2
+    assert "--engine" in capsys.readouterr().err

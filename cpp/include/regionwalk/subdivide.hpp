@@ -1,4 +1,5 @@
-// A box's regions from the whole complex, not by walking (DESIGN.md section 2.11).
+// A box's regions from the whole complex: for boxes of 3 to 8 inputs, the
+// alternative that walk() tries before the walk of DESIGN.md section 2.
 //
 // The box's vertices and edges are cut by one neuron's zero set after the
 // other, in layer order, as in edge subdivision (Berzins, ICML 2023). On an

@@ -37,7 +37,9 @@ def _odd_box(d, seed):
 
 
 def _answered_by_complex(res):
-    return res.stats["subdivision_vertices"] > 0 and res.stats["subdivision_refusals"] == 0
+    answered = res.stats["subdivision_vertices"] > 0 and res.stats["subdivision_refusals"] == 0
+    assert (res.engine == "complex") == answered
+    return answered
 
 
 @pytest.mark.parametrize("shape,seed", [((3, 9, 9, 1), 0), ((4, 7, 7, 7, 1), 1), ((5, 9, 6, 1), 2),
@@ -107,6 +109,7 @@ def test_degenerate_nets_are_walked_and_count_exactly(family):
     res = rw.enumerate_regions(net, box, threads=1)
     # a vertex of the complex lies on a neuron's zero set: refused, then walked
     assert res.stats["subdivision_refusals"] == 1 and res.stats["subdivision_vertices"] == 0
+    assert res.engine == "walk (the complex refused)"
     assert res.complete
     assert _as_set(res.patterns) == reference_walk(ws, bs, ("box", box.lo, box.hi), np.full(3, 0.013))
 
@@ -145,7 +148,7 @@ def test_the_walk_answers_where_the_complex_does_not_apply(case):
     domain = {"ball": rw.Ball(np.zeros(d), 1.0), "whole": None}.get(case, box)
     res = rw.enumerate_regions(net, domain, **kwargs)
     assert res.stats["subdivision_vertices"] == 0 and res.stats["subdivision_refusals"] == 0
-    assert res.complete
+    assert res.complete and res.engine == "walk"
 
 
 def test_engine_must_be_auto_or_walk():
@@ -207,5 +210,6 @@ def test_the_cli_counts_the_same_with_either_engine(tmp_path, capsys):
         assert main(["count", str(path), *box, "--engine", engine]) == 0
         counts.append(json.loads(capsys.readouterr().out))
     assert counts[0]["count"] == counts[1]["count"] > 1
+    assert counts[0]["engine"] == "complex" and counts[1]["engine"] == "walk"
     assert main(["count", str(path), *box, "--engine", "complex"]) == 2
     assert "--engine" in capsys.readouterr().err

@@ -58,6 +58,7 @@ def _count_output(args: argparse.Namespace, net: Any, dom: Any, res: Any) -> Non
         "complete": res.complete,
         "certified": res.certified,
         "stop_reason": res.stop_reason,
+        "engine": res.engine,
         "seconds": round(res.seconds, 6),
         "regions_per_second": round(res.regions_per_second, 1),
     }

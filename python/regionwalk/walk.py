@@ -132,6 +132,16 @@ class Regions:
         return [region_polygon(net, p, dom, bbox=bbox) for p in self.patterns]
 
     @property
+    def engine(self) -> str:
+        """Which engine answered: ``"complex"`` (the box's whole complex, see
+        ``enumerate_regions(engine=...)``), ``"walk"``, or ``"walk (the complex
+        refused)"`` when the complex met a degenerate net, a region thinner than
+        ``tol`` or its memory budget and handed the box to the walk."""
+        if self.stats.get("subdivision_vertices", 0) > 0:
+            return "complex"
+        return "walk (the complex refused)" if self.stats.get("subdivision_refusals", 0) else "walk"
+
+    @property
     def patterns(self) -> np.ndarray:
         """Activation patterns as bools, shape ``(count, N)``, in sorted order."""
         return unpack_patterns(self.packed, self.neurons)

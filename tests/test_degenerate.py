@@ -286,3 +286,23 @@ def test_reading_cancelled_sums_as_zero_never_swallows_a_real_preactivation(radi
     loose = rw.enumerate_regions(net, rw.Ball(x, radius), tol=20e-9 * radius, store_points=False)
     assert res.certified and res.complete
     assert res.count >= loose.count > 1
+
+
+def test_a_bias_free_7d_walk_whose_lp_cycled_is_certified():
+    # Found by bench/stress_builds.py (seed 5, walk 244): two facet LPs of this
+    # walk went round a 2-cycle (a row blocking a step of length 0, then
+    # released at once with a multiplier that rounding made negative) until
+    # the iteration limit, leaving the count uncertified. The reference count
+    # is the same walk's, and the complex refuses this net (vertices at 0).
+    rng = np.random.default_rng(98252300)
+    d = int(rng.integers(3, 9))
+    widths = [d] + [int(rng.integers(2, 13)) for _ in range(int(rng.integers(1, 4)))] + [1]
+    assert str(rng.choice(["general", "integer", "bias-free", "duplicated", "parallel", "zero", "scaled"])) \
+        == "bias-free" and widths == [7, 12, 4, 11, 1]
+    ws = [rng.normal(size=(o, i)) for i, o in zip(widths[:-1], widths[1:])]
+    bs = [0.0 * rng.normal(scale=0.5, size=o) for o in widths[1:]]
+    c = np.zeros(d) if rng.random() < 0.5 else rng.normal(scale=0.3, size=d)
+    half = rng.choice([0.05, 0.5, 1.0, 3.0], size=d) if rng.random() < 0.3 else np.full(d, float(rng.choice([0.1, 1.0, 2.0])))
+    res = rw.enumerate_regions(rw.Network(ws, bs), rw.Box(c - half, c + half), threads=1, store_points=False)
+    assert res.stats["undecided"] == 0 and res.certified and res.complete
+    assert res.count == 78144

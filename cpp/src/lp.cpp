@@ -203,7 +203,8 @@ bool ActiveSetLp::release_negative(const double* rhs, bool degenerate) {
   if (leave < 0) return false;
   for (int r : dependent_) in_active_[static_cast<size_t>(r)] = 0;
   dependent_.clear();
-  in_active_[static_cast<size_t>(active_[static_cast<size_t>(leave)])] = 0;
+  released_ = active_[static_cast<size_t>(leave)];
+  in_active_[static_cast<size_t>(released_)] = 0;
   remove_active(static_cast<size_t>(leave));
   return true;
 }
@@ -231,6 +232,11 @@ REGIONWALK_HOT LpStatus ActiveSetLp::maximize(const double* c, double* v, const 
   }
   int degenerate_run = 0;
   bool fresh = true;  // p and Q^T c must be recomputed (after a release)
+  // A row that blocked with step 0 and is released right after has a negative
+  // multiplier, which exact arithmetic rules out (it is |p|^2 / a.p > 0): p
+  // was rounding, and following it again would cycle between the two sets.
+  int zero_block = -1;
+  bool null_p = false;
   for (iterations_ = 0; iterations_ < max_iterations; ++iterations_) {
     // p = projection of c onto the null space of the active rows.
     const bool recomputed = fresh;
@@ -248,7 +254,7 @@ REGIONWALK_HOT LpStatus ActiveSetLp::maximize(const double* c, double* v, const 
     double pnorm = 0.0;
     for (size_t t = 0; t < n; ++t) pnorm += p_[t] * p_[t];
     pnorm = std::sqrt(pnorm);
-    if (pnorm > kNullEps) {
+    if (pnorm > kNullEps && !(null_p && recomputed)) {
       double step = INFINITY;
       const int block_idx = ratio_test(rows, p_.data(), pnorm, &step);
       if (block_idx < 0) {
@@ -270,6 +276,8 @@ REGIONWALK_HOT LpStatus ActiveSetLp::maximize(const double* c, double* v, const 
       advance(v, step, block_idx);
       degenerate_run = step == 0.0 ? degenerate_run + 1 : 0;
       const int block = rows[static_cast<size_t>(block_idx)];
+      zero_block = step == 0.0 ? block : -1;
+      null_p = false;
       if (!append_active(block)) {
         // Dependent on the active rows: along their null space it cannot
         // block (a.p = 0 but for rounding, which made it block with step 0
@@ -292,7 +300,10 @@ REGIONWALK_HOT LpStatus ActiveSetLp::maximize(const double* c, double* v, const 
       if (obj >= target) return LpStatus::TargetReached;
       continue;
     }
+    null_p = false;
     if (!release_negative(work_.data(), degenerate_run > 0)) return LpStatus::Optimal;
+    null_p = released_ == zero_block;
+    zero_block = -1;
     fresh = true;
   }
   return LpStatus::IterationLimit;

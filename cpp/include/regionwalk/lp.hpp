@@ -72,6 +72,7 @@ class ActiveSetLp {
   }
 
   int n_ = 0, stride_ = 0, m_ = 0, iterations_ = 0;
+  int released_ = -1;  // the row release_negative() last released
   std::vector<double> A_, b_;
   std::vector<char> in_active_;
   // Active set W and the QR factors of A_W^T: Q is n x k (columns), R is k x k.

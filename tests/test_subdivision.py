@@ -109,7 +109,7 @@ def test_degenerate_nets_are_walked_and_count_exactly(family):
     res = rw.enumerate_regions(net, box, threads=1)
     # a vertex of the complex lies on a neuron's zero set: refused, then walked
     assert res.stats["subdivision_refusals"] == 1 and res.stats["subdivision_vertices"] == 0
-    assert res.engine == "walk (the complex refused)"
+    assert res.engine.startswith("walk (the complex refused: ") and "zero set" in res.refusal
     assert res.complete
     assert _as_set(res.patterns) == reference_walk(ws, bs, ("box", box.lo, box.hi), np.full(3, 0.013))
 
@@ -132,7 +132,7 @@ def test_a_region_thinner_than_tol_sends_the_box_to_the_walk():
     net = rw.Network(ws, bs)
     box = rw.Box(-np.ones(3), np.ones(3))
     thin = rw.enumerate_regions(net, box, tol=1e-5)
-    assert thin.stats["subdivision_refusals"] == 1
+    assert thin.stats["subdivision_refusals"] == 1 and thin.refusal is not None
     walked = rw.enumerate_regions(net, box, tol=1e-5, engine="walk")
     assert np.array_equal(thin.packed, walked.packed)
     assert _answered_by_complex(rw.enumerate_regions(net, box, tol=1e-9))
@@ -165,6 +165,7 @@ def test_a_complex_past_the_memory_limit_goes_to_the_walk():
     with pytest.warns(rw.IncompleteWarning):
         res = rw.enumerate_regions(net, box, store_points=False, max_memory=100_000)
     assert res.stats["subdivision_refusals"] == 1 and res.stop_reason == "memory"
+    assert res.refusal == "past its memory budget"
     assert _as_set(res.patterns) <= _as_set(full.patterns)
 
 

@@ -116,6 +116,10 @@ py::dict result_dict(const WalkResult& res, bool store_points, const WalkControl
   out["certified"] = res.certified();
   out["bytes"] = control.bytes.load();
   out["stats"] = stats_dict(res.stats);
+  if (res.subdivision_refusal.empty())
+    out["subdivision_refusal"] = py::none();
+  else
+    out["subdivision_refusal"] = res.subdivision_refusal;
   if (res.state.empty())
     out["state"] = py::none();
   else

@@ -235,6 +235,7 @@ bool subdivide(const Network& net, const Domain& dom, double tol, const WalkOpti
     ok = false;
   }
   if (!ok) {
+    res.subdivision_refusal = sub.why().empty() ? "out of memory" : sub.why();
     res.patterns.clear();
     res.points.clear();
     ++res.stats.subdivision_refusals;

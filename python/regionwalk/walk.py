@@ -106,6 +106,8 @@ class Regions:
     domain: Domain = field(default=None, repr=False)
     measures: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     """Per-region measures asked for with ``enumerate_regions(measures=...)``, by name."""
+    refusal: str | None = field(default=None, repr=False)
+    """Why the box's complex handed the box to the walk (None where it did not)."""
 
     def __repr__(self) -> str:
         pts = "None" if self.points is None else f"{self.points.shape}"
@@ -135,11 +137,14 @@ class Regions:
     def engine(self) -> str:
         """Which engine answered: ``"complex"`` (the box's whole complex, see
         ``enumerate_regions(engine=...)``), ``"walk"``, or ``"walk (the complex
-        refused)"`` when the complex met a degenerate net, a region thinner than
-        ``tol`` or its memory budget and handed the box to the walk."""
+        refused: ...)"`` when the complex met a degenerate net, a region thinner
+        than ``tol`` or its memory budget and handed the box to the walk (the
+        reason also in ``refusal``)."""
         if self.stats.get("subdivision_vertices", 0) > 0:
             return "complex"
-        return "walk (the complex refused)" if self.stats.get("subdivision_refusals", 0) else "walk"
+        if not self.stats.get("subdivision_refusals", 0):
+            return "walk"
+        return f"walk (the complex refused: {self.refusal})" if self.refusal else "walk (the complex refused)"
 
     @property
     def patterns(self) -> np.ndarray:
@@ -517,6 +522,7 @@ def enumerate_regions(
         certified=certified,
         network=net,
         domain=domain,
+        refusal=raw.get("subdivision_refusal"),
     )
     if res.stop_reason == "interrupted":
         raise Interrupted(res)

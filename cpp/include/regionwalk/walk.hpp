@@ -6,6 +6,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "regionwalk/collect.hpp"
@@ -67,6 +68,7 @@ struct WalkResult {
   // crossing landed in its region. Without it a count may be off.
   bool certified() const { return stats.undecided == 0 && stats.witness_failures == 0; }
   Bytes state;  // with keep_state, when stopped by a limit: encode_state() of the walk
+  std::string subdivision_refusal;  // why the box's complex handed the box to the walk ("" if it did not)
 };
 
 // Walks from the region of `seed` (a point of the open domain), or continues

@@ -242,10 +242,8 @@ bool subdivide(const Network& net, const Domain& dom, double tol, const WalkOpti
     return false;
   }
   res.stats.subdivision_vertices = sub.vertices();
-  res.words = net.pattern_words();
-  res.dim = dom.dim;
-  res.count = static_cast<std::int64_t>(res.patterns.size()) / std::max(1, res.words);
-  const auto w = static_cast<std::size_t>(res.words), d = static_cast<std::size_t>(res.dim);
+  const auto w = static_cast<std::size_t>(net.pattern_words()), d = static_cast<std::size_t>(dom.dim);
+  res.count = static_cast<std::int64_t>(res.patterns.size() / w);
   if (opt.on_region)
     for (std::size_t i = 0; i < static_cast<std::size_t>(res.count); ++i) opt.on_region(&res.patterns[i * w], &res.points[i * d]);
   if (!opt.store_points) res.points = std::vector<double>();

@@ -27,6 +27,10 @@ CASES = {
     "5-16x2 box": ((5, 16, 16, 1), 0, "box", 1.0, None),
     "6-16x2 box": ((6, 16, 16, 1), 0, "box", 1.0, 60_000),
     "8-12x2 box": ((8, 12, 12, 1), 0, "box", 1.0, 60_000),
+    # Uncapped: the box's whole complex answers (a region cap hands a box to the walk).
+    "6-16x2 box whole": ((6, 16, 16, 1), 0, "box", 1.0, None),
+    "8-12x2 box whole": ((8, 12, 12, 1), 0, "box", 1.0, None),
+    "8-16x2 box whole": ((8, 16, 16, 1), 0, "box", 1.0, None),
     "8-32x2 ball r=1": ((8, 32, 32, 1), 1, "ball", 1.0, 60_000),
     "784-64x2 ball r=0.1": ((784, 64, 64, 1), 2, "ball_at_point", 0.1, None),
     # The high-dimensional balls of issue 20 (around one uniform point of [0, 1]^d).

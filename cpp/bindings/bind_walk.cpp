@@ -98,17 +98,13 @@ py::dict stats_dict(const WalkStats& s) {
   return stats;
 }
 
-py::dict result_dict(const WalkResult& res, bool store_points, const WalkControl& control) {
+py::dict result_dict(WalkResult& res, bool store_points, const WalkControl& control) {
   const auto n = static_cast<py::ssize_t>(res.count);
-  array_t<std::uint64_t> patterns({n, static_cast<py::ssize_t>(res.words)});
-  std::copy(res.patterns.begin(), res.patterns.end(), patterns.mutable_data());
   py::dict out;
   out["count"] = res.count;
-  out["patterns"] = patterns;
+  out["patterns"] = adopt_array(std::move(res.patterns), n, res.words);
   if (store_points) {
-    array_t<double> points({n, static_cast<py::ssize_t>(res.dim)});
-    std::copy(res.points.begin(), res.points.end(), points.mutable_data());
-    out["points"] = points;
+    out["points"] = adopt_array(std::move(res.points), n, res.dim);
   } else {
     out["points"] = py::none();
   }

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -22,6 +23,19 @@ inline std::vector<double> to_vector(const array_t<double>& a, const char* what,
     throw std::invalid_argument(std::string(what) + " must have length " + std::to_string(size) +
                                 ", got " + std::to_string(a.shape(0)));
   return std::vector<double>(a.data(), a.data() + a.shape(0));
+}
+
+// A rows x cols array that takes over `values` (no copy: a walk's results
+// run to hundreds of megabytes); the vector is freed with the array.
+template <class T>
+py::array_t<T> adopt_array(std::vector<T>&& values, py::ssize_t rows, py::ssize_t cols) {
+  if (static_cast<std::size_t>(rows * cols) != values.size())
+    throw std::logic_error("adopt_array: the shape does not match the values");
+  auto owner = std::make_unique<std::vector<T>>(std::move(values));
+  T* data = owner->data();
+  py::capsule free_it(owner.get(), [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  owner.release();  // the capsule owns it now
+  return py::array_t<T>({rows, cols}, data, free_it);
 }
 
 void bind_network(py::module_& m);

@@ -109,46 +109,74 @@ void BoxSubdivision::start_box() {
     }
 }
 
-// Every vertex's values of layer l's neurons, by a forward pass.
+// Every vertex's values of layer l's neurons, by a forward pass, and their signs.
 void BoxSubdivision::layer_values(int l) {
   const auto d = static_cast<std::size_t>(d_);
-  const auto width = static_cast<std::size_t>(net_.layers()[static_cast<std::size_t>(l)].out);
+  const int width = net_.layers()[static_cast<std::size_t>(l)].out;
+  const auto w = static_cast<std::size_t>(width);
   const auto off = static_cast<std::size_t>(net_.layer_offset(l));
-  z_.resize(count_ * width);
+  sw_ = words_for(width);
+  z_.resize(count_ * w);
+  sgn_.resize(count_ * static_cast<std::size_t>(sw_));
   const int T = team(count_ / 4);
+  std::vector<std::vector<Word>> near(static_cast<std::size_t>(T), std::vector<Word>(static_cast<std::size_t>(sw_), 0));
   run_parallel(T, [&](int t) {
     std::vector<double> values(static_cast<std::size_t>(n_)), scratch;
     const auto [v0, v1] = share(count_, T, t);
     for (std::size_t v = v0; v < v1; ++v) {
       net_.preactivations(&x_[v * d], values.data(), scratch);
-      std::copy_n(&values[off], width, &z_[v * width]);
+      std::copy_n(&values[off], w, &z_[v * w]);
+      classify(v, width, 0, near[static_cast<std::size_t>(t)].data());
     }
   });
+  near_layer_.assign(static_cast<std::size_t>(sw_), 0);
+  for (const std::vector<Word>& part : near) add_near(part);
+}
+
+// Vertex v's signs of the layer's neurons from..width - 1 (the others are
+// cut, and their bits 0); bit i of `near` set where neuron i is near 0.
+void BoxSubdivision::classify(std::size_t v, int width, int from, Word* near) {
+  const auto w = static_cast<std::size_t>(width), sw = static_cast<std::size_t>(sw_);
+  const std::size_t off = static_cast<std::size_t>(net_.layer_offset(layer_));
+  Word* sg = &sgn_[v * sw];
+  std::fill_n(sg, sw, Word{0});
+  for (auto i = static_cast<std::size_t>(from); i < w; ++i) {
+    const double s = z_[v * w + i];
+    sg[i >> 6] |= Word{s > 0.0} << (i & 63);
+    near[i >> 6] |= Word{!(std::abs(s) > near_[off + i])} << (i & 63);
+  }
+}
+
+void BoxSubdivision::add_near(const std::vector<Word>& near) {
+  for (std::size_t i = 0; i < near.size(); ++i) near_layer_[i] |= near[i];
+}
+
+// Whether neuron j of the layer (width w) is exactly 0 at every vertex.
+bool BoxSubdivision::zero_everywhere(int j, int width) const {
+  const auto w = static_cast<std::size_t>(width), jj = static_cast<std::size_t>(j);
+  for (std::size_t v = 0; v < count_; ++v)
+    if (z_[v * w + jj] != 0.0) return false;
+  return true;
 }
 
 // Each vertex's side of neuron k (index j in its layer of `width`).
 int BoxSubdivision::sides(int k, int j, int width) {
-  const auto W = static_cast<std::size_t>(words_);
-  const auto w = static_cast<std::size_t>(width), jj = static_cast<std::size_t>(j);
-  const auto kk = static_cast<std::size_t>(k);
+  if (get_bit(near_layer_.data(), j)) {
+    // Zero at every vertex: zero on every cell (their hulls), so inactive everywhere.
+    if (zero_everywhere(j, width)) return 0;
+    return refuse("a vertex lies on (or within rounding of) neuron " + std::to_string(k) + "'s zero set"), -1;
+  }
+  const auto W = static_cast<std::size_t>(words_), sw = static_cast<std::size_t>(sw_);
   side_.resize(count_);
   const int T = team(count_ / 4);
-  std::vector<std::size_t> zeros(static_cast<std::size_t>(T), 0), near(static_cast<std::size_t>(T), 0);
   run_parallel(T, [&](int t) {
-    const auto tt = static_cast<std::size_t>(t);
     const auto [v0, v1] = share(count_, T, t);
     for (std::size_t v = v0; v < v1; ++v) {
-      const double s = z_[v * w + jj];
-      zeros[tt] += s == 0.0 ? 1 : 0;
-      near[tt] += std::abs(s) > near_[kk] ? 0 : 1;
-      side_[v] = s > 0.0 ? 1 : 0;
-      if (s > 0.0) set_bit(&pos_[v * W], k);
+      const bool up = get_bit(&sgn_[v * sw], j);
+      side_[v] = up ? 1 : 0;
+      if (up) set_bit(&pos_[v * W], k);
     }
   });
-  // Zero at every vertex: zero on every cell (their hulls), so inactive everywhere.
-  if (std::accumulate(zeros.begin(), zeros.end(), std::size_t{0}) == count_) return 0;
-  if (std::accumulate(near.begin(), near.end(), std::size_t{0}) > 0)
-    return refuse("a vertex lies on (or within rounding of) neuron " + std::to_string(k) + "'s zero set"), -1;
   return 1;
 }
 
@@ -178,15 +206,17 @@ bool BoxSubdivision::cut(int k, int j, int width) {
   grow(first + made, width);
   fresh_.resize(made);
   std::vector<char> ok(static_cast<std::size_t>(T), 1);
+  std::vector<std::vector<Word>> near(static_cast<std::size_t>(T), std::vector<Word>(static_cast<std::size_t>(sw_), 0));
   run_parallel(T, [&](int t) {
     const auto tt = static_cast<std::size_t>(t);
     for (std::size_t i = 0; i < crossing_[tt].size() && ok[tt]; ++i) {
       const std::size_t id = base[tt] + i;
-      ok[tt] = split(crossing_[tt][i], first + id, k, j, width);
+      ok[tt] = split(crossing_[tt][i], first + id, k, j, width, near[tt].data());
       fresh_[id] = static_cast<int>(first + id);
     }
   });
   if (std::find(ok.begin(), ok.end(), 0) != ok.end()) return refuse("an edge's ends do not share d - 1 constraints");
+  for (const std::vector<Word>& part : near) add_near(part);
   count_ = first + made;
   return link(k);
 }
@@ -196,6 +226,7 @@ void BoxSubdivision::grow(std::size_t vertices, int width) {
   const int T = team(count_);
   resize_parallel(x_, vertices * d, T);
   resize_parallel(z_, vertices * static_cast<std::size_t>(width), T);
+  resize_parallel(sgn_, vertices * static_cast<std::size_t>(sw_), T);
   resize_parallel(pos_, vertices * W, T);
   resize_parallel(tight_, vertices * W, T);
   resize_parallel(tlist_, vertices * d, T);
@@ -204,10 +235,10 @@ void BoxSubdivision::grow(std::size_t vertices, int width) {
 
 // Vertex x where neuron k's value vanishes on the edge in slot `at` (vertex
 // at / 2d, slot at % 2d), tight on the edge's d - 1 constraints and k; the
-// layer's other values interpolated. The edge's ends now point to x, and x to
+// values of the layer's neurons after j interpolated (and classified). The edge's ends now point to x, and x to
 // them across k (its last tight constraint). False if the ends do not share
 // d - 1 constraints.
-bool BoxSubdivision::split(std::size_t at, std::size_t x, int k, int j, int width) {
+bool BoxSubdivision::split(std::size_t at, std::size_t x, int k, int j, int width, Word* near) {
   const auto d = static_cast<std::size_t>(d_), S = 2 * d;
   const auto W = static_cast<std::size_t>(words_);
   const auto w = static_cast<std::size_t>(width);
@@ -216,8 +247,8 @@ bool BoxSubdivision::split(std::size_t at, std::size_t x, int k, int j, int widt
   const double su = z_[u * w + static_cast<std::size_t>(j)], sv = z_[v * w + static_cast<std::size_t>(j)];
   const double t = su / (su - sv);
   for (std::size_t q = 0; q < d; ++q) x_[x * d + q] = x_[u * d + q] + t * (x_[v * d + q] - x_[u * d + q]);
-  for (std::size_t i = 0; i < w; ++i) z_[x * w + i] = z_[u * w + i] + t * (z_[v * w + i] - z_[u * w + i]);
-  z_[x * w + static_cast<std::size_t>(j)] = 0.0;
+  for (auto i = static_cast<std::size_t>(j) + 1; i < w; ++i) z_[x * w + i] = z_[u * w + i] + t * (z_[v * w + i] - z_[u * w + i]);
+  classify(x, width, j + 1, near);
   for (std::size_t i = 0; i < W; ++i) {
     pos_[x * W + i] = pos_[u * W + i] | pos_[v * W + i];
     tight_[x * W + i] = tight_[u * W + i] & tight_[v * W + i];
@@ -251,7 +282,8 @@ bool BoxSubdivision::split(std::size_t at, std::size_t x, int k, int j, int widt
 
 // The complex's memory in use (capacity not yet written is never touched).
 std::int64_t BoxSubdivision::bytes() const {
-  const std::size_t b = (x_.size() + z_.size()) * sizeof(double) + (pos_.size() + tight_.size()) * sizeof(Word) +
+  const std::size_t b = (x_.size() + z_.size()) * sizeof(double) +
+                        (pos_.size() + tight_.size() + sgn_.size()) * sizeof(Word) +
                         (tlist_.size() + nbr_.size()) * sizeof(int);
   return static_cast<std::int64_t>(b);
 }
@@ -263,6 +295,7 @@ bool BoxSubdivision::run(std::vector<Word>& patterns, std::vector<double>& point
   start_box();
   bounds();
   for (int l = 0; l < net_.num_hidden_layers(); ++l) {
+    layer_ = l;
     layer_values(l);
     const int width = net_.layers()[static_cast<std::size_t>(l)].out;
     for (int j = 0; j < width; ++j) {
@@ -272,6 +305,7 @@ bool BoxSubdivision::run(std::vector<Word>& patterns, std::vector<double>& point
     }
   }
   z_ = UninitVector<double>();  // room for reading the cells
+  sgn_ = UninitVector<Word>();
   return read_cells(patterns, points);
 }
 

@@ -46,14 +46,53 @@ bool BoxSubdivision::read_cells(std::vector<Word>& patterns, std::vector<double>
     const auto [v0, v1] = share(count_, T, t);
     read_range(v0, v1, readers[static_cast<std::size_t>(t)]);
   });
-  std::vector<Word> highest;
-  for (Reader& r : readers) {
+  for (Reader& r : readers)
     if (!r.why.empty()) return refuse(r.why);
-    patterns.insert(patterns.end(), r.patterns.begin(), r.patterns.end());
-    points.insert(points.end(), r.points.begin(), r.points.end());
-    highest.insert(highest.end(), r.highest.begin(), r.highest.end());
-  }
+  release();
+  std::vector<Word> highest;
+  join(readers, patterns, points, highest);
   return sort_and_compare(patterns, points, highest);
+}
+
+// Frees the complex, which the cells no longer need (its arrays are a
+// thread's each: returning gigabytes to the system takes a while).
+void BoxSubdivision::release() {
+  run_parallel(std::min(threads_, 2), [&](int t) {
+    if (t == 0 || threads_ < 2) {
+      UninitVector<double>().swap(x_);
+      UninitVector<int>().swap(tlist_);
+      std::vector<double>().swap(height_);
+    }
+    if (t == 1 || threads_ < 2) {
+      UninitVector<int>().swap(nbr_);
+      UninitVector<Word>().swap(pos_);
+      UninitVector<Word>().swap(tight_);
+    }
+  });
+}
+
+// The readers' cells, in reader order, each reader's copied (and freed) by
+// its own thread.
+void BoxSubdivision::join(std::vector<Reader>& readers, std::vector<Word>& patterns, std::vector<double>& points,
+                          std::vector<Word>& highest) {
+  const std::size_t R = readers.size();
+  std::vector<std::size_t> word_at(R + 1, 0), high_at(R + 1, 0), coord_at(R + 1, 0);
+  for (std::size_t i = 0; i < R; ++i) {
+    word_at[i + 1] = word_at[i] + readers[i].patterns.size();
+    high_at[i + 1] = high_at[i] + readers[i].highest.size();
+    coord_at[i + 1] = coord_at[i] + readers[i].points.size();
+  }
+  patterns.resize(word_at[R]);
+  highest.resize(high_at[R]);
+  points.resize(coord_at[R]);
+  run_parallel(static_cast<int>(R), [&](int t) {
+    const auto i = static_cast<std::size_t>(t);
+    Reader& r = readers[i];
+    std::copy(r.patterns.begin(), r.patterns.end(), patterns.begin() + static_cast<std::ptrdiff_t>(word_at[i]));
+    std::copy(r.highest.begin(), r.highest.end(), highest.begin() + static_cast<std::ptrdiff_t>(high_at[i]));
+    std::copy(r.points.begin(), r.points.end(), points.begin() + static_cast<std::ptrdiff_t>(coord_at[i]));
+    r = Reader();
+  });
 }
 
 bool BoxSubdivision::read_range(std::size_t v0, std::size_t v1, Reader& r) const {
@@ -148,35 +187,55 @@ bool BoxSubdivision::check_cell(const Word* pattern, const double* point, Reader
   return true;
 }
 
+namespace {
+
+// The order of n patterns of pw words (lexicographic), by their first word
+// and their index, the other words compared only on a tie.
+std::vector<std::size_t> sorted_order(const std::vector<Word>& p, std::size_t n, std::size_t pw) {
+  std::vector<std::pair<Word, std::size_t>> keys(n);
+  for (std::size_t i = 0; i < n; ++i) keys[i] = {p[i * pw], i};
+  std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return std::lexicographical_compare(&p[a.second * pw + 1], &p[a.second * pw + pw], &p[b.second * pw + 1],
+                                        &p[b.second * pw + pw]);
+  });
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = keys[i].second;
+  return order;
+}
+
+}  // namespace
+
 // Sorts the cells by pattern (both readings at once, on two threads where
-// there are) and checks that each is read once, and the same off the highest vertices.
+// there are) and checks that each is read once, and the same off the highest
+// vertices; threads then gather contiguous ranges of the sorted cells.
 bool BoxSubdivision::sort_and_compare(std::vector<Word>& patterns, std::vector<double>& points,
                                       const std::vector<Word>& highest) {
   const auto pw = static_cast<std::size_t>(net_.pattern_words()), d = static_cast<std::size_t>(d_);
   if (patterns.size() != highest.size()) return refuse("the highest vertices give other cells than the lowest");
   const std::size_t n = patterns.size() / pw;
   std::vector<std::size_t> order[2];
-  run_parallel(std::min(threads_, 2), [&](int t) {
-    for (int which = t; which < 2; which += std::min(threads_, 2)) {
-      const std::vector<Word>& p = which == 0 ? patterns : highest;
-      std::vector<std::size_t>& o = order[which];
-      o.resize(n);
-      std::iota(o.begin(), o.end(), 0);
-      std::sort(o.begin(), o.end(), [&](std::size_t i, std::size_t j) {
-        return std::lexicographical_compare(&p[i * pw], &p[i * pw] + pw, &p[j * pw], &p[j * pw] + pw);
-      });
-    }
+  const int sorters = std::min(threads_, 2);
+  run_parallel(sorters, [&](int t) {
+    for (int which = t; which < 2; which += sorters) order[which] = sorted_order(which == 0 ? patterns : highest, n, pw);
   });
   std::vector<Word> sorted(patterns.size());
   std::vector<double> at(points.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    const Word* a = &patterns[order[0][i] * pw];
-    if (!std::equal(a, a + pw, &highest[order[1][i] * pw]))
-      return refuse("the highest vertices give other cells than the lowest");
-    if (i > 0 && std::equal(a, a + pw, &sorted[(i - 1) * pw])) return refuse("a cell read off twice");
-    std::copy_n(a, pw, &sorted[i * pw]);
-    std::copy_n(&points[order[0][i] * d], d, &at[i * d]);
-  }
+  const int T = team(n);
+  std::vector<char> differ(static_cast<std::size_t>(T), 0), twice(static_cast<std::size_t>(T), 0);
+  run_parallel(T, [&](int t) {
+    const auto [i0, i1] = share(n, T, t);
+    for (std::size_t i = i0; i < i1; ++i) {
+      const Word* a = &patterns[order[0][i] * pw];
+      differ[static_cast<std::size_t>(t)] |= !std::equal(a, a + pw, &highest[order[1][i] * pw]);
+      twice[static_cast<std::size_t>(t)] |= i > 0 && std::equal(a, a + pw, &patterns[order[0][i - 1] * pw]);
+      std::copy_n(a, pw, &sorted[i * pw]);
+      std::copy_n(&points[order[0][i] * d], d, &at[i * d]);
+    }
+  });
+  if (std::find(differ.begin(), differ.end(), 1) != differ.end())
+    return refuse("the highest vertices give other cells than the lowest");
+  if (std::find(twice.begin(), twice.end(), 1) != twice.end()) return refuse("a cell read off twice");
   patterns.swap(sorted);
   points.swap(at);
   return true;

@@ -73,9 +73,12 @@ class BoxSubdivision {
   void start_box();
   void bounds();
   void layer_values(int l);
+  void classify(std::size_t v, int width, int from, Word* near);
+  void add_near(const std::vector<Word>& near);
+  bool zero_everywhere(int j, int width) const;
   int sides(int k, int j, int width);  // -1 refused, 0 zero at every vertex, 1 signs set
   bool cut(int k, int j, int width);
-  bool split(std::size_t at, std::size_t x, int k, int j, int width);
+  bool split(std::size_t at, std::size_t x, int k, int j, int width, Word* near);
   void grow(std::size_t vertices, int width);
   std::int64_t bytes() const;
   // The cut's own edges (subdivide_link.cpp).
@@ -87,6 +90,9 @@ class BoxSubdivision {
   // Reading the cells (subdivide_cells.cpp).
   void heights();
   bool read_cells(std::vector<Word>& patterns, std::vector<double>& points);
+  void release();
+  static void join(std::vector<Reader>& readers, std::vector<Word>& patterns, std::vector<double>& points,
+            std::vector<Word>& highest);
   bool read_range(std::size_t v0, std::size_t v1, Reader& r) const;
   bool slots(int v, Reader& r) const;
   bool emit(int v, const int* t, const int* at, double sense, std::vector<Word>& patterns,
@@ -112,6 +118,14 @@ class BoxSubdivision {
   UninitVector<Word> pos_, tight_;
   UninitVector<int> tlist_, nbr_;
   UninitVector<int> fresh_;                         // vertices made by the current cut
+  // Per vertex, the current layer's signs (bit i: neuron i > 0; sw_ words):
+  // a cut reads them, not the values, which are a cache line apart.
+  UninitVector<Word> sgn_;
+  int sw_ = 0;
+  int layer_ = 0;  // the layer being cut
+  // Bit i: the current layer's neuron i is within near_ of 0 at some vertex
+  // (set as the vertices are made).
+  std::vector<Word> near_layer_;
   std::vector<unsigned char> side_;                 // per vertex: the current neuron > 0
   std::vector<std::vector<std::size_t>> crossing_;  // per thread: slots (v * 2d + s) of edges the cut crosses
   // Per thread, kBuckets lists of 2-face records by the hash's top bits (the

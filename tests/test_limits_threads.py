@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import random_weights
 
 import regionwalk as rw
 from regionwalk.nets import random_mlp
@@ -22,6 +23,17 @@ def test_max_regions_returns_exactly_that_many_marked_incomplete(small_net):
     res = rw.enumerate_regions(small_net, rw.Box([-1, -1], [1, 1]), max_regions=5)
     assert res.count == 5 and not res.complete and res.stop_reason == "max_regions"
     assert res.patterns.shape[0] == 5 and res.points.shape[0] == 5
+
+
+def test_a_cap_one_below_the_count_is_never_complete_on_two_threads():
+    # Two threads can pass the cap together and drain the walk; the result,
+    # cut back to the cap, must then say it stopped there (a race: many tries).
+    net = rw.Network(*random_weights((4, 6, 5, 1), seed=3))
+    ball = rw.Ball(np.full(4, 0.1), 1.0)
+    total = rw.enumerate_regions(net, ball, threads=2).count
+    for _ in range(1000):
+        res = rw.enumerate_regions(net, ball, threads=2, max_regions=total - 1, store_points=False)
+        assert res.count == total - 1 and res.stop_reason == "max_regions" and not res.complete
 
 
 def test_time_limit_stops_early_and_is_marked_incomplete():

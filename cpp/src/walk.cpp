@@ -324,6 +324,11 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   if (error) std::rethrow_exception(error);
 
   res.stop = limits.reason();
+  // Threads that found regions at once can pass the cap together, and drain
+  // the frontier without one more find to halt them: the result, cut back
+  // to the cap below, is then not the whole domain.
+  if (res.stop == StopReason::Complete && opt.max_regions >= 0 && regions.count() > opt.max_regions)
+    res.stop = StopReason::MaxRegions;
   res.words = net.pattern_words();
   res.dim = dom.dim;
   regions.sorted(opt.max_regions, res.patterns, res.points);

@@ -86,9 +86,18 @@ void bind_network(py::module_& m) {
     std::copy(b.begin(), b.end(), out.mutable_data());
     return out;
   }, py::arg("w"), "Orthonormal basis (d, r) of the row space of w (Householder QR with column pivoting).");
-  m.def("reduce", [](const Network& net, const Domain& dom, const std::optional<array_t<double>>& known) {
+  m.def("row_weight", [](const Network& net, const array_t<double>& basis) {
+    const Layer& first = net.layers().front();
+    if (basis.ndim() != 2 || basis.shape(0) != first.in)
+      throw std::invalid_argument("basis must have shape (d, r), from row_space of the first layer");
+    const auto r = static_cast<int>(basis.shape(1));
+    std::vector<double> w = row_weight(first, std::vector<double>(basis.data(), basis.data() + basis.size()), r);
+    return adopt_array(std::move(w), first.out, r);
+  }, py::arg("network"), py::arg("basis"), "The first layer's weights times basis (n_1, r), as reduce computes them.");
+  m.def("reduce", [](const Network& net, const Domain& dom, const std::optional<array_t<double>>& known,
+                     const std::optional<array_t<double>>& known_weight) {
     if (dom.dim != net.input_dim()) throw std::invalid_argument("domain dimension does not match the network");
-    std::vector<double> given;
+    std::vector<double> given, weight;
     int rank = 0;
     if (known) {
       if (known->ndim() != 2 || known->shape(0) != dom.dim || known->shape(1) > dom.dim)
@@ -96,7 +105,13 @@ void bind_network(py::module_& m) {
       given.assign(known->data(), known->data() + known->size());
       rank = static_cast<int>(known->shape(1));
     }
-    Reduction red = reduce(net, dom, known ? &given : nullptr, rank);
+    if (known_weight) {
+      const int rows = net.layers().front().out;
+      if (!known || known_weight->ndim() != 2 || known_weight->shape(0) != rows || known_weight->shape(1) != rank)
+        throw std::invalid_argument("weight must have shape (n_1, r), from row_weight of the basis given");
+      weight.assign(known_weight->data(), known_weight->data() + known_weight->size());
+    }
+    Reduction red = reduce(net, dom, known ? &given : nullptr, rank, known_weight ? &weight : nullptr);
     const auto d = static_cast<py::ssize_t>(red.origin.size());
     array_t<double> origin(d);
     std::copy(red.origin.begin(), red.origin.end(), origin.mutable_data());
@@ -112,10 +127,10 @@ void bind_network(py::module_& m) {
       basis = b;
     }
     return py::make_tuple(std::move(red.net), std::move(red.domain), origin, scale, basis, red.shrink);
-  }, py::arg("network"), py::arg("domain"), py::arg("basis") = py::none(),
+  }, py::arg("network"), py::arg("domain"), py::arg("basis") = py::none(), py::arg("weight") = py::none(),
      "The walk's coordinates: (network, domain, origin, scale or None, basis or None, shrink); x = origin + scale*u "
      "(a box) or origin + basis @ y (a ball or the whole space, in the first layer's row space). `basis`: "
-     "row_space(first layer's weights), when known already.");
+     "row_space(first layer's weights), and `weight`: row_weight(network, basis), when known already.");
 
   py::class_<Domain>(m, "Domain")
       .def_static("box", [](const array_t<double>& lo, const array_t<double>& hi) {

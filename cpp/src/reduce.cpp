@@ -114,7 +114,19 @@ std::vector<double> Reduction::to_input(const double* y) const {
   return x;
 }
 
-Reduction reduce(const Network& net, const Domain& dom, const std::vector<double>* known_basis, int known_rank) {
+std::vector<double> row_weight(const Layer& L, const std::vector<double>& basis, int rank) {
+  const auto d = static_cast<size_t>(L.in), r = static_cast<size_t>(rank);
+  std::vector<double> w(static_cast<size_t>(L.out) * r, 0.0);
+  for (size_t i = 0; i < static_cast<size_t>(L.out); ++i) {
+    const double* wi = &L.weight[i * d];
+    for (size_t q = 0; q < d; ++q)
+      for (size_t c = 0; c < r; ++c) w[i * r + c] += wi[q] * basis[q * r + c];
+  }
+  return w;
+}
+
+Reduction reduce(const Network& net, const Domain& dom, const std::vector<double>* known_basis, int known_rank,
+                 const std::vector<double>* known_weight) {
   const Layer& L = net.layers().front();
   const auto d = static_cast<size_t>(L.in);
   Layer first{L.in, L.out, {}, L.bias};
@@ -136,15 +148,10 @@ Reduction reduce(const Network& net, const Domain& dom, const std::vector<double
   if (r == 0 || r == L.in) return Reduction{net, dom, std::vector<double>(d, 0.0), {}, {}, 1.0};
   const std::vector<double> origin = dom.kind == DomainKind::Ball ? dom.center : std::vector<double>(d, 0.0);
   first.in = r;
-  first.weight.assign(static_cast<size_t>(L.out) * static_cast<size_t>(r), 0.0);
+  first.weight = known_weight != nullptr && known_basis != nullptr ? *known_weight : row_weight(L, basis, r);
   for (int i = 0; i < L.out; ++i) {
     const double* wi = &L.weight[static_cast<size_t>(i) * d];
-    for (size_t q = 0; q < d; ++q) {
-      for (int c = 0; c < r; ++c)
-        first.weight[static_cast<size_t>(i) * static_cast<size_t>(r) + static_cast<size_t>(c)] +=
-            wi[q] * basis[q * static_cast<size_t>(r) + static_cast<size_t>(c)];
-      first.bias[static_cast<size_t>(i)] += wi[q] * origin[q];
-    }
+    for (size_t q = 0; q < d; ++q) first.bias[static_cast<size_t>(i)] += wi[q] * origin[q];
   }
   Domain reduced = dom.kind == DomainKind::Ball ? Domain::ball(std::vector<double>(static_cast<size_t>(r), 0.0), dom.radius)
                                                 : Domain::whole(r);

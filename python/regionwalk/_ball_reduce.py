@@ -26,20 +26,11 @@ class BallReduction:
     """The shared part of ``_core.reduce`` for balls around many centres of ``net``."""
 
     def __init__(self, net: Network) -> None:
-        w = net.weights[0]
         self.net = net
         self.basis = net._row_space()
         r = self.basis.shape[1]
         self.rank = r if 0 < r < net.input_dim else 0
-        self.w0 = self._sequential(w, self.basis) if self.rank else None
-
-    @staticmethod
-    def _sequential(w: np.ndarray, basis: np.ndarray) -> np.ndarray:
-        """``w @ basis`` summed over the input coordinate in order, as the core does."""
-        out = np.zeros((w.shape[0], basis.shape[1]))
-        for q in range(w.shape[1]):
-            out += np.multiply.outer(w[:, q], basis[q])
-        return out
+        self.w0 = net._row_weight() if self.rank else None
 
     def biases(self, centres: np.ndarray) -> np.ndarray:
         """``b_1 + W_1 c`` for each centre ``(m, d)``, summed in the core's order: ``(m, n_1)``."""

@@ -101,6 +101,7 @@ class Network:
         self.alpha = float(alpha)
         self._core = _core.Network(list(ws), list(bs), self.alpha)
         self._row_basis: np.ndarray | None = None
+        self._row_weights: np.ndarray | None = None
 
     def _row_space(self) -> np.ndarray:
         """Orthonormal basis ``(d, r)`` of the first layer's row space, computed once:
@@ -111,6 +112,14 @@ class Network:
             self._row_basis = np.asarray(_core.row_space(w))
         assert self._row_basis is not None
         return self._row_basis
+
+    def _row_weight(self) -> np.ndarray:
+        """The first layer's weights in the row space's coordinates ``(n_1, r)``, computed
+        once (``_core.row_weight``): with the basis, all of a ball's reduction but its bias."""
+        if self._row_weights is None:
+            self._row_weights = np.asarray(_core.row_weight(self._core, self._row_space()))
+        assert self._row_weights is not None
+        return self._row_weights
 
     # -- shape -------------------------------------------------------------
     @property

@@ -306,8 +306,8 @@ def _core_problem(net: Network, domain: Domain, x0: np.ndarray) -> tuple[Any, An
     """
     d = net.input_dim
     core_domain = domain._to_core() if domain is not None else _core.Domain.whole(d)
-    known = None if isinstance(domain, Box) else net._row_space()
-    core_net, core_domain, origin, scale, basis = _core.reduce(net._core, core_domain, known)[:5]
+    known = (None, None) if isinstance(domain, Box) else (net._row_space(), net._row_weight())
+    core_net, core_domain, origin, scale, basis = _core.reduce(net._core, core_domain, *known)[:5]
     if scale is not None:
         return core_net, core_domain, (x0 - origin) / scale, np.diag(scale), origin
     if basis is None:

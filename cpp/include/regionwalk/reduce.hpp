@@ -30,8 +30,14 @@ struct Reduction {
 // max(rows, d) * eps times the largest.
 std::vector<double> row_space(const std::vector<double>& w, int rows, int d, int* rank);
 
+// The first layer's weights in the row space's coordinates: W B (rows x r,
+// row-major), each entry summed over the input coordinate in order.
+std::vector<double> row_weight(const Layer& first, const std::vector<double>& basis, int rank);
+
 // `basis` (d x rank, row-major), when given, is row_space() of the first
-// layer, computed earlier: the QR is most of a 784-input ball's set-up.
-Reduction reduce(const Network& net, const Domain& domain, const std::vector<double>* basis = nullptr, int rank = 0);
+// layer and `weight`, when given too, row_weight() of it, computed earlier:
+// the QR and the product are most of a 784-input ball's set-up.
+Reduction reduce(const Network& net, const Domain& domain, const std::vector<double>* basis = nullptr, int rank = 0,
+                 const std::vector<double>* weight = nullptr);
 
 }  // namespace regionwalk

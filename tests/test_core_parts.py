@@ -133,11 +133,14 @@ def test_reduce_with_the_cached_row_space_is_the_same_to_the_bit():
     center = np.random.default_rng(2).normal(size=40)
     for dom in (_core.Domain.ball(center, 0.7), _core.Domain.whole(40)):
         fresh = _core.reduce(net._core, dom)
-        cached = _core.reduce(net._core, dom, net._row_space())
-        assert np.array_equal(fresh[2], cached[2]) and np.array_equal(fresh[4], cached[4])
-        zero = np.zeros(net.hidden_neurons, dtype=bool)  # local forms of every layer
-        for a, b in zip(fresh[0].local_forms(zero), cached[0].local_forms(zero)):
-            assert np.array_equal(a, b)
-    assert net._row_space() is net._row_space()
+        for cached in (_core.reduce(net._core, dom, net._row_space()),
+                       _core.reduce(net._core, dom, net._row_space(), net._row_weight())):
+            assert np.array_equal(fresh[2], cached[2]) and np.array_equal(fresh[4], cached[4])
+            zero = np.zeros(net.hidden_neurons, dtype=bool)  # local forms of every layer
+            for a, b in zip(fresh[0].local_forms(zero), cached[0].local_forms(zero)):
+                assert np.array_equal(a, b)
+    assert net._row_space() is net._row_space() and net._row_weight() is net._row_weight()
     with pytest.raises(ValueError, match="basis must have shape"):
         _core.reduce(net._core, _core.Domain.ball(center, 0.7), np.zeros((39, 12)))
+    with pytest.raises(ValueError, match="weight must have shape"):
+        _core.reduce(net._core, _core.Domain.ball(center, 0.7), net._row_space(), np.zeros((11, 12)))

@@ -91,41 +91,31 @@ void bind_network(py::module_& m) {
     if (basis.ndim() != 2 || basis.shape(0) != first.in)
       throw std::invalid_argument("basis must have shape (d, r), from row_space of the first layer");
     const auto r = static_cast<int>(basis.shape(1));
-    std::vector<double> w = row_weight(first, std::vector<double>(basis.data(), basis.data() + basis.size()), r);
+    std::vector<double> w = row_weight(first, basis.data(), r);
     return adopt_array(std::move(w), first.out, r);
   }, py::arg("network"), py::arg("basis"), "The first layer's weights times basis (n_1, r), as reduce computes them.");
   m.def("reduce", [](const Network& net, const Domain& dom, const std::optional<array_t<double>>& known,
                      const std::optional<array_t<double>>& known_weight) {
     if (dom.dim != net.input_dim()) throw std::invalid_argument("domain dimension does not match the network");
-    std::vector<double> given, weight;
-    int rank = 0;
+    KnownRowSpace given;
     if (known) {
       if (known->ndim() != 2 || known->shape(0) != dom.dim || known->shape(1) > dom.dim)
         throw std::invalid_argument("basis must have shape (d, r) with r <= d, from row_space of the first layer");
-      given.assign(known->data(), known->data() + known->size());
-      rank = static_cast<int>(known->shape(1));
+      given.basis = known->data();
+      given.rank = static_cast<int>(known->shape(1));
     }
     if (known_weight) {
       const int rows = net.layers().front().out;
-      if (!known || known_weight->ndim() != 2 || known_weight->shape(0) != rows || known_weight->shape(1) != rank)
+      if (!known || known_weight->ndim() != 2 || known_weight->shape(0) != rows || known_weight->shape(1) != given.rank)
         throw std::invalid_argument("weight must have shape (n_1, r), from row_weight of the basis given");
-      weight.assign(known_weight->data(), known_weight->data() + known_weight->size());
+      given.weight = known_weight->data();
     }
-    Reduction red = reduce(net, dom, known ? &given : nullptr, rank, known_weight ? &weight : nullptr);
+    Reduction red = reduce(net, dom, known ? &given : nullptr);
     const auto d = static_cast<py::ssize_t>(red.origin.size());
-    array_t<double> origin(d);
-    std::copy(red.origin.begin(), red.origin.end(), origin.mutable_data());
     py::object scale = py::none(), basis = py::none();
-    if (!red.scale.empty()) {
-      array_t<double> s(d);
-      std::copy(red.scale.begin(), red.scale.end(), s.mutable_data());
-      scale = s;
-    }
-    if (!red.basis.empty()) {
-      array_t<double> b({d, static_cast<py::ssize_t>(red.dim())});
-      std::copy(red.basis.begin(), red.basis.end(), b.mutable_data());
-      basis = b;
-    }
+    if (!red.scale.empty()) scale = adopt_array(std::move(red.scale));
+    if (red.rank > 0) basis = known ? py::object(*known) : py::object(adopt_array(std::move(red.basis), d, red.rank));
+    py::object origin = adopt_array(std::move(red.origin));
     return py::make_tuple(std::move(red.net), std::move(red.domain), origin, scale, basis, red.shrink);
   }, py::arg("network"), py::arg("domain"), py::arg("basis") = py::none(), py::arg("weight") = py::none(),
      "The walk's coordinates: (network, domain, origin, scale or None, basis or None, shrink); x = origin + scale*u "

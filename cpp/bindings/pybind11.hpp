@@ -38,6 +38,12 @@ py::array_t<T> adopt_array(std::vector<T>&& values, py::ssize_t rows, py::ssize_
   return py::array_t<T>({rows, cols}, data, free_it);
 }
 
+template <class T>
+py::array_t<T> adopt_array(std::vector<T>&& values) {
+  const auto n = static_cast<py::ssize_t>(values.size());
+  return adopt_array(std::move(values), n, 1).attr("reshape")(n);
+}
+
 void bind_network(py::module_& m);
 void bind_walk(py::module_& m);
 void bind_expand(py::module_& m);

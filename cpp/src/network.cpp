@@ -130,58 +130,46 @@ Pattern Network::pattern_of(const double* x) const {
   return p;
 }
 
-REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out) const {
+REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out, const FormsPlan* plan) const {
   const int d = input_dim();
   const auto N = static_cast<size_t>(hidden_);
+  const auto dd = static_cast<size_t>(d);
   out.dim = d;
   out.neurons = hidden_;
-  out.a.assign(static_cast<size_t>(d) * N, 0.0);
+  out.a.resize(dd * N);
   out.c.resize(N);
-  // Layer 1's forms are its weights; layer l+1's are W_{l+1} D_l (forms of
-  // layer l): for every active input k, column q gains W[:, k] * a_k[q].
+  // Layer 1's forms are its weights (column q of them is row q of the
+  // transposed weights); later layers' start at 0. Layer l+1's are
+  // W_{l+1} D_l (forms of layer l): for every active input k, column q gains
+  // W[:, k] * a_k[q].
   const Layer& L0 = layers_.front();
-  for (int i = 0; i < L0.out; ++i)
-    for (int q = 0; q < d; ++q)
-      out.a[static_cast<size_t>(q) * N + static_cast<size_t>(i)] =
-          L0.weight[static_cast<size_t>(i) * static_cast<size_t>(d) + static_cast<size_t>(q)];
+  const auto first = static_cast<size_t>(L0.out);
+  for (size_t q = 0; q < dd; ++q) {
+    std::copy_n(&transposed_.front()[q * first], first, &out.a[q * N]);
+    std::fill_n(&out.a[q * N + first], N - first, 0.0);
+  }
   std::copy(L0.bias.begin(), L0.bias.end(), out.c.begin());
-  for (int l = 1; l < num_hidden_layers(); ++l) {
+  const int last = num_hidden_layers() - 1;
+  for (int l = 1; l <= last; ++l) {
     const Layer& L = layers_[static_cast<size_t>(l)];
-    const std::vector<double>& wt = transposed_[static_cast<size_t>(l)];
-    const auto prev = static_cast<size_t>(offsets_[static_cast<size_t>(l - 1)]);
     const auto cur = static_cast<size_t>(offsets_[static_cast<size_t>(l)]);
-    const auto n_out = static_cast<size_t>(L.out);
-    double* c = &out.c[cur];
-    std::copy(L.bias.begin(), L.bias.end(), c);
-    // Inputs with a nonzero slope (alpha = 0: the active ones), taken four at
-    // a time: each pass over a column then loads and stores it once for four
-    // axpys. The sums keep the one-at-a-time order, so the forms are the same
-    // to the bit.
-    std::vector<int>& live = out.live;
-    live.clear();
-    for (int k = 0; k < L.in; ++k)
-      if (alpha_ != 0.0 || get_bit(pattern, static_cast<int>(prev) + k)) live.push_back(k);
-    auto slope = [&](int k) { return get_bit(pattern, static_cast<int>(prev) + k) ? 1.0 : alpha_; };
-    // Column q of the forms (q == d: the constant term).
-    auto src = [&](int q) { return q < d ? &out.a[static_cast<size_t>(q) * N + prev] : &out.c[prev]; };
-    auto dst = [&](int q) { return q < d ? &out.a[static_cast<size_t>(q) * N + cur] : c; };
-    size_t b = 0;
-    const double* w[4];
-    double f[4], m[4];
-    for (; b + 4 <= live.size(); b += 4) {
-      for (size_t t = 0; t < 4; ++t) {
-        w[t] = &wt[static_cast<size_t>(live[b + t]) * n_out];
-        f[t] = slope(live[b + t]);
-      }
-      for (int q = 0; q <= d; ++q) {
-        const double* from = src(q);
-        for (size_t t = 0; t < 4; ++t) m[t] = f[t] * from[live[b + t]];
-        axpy4(dst(q), w, m, n_out);
-      }
+    if (l < last || plan == nullptr || !plan->skips) {
+      std::copy(L.bias.begin(), L.bias.end(), &out.c[cur]);
+      layer_forms(l, pattern, out, transposed_[static_cast<size_t>(l)].data(), static_cast<size_t>(L.out),
+                  &out.a[cur], N, &out.c[cur]);
+      continue;
     }
-    for (; b < live.size(); ++b) {
-      const int k = live[b];
-      for (int q = 0; q <= d; ++q) axpy(dst(q), &wt[static_cast<size_t>(k) * n_out], slope(k) * src(q)[k], n_out);
+    // The kept neurons only, in a compact block, then put in their rows.
+    const size_t m = plan->keep.size();
+    out.part.assign((dd + 1) * m, 0.0);
+    double* c = &out.part[dd * m];
+    std::copy(plan->bias.begin(), plan->bias.end(), c);
+    layer_forms(l, pattern, out, plan->weight.data(), m, out.part.data(), m, c);
+    std::fill_n(&out.c[cur], static_cast<size_t>(L.out), 0.0);
+    for (size_t q = 0; q <= dd; ++q) {
+      double* to = q < dd ? &out.a[q * N + cur] : &out.c[cur];
+      const double* from = &out.part[q * m];
+      for (size_t t = 0; t < m; ++t) to[plan->keep[t]] = from[t];
     }
   }
   // Norms column by column, each neuron's terms summed in coordinate order.
@@ -191,7 +179,69 @@ REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out) c
     for (size_t k = 0; k < N; ++k) out.norm[k] += col[k] * col[k];
   }
   for (size_t k = 0; k < N; ++k) out.norm[k] = std::sqrt(out.norm[k]);
-  find_vanishing(pattern, out);
+  find_vanishing(pattern, out, plan != nullptr && plan->skips ? plan : nullptr);
+}
+
+REGIONWALK_HOT void Network::layer_forms(int l, const Word* pattern, LocalForms& out, const double* wt, size_t n_out,
+                                         double* a, size_t stride, double* c) const {
+  const Layer& L = layers_[static_cast<size_t>(l)];
+  const int d = input_dim();
+  const auto N = static_cast<size_t>(hidden_);
+  const auto prev = static_cast<size_t>(offsets_[static_cast<size_t>(l - 1)]);
+  // Inputs with a nonzero slope (alpha = 0: the active ones), taken four at
+  // a time: each pass over a column then loads and stores it once for four
+  // axpys. The sums keep the one-at-a-time order, so the forms are the same
+  // to the bit.
+  std::vector<int>& live = out.live;
+  live.clear();
+  for (int k = 0; k < L.in; ++k)
+    if (alpha_ != 0.0 || get_bit(pattern, static_cast<int>(prev) + k)) live.push_back(k);
+  auto slope = [&](int k) { return get_bit(pattern, static_cast<int>(prev) + k) ? 1.0 : alpha_; };
+  // Column q of the forms (q == d: the constant term).
+  auto src = [&](int q) { return q < d ? &out.a[static_cast<size_t>(q) * N + prev] : &out.c[prev]; };
+  auto dst = [&](int q) { return q < d ? a + static_cast<size_t>(q) * stride : c; };
+  size_t b = 0;
+  const double* w[4];
+  double f[4], m[4];
+  for (; b + 4 <= live.size(); b += 4) {
+    for (size_t t = 0; t < 4; ++t) {
+      w[t] = &wt[static_cast<size_t>(live[b + t]) * n_out];
+      f[t] = slope(live[b + t]);
+    }
+    for (int q = 0; q <= d; ++q) {
+      const double* from = src(q);
+      for (size_t t = 0; t < 4; ++t) m[t] = f[t] * from[live[b + t]];
+      axpy4(dst(q), w, m, n_out);
+    }
+  }
+  for (; b < live.size(); ++b) {
+    const int k = live[b];
+    for (int q = 0; q <= d; ++q) axpy(dst(q), &wt[static_cast<size_t>(k) * n_out], slope(k) * src(q)[k], n_out);
+  }
+}
+
+FormsPlan Network::plan_forms(const std::vector<char>& skip) const {
+  FormsPlan plan;
+  plan.skipped.assign(static_cast<size_t>(hidden_), 0);
+  const int last = num_hidden_layers() - 1;
+  if (last == 0 || skip.size() != static_cast<size_t>(hidden_)) return plan;
+  const Layer& L = layers_[static_cast<size_t>(last)];
+  const int off = offsets_[static_cast<size_t>(last)];
+  for (int i = 0; i < L.out; ++i) {
+    if (skip[static_cast<size_t>(off + i)] != 0) {
+      plan.skipped[static_cast<size_t>(off + i)] = 1;
+      plan.skips = true;
+    } else {
+      plan.keep.push_back(i);
+    }
+  }
+  const size_t m = plan.keep.size();
+  plan.weight.resize(static_cast<size_t>(L.in) * m);
+  for (size_t k = 0; k < static_cast<size_t>(L.in); ++k)
+    for (size_t t = 0; t < m; ++t)
+      plan.weight[k * m + t] = L.weight[static_cast<size_t>(plan.keep[t]) * static_cast<size_t>(L.in) + k];
+  for (int i : plan.keep) plan.bias.push_back(L.bias[static_cast<size_t>(i)]);
+  return plan;
 }
 
 int Network::layer_of(int neuron) const {
@@ -200,7 +250,7 @@ int Network::layer_of(int neuron) const {
   return l;
 }
 
-void Network::find_vanishing(const Word* pattern, LocalForms& out) const {
+void Network::find_vanishing(const Word* pattern, LocalForms& out, const FormsPlan* plan) const {
   // Rounding leaves a cancelled sum of n terms below n * eps * (sum of their
   // sizes); kCancel allows fan-ins of thousands. Only forms far below the
   // largest are looked at closely: in general position there are none.
@@ -215,7 +265,7 @@ void Network::find_vanishing(const Word* pattern, LocalForms& out) const {
   for (int l = 0; l < num_hidden_layers(); ++l) {
     for (int j = offsets_[static_cast<size_t>(l)]; j < offsets_[static_cast<size_t>(l) + 1]; ++j) {
       const auto jj = static_cast<size_t>(j);
-      if (out.norm[jj] > kSuspect * max_norm) continue;
+      if (out.norm[jj] > kSuspect * max_norm || (plan != nullptr && plan->skipped[jj])) continue;
       double size_a = 0.0, size_c = 0.0;  // the summed terms' sizes (0: the first layer is exact)
       if (l > 0) {
         if (!measured) {

@@ -10,10 +10,12 @@ namespace regionwalk {
 
 namespace {
 
-// The network with its first layer replaced.
+// The network with its first layer replaced (the old one is not copied).
 Network with_first_layer(const Network& net, Layer first) {
-  std::vector<Layer> layers = net.layers();
-  layers.front() = std::move(first);
+  std::vector<Layer> layers;
+  layers.reserve(net.layers().size());
+  layers.push_back(std::move(first));
+  layers.insert(layers.end(), net.layers().begin() + 1, net.layers().end());
   return Network(std::move(layers), net.alpha());
 }
 
@@ -85,36 +87,7 @@ std::vector<double> row_space(const std::vector<double>& w, int rows, int d, int
   return basis;
 }
 
-std::vector<double> Reduction::to_reduced(const double* x) const {
-  const size_t d = origin.size();
-  if (!scale.empty()) {
-    std::vector<double> u(d);
-    for (size_t q = 0; q < d; ++q) u[q] = (x[q] - origin[q]) / scale[q];
-    return u;
-  }
-  if (basis.empty()) return std::vector<double>(x, x + d);
-  const size_t r = basis.size() / d;
-  std::vector<double> y(r, 0.0);
-  for (size_t q = 0; q < d; ++q)
-    for (size_t c = 0; c < r; ++c) y[c] += basis[q * r + c] * (x[q] - origin[q]);
-  return y;
-}
-
-std::vector<double> Reduction::to_input(const double* y) const {
-  const size_t d = origin.size();
-  std::vector<double> x(origin);
-  if (!scale.empty()) {
-    for (size_t q = 0; q < d; ++q) x[q] += scale[q] * y[q];
-    return x;
-  }
-  if (basis.empty()) return std::vector<double>(y, y + d);
-  const size_t r = basis.size() / d;
-  for (size_t q = 0; q < d; ++q)
-    for (size_t c = 0; c < r; ++c) x[q] += basis[q * r + c] * y[c];
-  return x;
-}
-
-std::vector<double> row_weight(const Layer& L, const std::vector<double>& basis, int rank) {
+std::vector<double> row_weight(const Layer& L, const double* basis, int rank) {
   const auto d = static_cast<size_t>(L.in), r = static_cast<size_t>(rank);
   std::vector<double> w(static_cast<size_t>(L.out) * r, 0.0);
   for (size_t i = 0; i < static_cast<size_t>(L.out); ++i) {
@@ -125,8 +98,7 @@ std::vector<double> row_weight(const Layer& L, const std::vector<double>& basis,
   return w;
 }
 
-Reduction reduce(const Network& net, const Domain& dom, const std::vector<double>* known_basis, int known_rank,
-                 const std::vector<double>* known_weight) {
+Reduction reduce(const Network& net, const Domain& dom, const KnownRowSpace* known) {
   const Layer& L = net.layers().front();
   const auto d = static_cast<size_t>(L.in);
   Layer first{L.in, L.out, {}, L.bias};
@@ -141,21 +113,25 @@ Reduction reduce(const Network& net, const Domain& dom, const std::vector<double
       }
     const double shrink = 1.0 / *std::min_element(h.begin(), h.end());
     return Reduction{with_first_layer(net, std::move(first)), Domain::box(std::vector<double>(d, -1.0), std::vector<double>(d, 1.0)),
-                     dom.center, std::move(h), {}, shrink};
+                     dom.center, std::move(h), {}, 0, shrink};
   }
-  int r = known_rank;
-  std::vector<double> basis = known_basis != nullptr ? *known_basis : row_space(L.weight, L.out, L.in, &r);
-  if (r == 0 || r == L.in) return Reduction{net, dom, std::vector<double>(d, 0.0), {}, {}, 1.0};
+  int r = known != nullptr ? known->rank : 0;
+  std::vector<double> basis;
+  if (known == nullptr) basis = row_space(L.weight, L.out, L.in, &r);
+  if (r == 0 || r == L.in) return Reduction{net, dom, std::vector<double>(d, 0.0), {}, {}, 0, 1.0};
+  const double* B = known != nullptr ? known->basis : basis.data();
   const std::vector<double> origin = dom.kind == DomainKind::Ball ? dom.center : std::vector<double>(d, 0.0);
   first.in = r;
-  first.weight = known_weight != nullptr && known_basis != nullptr ? *known_weight : row_weight(L, basis, r);
+  first.weight = known != nullptr && known->weight != nullptr
+                     ? std::vector<double>(known->weight, known->weight + static_cast<size_t>(L.out) * static_cast<size_t>(r))
+                     : row_weight(L, B, r);
   for (int i = 0; i < L.out; ++i) {
     const double* wi = &L.weight[static_cast<size_t>(i) * d];
     for (size_t q = 0; q < d; ++q) first.bias[static_cast<size_t>(i)] += wi[q] * origin[q];
   }
   Domain reduced = dom.kind == DomainKind::Ball ? Domain::ball(std::vector<double>(static_cast<size_t>(r), 0.0), dom.radius)
                                                 : Domain::whole(r);
-  return Reduction{with_first_layer(net, std::move(first)), std::move(reduced), origin, {}, std::move(basis), 1.0};
+  return Reduction{with_first_layer(net, std::move(first)), std::move(reduced), origin, {}, std::move(basis), r, 1.0};
 }
 
 }  // namespace regionwalk

@@ -88,6 +88,7 @@ class Expander {
   PlanarClip clip_;
   PolytopeClip poly_;
   LocalForms forms_;
+  FormsPlan plan_;  // the regions' forms skip the last layer's stable neurons
   WalkStats local_;
   // Scratch, per region.
   std::vector<int> group_, handled_list_, proof_at_, held_rows_;

@@ -36,10 +36,23 @@ struct LocalForms {
   std::vector<int> zeros;     // neurons with z_j identically zero on the region, ascending
   std::vector<int> live;      // scratch: a layer's inputs with a nonzero slope
   std::vector<double> scratch;  // scratch: per neuron |a_j|_inf
+  std::vector<double> part;     // scratch: a planned layer's forms, (d + 1) x its kept neurons
   double coef(int j, int q) const {
     return a[static_cast<std::size_t>(q) * static_cast<std::size_t>(neurons) + static_cast<std::size_t>(j)];
   }
   bool is_zero(int j) const { return std::binary_search(zeros.begin(), zeros.end(), j); }
+};
+
+// Which of the last hidden layer's forms a walk wants: the others' neurons
+// are stable over its domain (no row) and feed no later layer. local_forms
+// given a plan leaves their coefficients, constant, norm and flags 0; the
+// kept ones come out the same to the bit.
+struct FormsPlan {
+  std::vector<int> keep;       // kept neurons, as indices in the last hidden layer, ascending
+  std::vector<double> weight;  // their weights, transposed: (layer's in) x keep.size()
+  std::vector<double> bias;    // keep.size()
+  std::vector<char> skipped;   // per hidden neuron
+  bool skips = false;          // some neuron is skipped
 };
 
 class Network {
@@ -77,12 +90,20 @@ class Network {
   static double forward_cancel(int fan_in) { return 16.0 * std::sqrt(fan_in + 1.0) * 2.220446049250313e-16; }
   // Local affine forms of all hidden neurons on the region of `pattern`,
   // with their norms and the neurons whose forms vanish (see LocalForms).
-  void local_forms(const Word* pattern, LocalForms& out) const;
+  void local_forms(const Word* pattern, LocalForms& out, const FormsPlan* plan = nullptr) const;
+  // The plan skipping the last hidden layer's neurons marked in `skip` (one
+  // entry per hidden neuron; marks in earlier layers are ignored). With one
+  // hidden layer nothing is skipped: its forms are its weights.
+  FormsPlan plan_forms(const std::vector<char>& skip) const;
   // Hidden layer of each neuron.
   int layer_of(int neuron) const;
 
  private:
-  void find_vanishing(const Word* pattern, LocalForms& out) const;
+  void find_vanishing(const Word* pattern, LocalForms& out, const FormsPlan* plan) const;
+  // Adds layer l's forms from layer l - 1's (in `out`) to the n_out rows of
+  // the columns at a + q * stride (q < d) and c, which hold their biases.
+  void layer_forms(int l, const Word* pattern, LocalForms& out, const double* wt, size_t n_out, double* a,
+                   size_t stride, double* c) const;
 
   std::vector<Layer> layers_;
   std::vector<std::vector<double>> transposed_;  // per layer, in x out: column k of W is contiguous

@@ -17,12 +17,20 @@ struct Reduction {
   Domain domain;                // the unit box, a ball at 0, or the whole space
   std::vector<double> origin;   // d
   std::vector<double> scale;    // box: d half sides (x = origin + scale * u)
-  std::vector<double> basis;    // ball/whole: d x r, row-major (x = origin + B y); empty: none
+  std::vector<double> basis;    // ball/whole: d x r, row-major (x = origin + B y); empty: none, or the one given
+  int rank = 0;                 // r when walked in the row space, else 0
   double shrink = 1.0;          // a length in x times this is at most its length in the new coordinates
 
   int dim() const { return domain.dim; }
-  std::vector<double> to_reduced(const double* x) const;
-  std::vector<double> to_input(const double* y) const;
+};
+
+// A row space computed earlier (views, not copies: a 784-input basis is
+// 400 kB): basis (d x rank, row-major) from row_space(), and optionally
+// weight (n_1 x rank) from row_weight() of it.
+struct KnownRowSpace {
+  const double* basis = nullptr;
+  int rank = 0;
+  const double* weight = nullptr;
 };
 
 // Orthonormal basis (d x r, row-major) of the row space of W (rows x d), by
@@ -32,12 +40,11 @@ std::vector<double> row_space(const std::vector<double>& w, int rows, int d, int
 
 // The first layer's weights in the row space's coordinates: W B (rows x r,
 // row-major), each entry summed over the input coordinate in order.
-std::vector<double> row_weight(const Layer& first, const std::vector<double>& basis, int rank);
+std::vector<double> row_weight(const Layer& first, const double* basis, int rank);
 
-// `basis` (d x rank, row-major), when given, is row_space() of the first
-// layer and `weight`, when given too, row_weight() of it, computed earlier:
-// the QR and the product are most of a 784-input ball's set-up.
-Reduction reduce(const Network& net, const Domain& domain, const std::vector<double>* basis = nullptr, int rank = 0,
-                 const std::vector<double>* weight = nullptr);
+// With `known` (a ball or the whole space), the QR and the product, most of
+// a 784-input ball's set-up, are not done again; the Reduction's basis is
+// then left empty (it is known's).
+Reduction reduce(const Network& net, const Domain& domain, const KnownRowSpace* known = nullptr);
 
 }  // namespace regionwalk

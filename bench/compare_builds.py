@@ -38,6 +38,7 @@ CASES = {
     "784-32x2 ball r=0.1": ((784, 32, 32, 1), 2, "ball_at_point", 0.1, None),
     "784-32x2 ball r=0.3": ((784, 32, 32, 1), 2, "ball_at_point", 0.3, None),
     "784-32x2 ball r=0.5": ((784, 32, 32, 1), 2, "ball_at_point", 0.5, None),
+    "100-32x2 ball r=0.1": ((100, 32, 32, 1), 2, "ball_at_point", 0.1, None),
     "100-32x2 ball r=0.2": ((100, 32, 32, 1), 2, "ball_at_point", 0.2, None),
     "100-32x2 ball r=0.3": ((100, 32, 32, 1), 2, "ball_at_point", 0.3, None),
     "100-32x2 ball r=0.4": ((100, 32, 32, 1), 2, "ball_at_point", 0.4, 30_000),
@@ -88,7 +89,7 @@ def main() -> None:
     ap.add_argument("--only", default=None, help="run only the nets whose name contains this")
     args = ap.parse_args()
     print(f"threads {args.threads}, best of {args.repeats}, builds alternating")
-    print(f"{'net':<22} {'regions':>8} {'base s':>8} {'this s':>8} {'this/base speed':>16} {'patterns':>9}")
+    print(f"{'net':<22} {'regions':>8} {'base s':>9} {'this s':>9} {'this/base speed':>16} {'patterns':>9}")
     for name, case in CASES.items():
         if args.only and args.only not in name:
             continue
@@ -103,7 +104,7 @@ def main() -> None:
         same = len({r["hash"] for r in base + this}) == 1
         # Threads stopped at a region cap keep whichever regions they reached first.
         verdict = "capped" if case[4] is not None and args.threads > 1 else ("same" if same else "DIFFER")
-        print(f"{name:<22} {this[0]['count']:>8} {b:>8.3f} {t:>8.3f} {b / t:>16.3f} {verdict:>9}")
+        print(f"{name:<22} {this[0]['count']:>8} {b:>9.5f} {t:>9.5f} {b / t:>16.3f} {verdict:>9}")
         sys.stdout.flush()
 
 

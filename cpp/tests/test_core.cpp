@@ -105,7 +105,47 @@ static void test_box_threads_and_proofs() {
   }
 }
 
+// A plan's forms: the kept neurons' the same to the bit as without it, the
+// skipped ones 0 and neither flat nor zero; a one-hidden-layer net skips none.
+static void test_forms_plan() {
+  std::mt19937_64 rng(4);
+  std::normal_distribution<double> g;
+  const int d = 5, w1 = 6, w2 = 7, w3 = 9;
+  auto layer = [&](int in, int out) {
+    Layer l{in, out, std::vector<double>(static_cast<size_t>(in * out)), std::vector<double>(static_cast<size_t>(out))};
+    for (double& x : l.weight) x = g(rng);
+    for (double& x : l.bias) x = g(rng);
+    return l;
+  };
+  for (double alpha : {0.0, 0.1}) {
+    Network net({layer(d, w1), layer(w1, w2), layer(w2, w3), layer(w3, 1)}, alpha);
+    const int N = net.hidden_neurons();
+    std::vector<char> skip(static_cast<size_t>(N), 0);
+    for (int k = 0; k < N; k += 2) skip[static_cast<size_t>(k)] = 1;  // every other neuron, all layers
+    const FormsPlan plan = net.plan_forms(skip);
+    size_t kept = 0;
+    for (int k = w1 + w2; k < N; ++k) kept += skip[static_cast<size_t>(k)] == 0 ? 1 : 0;
+    CHECK(plan.skips && plan.keep.size() == kept && kept > 0 && kept < static_cast<size_t>(w3));
+    Pattern p(static_cast<size_t>(net.pattern_words()), 0);
+    for (int k = 0; k < N; ++k)
+      if (g(rng) > 0) set_bit(p.data(), k);
+    LocalForms full, part;
+    net.local_forms(p.data(), full);
+    net.local_forms(p.data(), part, &plan);
+    for (int k = 0; k < N; ++k) {
+      const bool skipped = k >= w1 + w2 && skip[static_cast<size_t>(k)] != 0;
+      CHECK(part.c[static_cast<size_t>(k)] == (skipped ? 0.0 : full.c[static_cast<size_t>(k)]));
+      CHECK(part.norm[static_cast<size_t>(k)] == (skipped ? 0.0 : full.norm[static_cast<size_t>(k)]));
+      CHECK(!skipped || (!part.flat[static_cast<size_t>(k)] && !part.is_zero(k)));
+      for (int q = 0; q < d; ++q) CHECK(part.coef(k, q) == (skipped ? 0.0 : full.coef(k, q)));
+    }
+  }
+  Network one({layer(d, w1), layer(w1, 1)}, 0.0);
+  CHECK(!one.plan_forms(std::vector<char>(static_cast<size_t>(w1), 1)).skips);
+}
+
 int main() {
+  test_forms_plan();
   test_lp_square();
   test_tent_maps();
   test_zaslavsky_and_threads();

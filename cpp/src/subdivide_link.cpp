@@ -4,7 +4,6 @@
 // and x's signs with c's set to the side) is met by exactly the two vertices
 // where the cut crosses the face's boundary; they are joined.
 #include <algorithm>
-#include <tuple>
 
 #include "regionwalk/parallel.hpp"
 #include "regionwalk/subdivide.hpp"
@@ -71,21 +70,35 @@ void BoxSubdivision::face_records(int T, int t) {
   }
 }
 
-// The records of one bucket, in a fixed order: equal keys come in pairs,
-// whose vertices are joined (each in the slot of its record).
-bool BoxSubdivision::pair_bucket(FaceRecord* recs, std::size_t n) {
-  std::sort(recs, recs + n, [](const FaceRecord& a, const FaceRecord& b) {
-    return std::tie(a.hash, a.vertex, a.drop, a.side) < std::tie(b.hash, b.vertex, b.drop, b.side);
-  });
-  for (std::size_t i = 0; i < n; i += 2) {
-    if (i + 1 == n || recs[i + 1].hash != recs[i].hash || (i + 2 < n && recs[i + 2].hash == recs[i].hash))
-      return false;
-    if (recs[i].vertex == recs[i + 1].vertex || !same_face(recs[i], recs[i + 1])) return false;
-    const auto S = 2 * static_cast<std::size_t>(d_);
-    nbr_[static_cast<std::size_t>(recs[i].vertex) * S + static_cast<std::size_t>(recs[i].slot)] = recs[i + 1].vertex;
-    nbr_[static_cast<std::size_t>(recs[i + 1].vertex) * S + static_cast<std::size_t>(recs[i + 1].slot)] = recs[i].vertex;
+// The records of one bucket: equal keys come in pairs, whose vertices are
+// joined (each in the slot of its record). An open-addressing table of the
+// bucket's records by hash finds each one's partner (a sort took twice as
+// long); a key met once, or three times, refuses.
+bool BoxSubdivision::pair_bucket(const FaceRecord* recs, std::size_t n, PairScratch& scratch) {
+  std::size_t size = 16;
+  while (size < 2 * n) size *= 2;
+  const std::size_t mask = size - 1;
+  scratch.table.assign(size, -1);
+  scratch.paired.assign(n, 0);
+  const auto S = 2 * static_cast<std::size_t>(d_);
+  std::size_t open = 0;  // records still waiting for their partner
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t h = recs[i].hash;
+    std::size_t at = static_cast<std::size_t>(h) & mask;  // the top bits chose the bucket
+    while (scratch.table[at] >= 0 && recs[static_cast<std::size_t>(scratch.table[at])].hash != h) at = (at + 1) & mask;
+    if (scratch.table[at] < 0) {
+      scratch.table[at] = static_cast<std::int32_t>(i);
+      ++open;
+      continue;
+    }
+    const auto j = static_cast<std::size_t>(scratch.table[at]);
+    if (scratch.paired[j] || recs[i].vertex == recs[j].vertex || !same_face(recs[i], recs[j])) return false;
+    scratch.paired[j] = 1;
+    --open;
+    nbr_[static_cast<std::size_t>(recs[i].vertex) * S + static_cast<std::size_t>(recs[i].slot)] = recs[j].vertex;
+    nbr_[static_cast<std::size_t>(recs[j].vertex) * S + static_cast<std::size_t>(recs[j].slot)] = recs[i].vertex;
   }
-  return true;
+  return open == 0;
 }
 
 bool BoxSubdivision::link(int k) {
@@ -97,6 +110,7 @@ bool BoxSubdivision::link(int k) {
   std::vector<char> ok(static_cast<std::size_t>(T), 1);
   run_parallel(T, [&](int t) {
     std::vector<FaceRecord> bucket;
+    PairScratch scratch;
     const auto [b0, b1] = share(kBuckets, T, t);
     for (std::size_t b = b0; b < b1 && ok[static_cast<std::size_t>(t)]; ++b) {
       bucket.clear();
@@ -104,7 +118,7 @@ bool BoxSubdivision::link(int k) {
         const std::vector<FaceRecord>& part = buckets_[from * kBuckets + b];
         bucket.insert(bucket.end(), part.begin(), part.end());
       }
-      ok[static_cast<std::size_t>(t)] = pair_bucket(bucket.data(), bucket.size());
+      ok[static_cast<std::size_t>(t)] = pair_bucket(bucket.data(), bucket.size(), scratch);
     }
   });
   if (std::find(ok.begin(), ok.end(), 0) != ok.end())

@@ -86,7 +86,11 @@ class BoxSubdivision {
   void face_records(int T, int t);
   std::uint64_t face_hash(const FaceRecord& r) const;
   bool same_face(const FaceRecord& a, const FaceRecord& b) const;
-  bool pair_bucket(FaceRecord* recs, std::size_t n);
+  struct PairScratch {
+    std::vector<std::int32_t> table;   // open addressing: record index or -1
+    std::vector<unsigned char> paired;  // per record: its partner came
+  };
+  bool pair_bucket(const FaceRecord* recs, std::size_t n, PairScratch& scratch);
   // Reading the cells (subdivide_cells.cpp).
   void heights();
   bool read_cells(std::vector<Word>& patterns, std::vector<double>& points);

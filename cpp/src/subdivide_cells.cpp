@@ -1,7 +1,7 @@
 // Reading the cells off a finished complex (subdivide.hpp).
 #include <algorithm>
 #include <cmath>
-#include <numeric>
+#include <utility>
 #include <vector>
 
 #include "regionwalk/parallel.hpp"
@@ -196,8 +196,9 @@ std::vector<std::size_t> sorted_order(const std::vector<Word>& p, std::size_t n,
   for (std::size_t i = 0; i < n; ++i) keys[i] = {p[i * pw], i};
   std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;
-    return std::lexicographical_compare(&p[a.second * pw + 1], &p[a.second * pw + pw], &p[b.second * pw + 1],
-                                        &p[b.second * pw + pw]);
+    const Word* x = p.data() + a.second * pw;
+    const Word* y = p.data() + b.second * pw;
+    return std::lexicographical_compare(x + 1, x + pw, y + 1, y + pw);
   });
   std::vector<std::size_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = keys[i].second;

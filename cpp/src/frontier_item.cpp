@@ -17,7 +17,7 @@ template <class T>
 void take(const std::uint8_t* data, std::size_t size, std::size_t* offset, T* p, std::size_t n) {
   const std::size_t bytes = n * sizeof(T);
   if (size - *offset < bytes) throw std::invalid_argument("frontier item: truncated bytes");
-  std::memcpy(p, data + *offset, bytes);
+  if (bytes > 0) std::memcpy(p, data + *offset, bytes);  // an empty vector's data() may be null
   *offset += bytes;
 }
 }  // namespace

@@ -15,9 +15,6 @@ namespace {
 // above rounding, however many interpolations made the vertex) counts as 0.
 constexpr double kNear = 1e-10;
 
-// Items below this per thread are not worth a thread.
-constexpr std::size_t kPerThread = 32768;
-
 // Resizes v to n; a reallocation copies the old values on `threads` threads
 // (and so spreads the first touches of the new memory). Capacity grows 4x:
 // fewer copies, and what is not yet written is never touched (not resident).
@@ -41,12 +38,13 @@ void resize_parallel(UninitVector<T>& v, std::size_t n, int threads) {
 
 }  // namespace
 
-BoxSubdivision::BoxSubdivision(const Network& net, const Domain& dom, double tol, int threads)
+BoxSubdivision::BoxSubdivision(const Network& net, const Domain& dom, double tol, int threads, std::size_t per_thread)
     : net_(net), dom_(dom), tol_(tol), d_(dom.dim), n_(net.hidden_neurons()),
-      words_(words_for(net.hidden_neurons() + 2 * dom.dim)), threads_(std::max(1, threads)) {}
+      words_(words_for(net.hidden_neurons() + 2 * dom.dim)), threads_(std::max(1, threads)),
+      per_thread_(std::max<std::size_t>(1, per_thread)) {}
 
 int BoxSubdivision::team(std::size_t items) const {
-  return static_cast<int>(std::clamp<std::size_t>(items / kPerThread, 1, static_cast<std::size_t>(threads_)));
+  return static_cast<int>(std::clamp<std::size_t>(items / per_thread_, 1, static_cast<std::size_t>(threads_)));
 }
 
 bool BoxSubdivision::refuse(std::string why) {

@@ -26,10 +26,11 @@ static Network random_net(const std::vector<int>& widths, std::mt19937_64& rng, 
   return Network(layers, 0.0);
 }
 
+// `threads` > 1: every step on that many threads, however small the complex.
 static bool subdivide(const Network& net, const Domain& box, int threads, std::vector<Word>& pats,
                       std::vector<double>& pts) {
   std::atomic<bool> cancel{false};
-  BoxSubdivision sub(net, box, 1e-9, threads);
+  BoxSubdivision sub(net, box, 1e-9, threads, threads > 1 ? 1 : BoxSubdivision::kPerThread);
   return sub.run(pats, pts, cancel, std::int64_t{1} << 32);
 }
 

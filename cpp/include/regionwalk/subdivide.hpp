@@ -39,9 +39,15 @@ class BoxSubdivision {
   static constexpr int kMinDim = 3;
   static constexpr int kMaxDim = 8;
 
+  // Items below this per thread are not worth a thread.
+  static constexpr std::size_t kPerThread = 32768;
+
   // `threads`: the cuts and the reading of the cells run on up to that many
-  // (the complex, and so the result, does not depend on it).
-  BoxSubdivision(const Network& net, const Domain& dom, double tol, int threads = 1);
+  // (the complex, and so the result, does not depend on it), each step on
+  // one more for every `per_thread` items it has (tests pass 1: every step
+  // on all threads, however small the complex).
+  BoxSubdivision(const Network& net, const Domain& dom, double tol, int threads = 1,
+                 std::size_t per_thread = kPerThread);
 
   // Builds the complex; every cell's pattern (sorted by word, each once) and
   // interior point go to `patterns` and `points`. False when refused or
@@ -109,6 +115,7 @@ class BoxSubdivision {
   double tol_;
   int d_, n_, words_;         // dimension, hidden neurons, words per constraint bitset
   int threads_;
+  std::size_t per_thread_;
   std::vector<double> lip_;   // per neuron: bound on |grad z| over the box
   std::vector<double> near_;  // per neuron: values this close to 0 count as 0
   // Vertices: coordinates (d each), sign bits (bit c set: constraint c > 0;

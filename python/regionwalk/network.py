@@ -103,6 +103,11 @@ class Network:
         self._row_basis: np.ndarray | None = None
         self._row_weights: np.ndarray | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles as its weights, biases and alpha (for multiprocessing and Ray); the
+        compiled network and the cached row space are rebuilt on the other side."""
+        return (Network, (list(self.weights), list(self.biases), self.alpha))
+
     def _row_space(self) -> np.ndarray:
         """Orthonormal basis ``(d, r)`` of the first layer's row space, computed once:
         balls and the whole space are walked in it, and its QR is most of a
@@ -116,7 +121,7 @@ class Network:
     def _row_weight(self) -> np.ndarray:
         """The first layer's weights in the row space's coordinates ``(n_1, r)``, computed
         once (``_core.row_weight``): with the basis, all of a ball's reduction but its bias."""
-        if self._row_weights is None:
+        if getattr(self, "_row_weights", None) is None:
             self._row_weights = np.asarray(_core.row_weight(self._core, self._row_space()))
         assert self._row_weights is not None
         return self._row_weights

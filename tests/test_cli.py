@@ -66,6 +66,16 @@ def test_count_box_ball_and_whole_space_as_json(model_file, capsys):
         assert out["count"] == rw.count_regions(net, dom) and out["complete"] is True and out["certified"] is True
 
 
+def test_two_box_numbers_and_one_centre_number_mean_every_input(tmp_path, capsys):
+    path = tmp_path / "m3.pt"
+    torch.save(_mlp((3, 6, 1)), path)
+    net = rw.load_model(path)
+    for args, dom in [(["--box", "-1", "2"], rw.Box([-1] * 3, [2] * 3)),
+                      (["--ball", "0.5", "--radius", "0.7"], rw.Ball([0.5] * 3, 0.7))]:
+        assert main(["count", str(path), *args, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["count"] == rw.count_regions(net, dom)
+
+
 @pytest.mark.parametrize(
     "args,message",
     [

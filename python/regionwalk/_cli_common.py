@@ -117,9 +117,10 @@ def add_domain_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     """One of ``--ball C.. --radius R``, ``--box LO.. HI..``, ``--all``, ``--center-file F`` (with
     ``--radius`` or ``--half-width``) or ``--box-file F``."""
     g = p.add_mutually_exclusive_group(required=required)
-    g.add_argument("--ball", nargs="+", type=_finite_float, metavar="C", help="ball centre (with --radius)")
+    g.add_argument("--ball", nargs="+", type=_finite_float, metavar="C",
+                   help="ball centre (with --radius); one number: that value in every input")
     g.add_argument("--box", nargs="+", type=_finite_float, metavar="B",
-                   help="box: all lower bounds, then all upper bounds")
+                   help="box: all lower bounds, then all upper bounds; two numbers LO HI: [LO, HI] in every input")
     g.add_argument("--all", action="store_true", help="the whole input space")
     g.add_argument("--center-file", metavar="FILE",
                    help="centre read from .npy, .pt or .txt (any shape, flattened): a ball with --radius, "
@@ -216,14 +217,19 @@ def build_domain(args: argparse.Namespace, net: Network) -> Domain:
         if radius is None:
             raise ValueError("--ball needs --radius")
         c = np.asarray(args.ball, dtype=np.float64)
+        if c.size == 1:
+            c = np.full(net.input_dim, c[0])
         _check_dim(c, net, "--ball")
         return Ball(c, radius)
     if radius is not None:
         raise ValueError("--radius goes with --ball or --center-file")
     vals = load_vector(box_file, "--box-file") if box_file else np.asarray(args.box, dtype=np.float64)
     flag = "--box-file" if box_file else "--box"
+    if not box_file and vals.size == 2:
+        vals = np.repeat(vals, net.input_dim)  # LO HI: the same interval in every input
     if vals.size != 2 * net.input_dim:
-        raise ValueError(f"{flag} needs 2 x {net.input_dim} numbers (all lower bounds, then all upper bounds), "
+        also = "" if box_file else " or 2 (LO HI for every input)"
+        raise ValueError(f"{flag} needs 2 x {net.input_dim} numbers (all lower bounds, then all upper bounds){also}, "
                          f"got {vals.size}")
     half_n = vals.size // 2
     return Box(vals[:half_n], vals[half_n:])

@@ -180,6 +180,7 @@ def test_ctrl_c_stops_the_complex_promptly_with_no_partial_regions():
         rw.enumerate_regions(net, box, threads=1)
     assert time.perf_counter() - start < 1.5
     assert info.value.partial.count == 0 and info.value.partial.stop_reason == "interrupted"
+    assert info.value.partial.engine == "complex (interrupted)"
 
 
 def test_threads_give_the_same_complex_patterns_and_points():

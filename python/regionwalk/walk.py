@@ -139,11 +139,14 @@ class Regions:
         ``enumerate_regions(engine=...)``), ``"walk"``, or ``"walk (the complex
         refused: ...)"`` when the complex met a degenerate net, a region thinner
         than ``tol`` or its memory budget and handed the box to the walk (the
-        reason also in ``refusal``)."""
+        reason also in ``refusal``); ``"complex (interrupted)"`` when Ctrl-C
+        stopped the complex before it was done."""
         if self.stats.get("subdivision_vertices", 0) > 0:
             return "complex"
         if not self.stats.get("subdivision_refusals", 0):
             return "walk"
+        if self.refusal == "cancelled":  # Ctrl-C while the complex was being built: nothing was walked
+            return "complex (interrupted)"
         return f"walk (the complex refused: {self.refusal})" if self.refusal else "walk (the complex refused)"
 
     @property

@@ -25,23 +25,30 @@ inline std::vector<double> to_vector(const array_t<double>& a, const char* what,
   return std::vector<double>(a.data(), a.data() + a.shape(0));
 }
 
-// A rows x cols array that takes over `values` (no copy: a walk's results
+// An array of `shape` that takes over `values` (no copy: a walk's results
 // run to hundreds of megabytes); the vector is freed with the array.
 template <class T>
-py::array_t<T> adopt_array(std::vector<T>&& values, py::ssize_t rows, py::ssize_t cols) {
-  if (static_cast<std::size_t>(rows * cols) != values.size())
+py::array_t<T> adopt_array(std::vector<T>&& values, std::vector<py::ssize_t> shape) {
+  py::ssize_t size = 1;
+  for (py::ssize_t n : shape) size *= n;
+  if (static_cast<std::size_t>(size) != values.size())
     throw std::logic_error("adopt_array: the shape does not match the values");
   auto owner = std::make_unique<std::vector<T>>(std::move(values));
   T* data = owner->data();
   py::capsule free_it(owner.get(), [](void* p) { delete static_cast<std::vector<T>*>(p); });
   owner.release();  // the capsule owns it now
-  return py::array_t<T>({rows, cols}, data, free_it);
+  return py::array_t<T>(std::move(shape), data, free_it);
+}
+
+template <class T>
+py::array_t<T> adopt_array(std::vector<T>&& values, py::ssize_t rows, py::ssize_t cols) {
+  return adopt_array(std::move(values), std::vector<py::ssize_t>{rows, cols});
 }
 
 template <class T>
 py::array_t<T> adopt_array(std::vector<T>&& values) {
   const auto n = static_cast<py::ssize_t>(values.size());
-  return adopt_array(std::move(values), n, 1).attr("reshape")(n);
+  return adopt_array(std::move(values), std::vector<py::ssize_t>{n});
 }
 
 void bind_network(py::module_& m);

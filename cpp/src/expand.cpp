@@ -1,7 +1,6 @@
 #include "regionwalk/expand.hpp"
 
 #include "regionwalk/proof_check.hpp"
-#include "regionwalk/stability.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -23,12 +22,12 @@ struct CrossingScratch {
 namespace {
 
 // The neurons whose forms a region's rows can do without: stable, and not
-// zero over the whole domain (whose forms mark them as zero neurons).
-std::vector<char> stable_rows_only(const Network& net, const Domain& dom, const std::vector<signed char>& stable) {
-  const PreactivationBounds b = interval_bounds(net, dom);
+// zero on the region of `forms` (a stable neuron zero on one region is zero
+// over the whole domain, and its forms must keep marking it so).
+std::vector<char> stable_rows_only(const std::vector<signed char>& stable, const LocalForms& forms) {
   std::vector<char> skip(stable.size(), 0);
-  for (size_t k = 0; k < stable.size() && k < b.lower.size(); ++k)
-    skip[k] = stable[k] != 0 && !(b.lower[k] == 0.0 && b.upper[k] == 0.0) ? 1 : 0;
+  for (size_t k = 0; k < stable.size(); ++k)
+    skip[k] = stable[k] != 0 && !forms.is_zero(static_cast<int>(k)) ? 1 : 0;
   return skip;
 }
 
@@ -120,7 +119,15 @@ Expander::Expander(const Network& net, const Domain& dom, std::vector<signed cha
   facet_point_.assign(d, 0.0);
   normal_.assign(d, 0.0);
   local_.stable_neurons = std::count_if(stable_.begin(), stable_.end(), [](signed char s) { return s != 0; });
-  plan_ = net.plan_forms(stable_rows_only(net, dom, stable_));
+}
+
+// The region's forms; the first region's, whole, also settle which stable
+// neurons later regions skip.
+void Expander::region_forms(const Word* pattern) {
+  net_.local_forms(pattern, forms_, planned_ ? &plan_ : nullptr);
+  if (planned_) return;
+  plan_ = net_.plan_forms(stable_rows_only(stable_, forms_));
+  planned_ = true;
 }
 
 FrontierItem Expander::seed(const double* seed) {
@@ -141,7 +148,7 @@ FrontierItem Expander::seed(const double* seed) {
     for (size_t k = 0; k < stable_.size() && agrees; ++k)
       agrees = stable_[k] == 0 || (stable_[k] > 0) == get_bit(p.data(), static_cast<int>(k));
     if (!agrees) continue;
-    net_.local_forms(p.data(), forms_, &plan_);
+    region_forms(p.data());
     rows_.load(forms_, p.data());
     if (lp_.interior_point(rows_, x.data(), best.data()) > tol_ && net_.pattern_of(best.data()) == p)
       return FrontierItem{std::move(p), best, {}, -1};
@@ -228,7 +235,7 @@ Expander::Crossing Expander::cross(const FrontierItem& region, int j, double mar
 bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vector<FrontierItem>& out) {
   const std::size_t first = out.size();
   ++local_.regions_expanded;
-  net_.local_forms(region.pattern.data(), forms_, &plan_);
+  region_forms(region.pattern.data());
   rows_.load(forms_, region.pattern.data());
   proofs_.clear();
   CarriedProofs::index(region.proofs, proof_at_);

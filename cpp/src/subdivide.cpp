@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <utility>
 
 #include "regionwalk/parallel.hpp"
@@ -233,9 +232,9 @@ void BoxSubdivision::grow(std::size_t vertices, int width) {
 
 // Vertex x where neuron k's value vanishes on the edge in slot `at` (vertex
 // at / 2d, slot at % 2d), tight on the edge's d - 1 constraints and k; the
-// values of the layer's neurons after j interpolated (and classified). The edge's ends now point to x, and x to
-// them across k (its last tight constraint). False if the ends do not share
-// d - 1 constraints.
+// values of the layer's neurons after j interpolated (and classified). The
+// edge's ends now point to x, and x to them across k (its last tight
+// constraint). False if the ends do not share d - 1 constraints.
 bool BoxSubdivision::split(std::size_t at, std::size_t x, int k, int j, int width, Word* near) {
   const auto d = static_cast<std::size_t>(d_), S = 2 * d;
   const auto W = static_cast<std::size_t>(words_);

@@ -72,8 +72,8 @@ void BoxSubdivision::face_records(int T, int t) {
 
 // The records of one bucket: equal keys come in pairs, whose vertices are
 // joined (each in the slot of its record). An open-addressing table of the
-// bucket's records by hash finds each one's partner (a sort took twice as
-// long); a key met once, or three times, refuses.
+// bucket's records by hash finds each one's partner (a sort took 3.3 times
+// as long); a key met once, or three times, refuses.
 bool BoxSubdivision::pair_bucket(const FaceRecord* recs, std::size_t n, PairScratch& scratch) {
   std::size_t size = 16;
   while (size < 2 * n) size *= 2;

@@ -75,6 +75,8 @@ class Expander {
   // A carried proof that j is no facet here (kept for the neighbours).
   bool proof_settles(const FrontierItem& region, int j);
   void pass_proofs(const FrontierItem& region, std::vector<FrontierItem>& out, std::size_t first) const;
+  // The region's forms into forms_ (the first region's also make plan_).
+  void region_forms(const Word* pattern);
 
   const Network& net_;
   const Domain& dom_;
@@ -89,6 +91,7 @@ class Expander {
   PolytopeClip poly_;
   LocalForms forms_;
   FormsPlan plan_;  // the regions' forms skip the last layer's stable neurons
+  bool planned_ = false;
   WalkStats local_;
   // Scratch, per region.
   std::vector<int> group_, handled_list_, proof_at_, held_rows_;

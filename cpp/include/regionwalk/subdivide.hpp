@@ -24,6 +24,7 @@
 // nets (bias-free, integer, duplicated or zero neurons) so stay the walk's.
 #pragma once
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -102,7 +103,7 @@ class BoxSubdivision {
   bool read_cells(std::vector<Word>& patterns, std::vector<double>& points);
   void release();
   static void join(std::vector<Reader>& readers, std::vector<Word>& patterns, std::vector<double>& points,
-            std::vector<Word>& highest);
+                   std::vector<Word>& highest);
   bool read_range(std::size_t v0, std::size_t v1, Reader& r) const;
   bool slots(int v, Reader& r) const;
   bool emit(int v, const int* t, const int* at, double sense, std::vector<Word>& patterns,

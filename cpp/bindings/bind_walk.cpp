@@ -1,11 +1,7 @@
 #include "pybind11.hpp"
 
 #include <chrono>
-#include <condition_variable>
-#include <exception>
-#include <mutex>
 #include <optional>
-#include <thread>
 
 #include "regionwalk/walk.hpp"
 
@@ -35,57 +31,37 @@ bool swallow_keyboard_interrupt() {
   return true;
 }
 
-// Runs the walk in a helper thread while this one, holding the GIL only
-// briefly, polls for Ctrl-C every 20 ms and reports progress. Returns whether
-// the walk was interrupted (a Python error may then be pending).
+// Runs the walk on this thread with the GIL released; between regions (and
+// steps of the box's complex) the walk hands back every 20 ms to poll: with
+// the GIL held briefly, Ctrl-C is looked for and progress reported. Returns
+// whether the walk was interrupted (a Python error may then be pending).
 bool run_polling(const Network& net, const Domain& dom, const std::vector<double>& seed, const WalkOptions& opt,
                  const Bytes* resume, const std::optional<Progress>& progress, double progress_interval,
                  WalkControl& control, WalkResult& res) {
-  std::exception_ptr error;
   bool interrupted = false;
-  {
-    py::gil_scoped_release release;
-    std::mutex mu;
-    std::condition_variable cv;
-    bool finished = false;
-    std::thread runner([&] {
+  const auto start = std::chrono::steady_clock::now();
+  auto last_report = start;
+  control.set_poll([&] {
+    py::gil_scoped_acquire acquire;
+    if (!interrupted && PyErr_CheckSignals() != 0) {
+      interrupted = true;
+      control.cancel = true;  // the walk stops within one region's work
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (!interrupted && progress && std::chrono::duration<double>(now - last_report).count() >= progress_interval) {
+      last_report = now;
       try {
-        res = walk(net, dom, seed.data(), opt, control, resume);
-      } catch (...) {
-        error = std::current_exception();
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      finished = true;
-      cv.notify_all();
-    });
-    const auto start = std::chrono::steady_clock::now();
-    auto last_report = start;
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        if (cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return finished; })) break;
-      }
-      py::gil_scoped_acquire acquire;
-      if (!interrupted && PyErr_CheckSignals() != 0) {
+        (*progress)(control.regions.load(), std::chrono::duration<double>(now - start).count(),
+                    control.frontier.load());
+      } catch (py::error_already_set& e) {
+        e.restore();  // re-raised after the walk has stopped
         interrupted = true;
-        control.cancel = true;  // the walk stops within one region's work
-      }
-      const auto now = std::chrono::steady_clock::now();
-      if (!interrupted && progress && std::chrono::duration<double>(now - last_report).count() >= progress_interval) {
-        last_report = now;
-        try {
-          (*progress)(control.regions.load(), std::chrono::duration<double>(now - start).count(),
-                      control.frontier.load());
-        } catch (py::error_already_set& e) {
-          e.restore();  // re-raised after the walk has stopped
-          interrupted = true;
-          control.cancel = true;
-        }
+        control.cancel = true;
       }
     }
-    runner.join();
-  }
-  if (error) std::rethrow_exception(error);
+  }, 0.02);
+  py::gil_scoped_release release;
+  res = walk(net, dom, seed.data(), opt, control, resume);
   return interrupted;
 }
 

@@ -196,7 +196,7 @@ bool BoxSubdivision::cut(int k, int j, int width) {
         if (u > static_cast<int>(v) && side_[v] != side_[static_cast<std::size_t>(u)]) mine.push_back(v * S + s);
       }
   });
-  if (cancel_->load(std::memory_order_relaxed)) return refuse("cancelled");
+  if (cancel_->cancelled()) return refuse("cancelled");
   std::vector<std::size_t> base(static_cast<std::size_t>(T) + 1, 0);
   for (std::size_t t = 0; t < static_cast<std::size_t>(T); ++t) base[t + 1] = base[t] + crossing_[t].size();
   const std::size_t first = count_, made = base.back();
@@ -285,7 +285,7 @@ std::int64_t BoxSubdivision::bytes() const {
   return static_cast<std::int64_t>(b);
 }
 
-bool BoxSubdivision::run(std::vector<Word>& patterns, std::vector<double>& points, const std::atomic<bool>& cancel,
+bool BoxSubdivision::run(std::vector<Word>& patterns, std::vector<double>& points, Cancellation& cancel,
                          std::int64_t max_bytes) {
   if (dom_.kind != DomainKind::Box || d_ < kMinDim || d_ > kMaxDim) return refuse("not a box of 3 to 8 dimensions");
   cancel_ = &cancel;
@@ -296,7 +296,7 @@ bool BoxSubdivision::run(std::vector<Word>& patterns, std::vector<double>& point
     layer_values(l);
     const int width = net_.layers()[static_cast<std::size_t>(l)].out;
     for (int j = 0; j < width; ++j) {
-      if (cancel.load(std::memory_order_relaxed)) return refuse("cancelled");
+      if (cancel.cancelled()) return refuse("cancelled");
       if (!cut(net_.layer_offset(l) + j, j, width)) return false;
       if (bytes() > max_bytes) return refuse("past its memory budget");
     }

@@ -100,7 +100,7 @@ bool BoxSubdivision::read_range(std::size_t v0, std::size_t v1, Reader& r) const
   const auto pw = static_cast<std::size_t>(net_.pattern_words());
   r.values.resize(static_cast<std::size_t>(n_));
   for (std::size_t v = v0; v < v1; ++v) {
-    if ((v & 4095) == 0 && cancel_->load(std::memory_order_relaxed)) return r.why = "cancelled", false;
+    if ((v & 4095) == 0 && cancel_->cancelled()) return r.why = "cancelled", false;
     const int vi = static_cast<int>(v);
     const int* t = &tlist_[v * d];
     const int* at = &nbr_[v * 2 * d];

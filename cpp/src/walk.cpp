@@ -10,13 +10,13 @@
 #include <new>
 #include <stdexcept>
 #include <string>
-#include <thread>
 
 #if __has_include(<unistd.h>)
 #include <unistd.h>  // sysconf: the machine's memory
 #endif
 
 #include "regionwalk/expand.hpp"
+#include "regionwalk/parallel.hpp"
 #include "regionwalk/stability.hpp"
 #include "regionwalk/subdivide.hpp"
 #include "regionwalk/walk_state.hpp"
@@ -26,6 +26,8 @@ namespace regionwalk {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// How often a worker waiting for the frontier still polls (Ctrl-C, limits).
+constexpr std::chrono::milliseconds kWaitPoll{20};
 
 // Frontier shared by the worker threads; empty and nobody busy means done.
 // Its size and bytes are published to the caller's WalkControl.
@@ -45,11 +47,19 @@ class Frontier {
   }
   // Blocks until items are available (true) or the walk is over (false);
   // takes a few at a time so that threads meet at the lock less often, but
-  // never more than a fair share of the queue.
-  bool pop(std::vector<FrontierItem>& out, const std::atomic<bool>& stop, int threads) {
+  // never more than a fair share of the queue. While it waits, `poll()` runs
+  // every `every` (the caller's thread must still look for Ctrl-C).
+  template <class Poll>
+  bool pop(std::vector<FrontierItem>& out, const std::atomic<bool>& stop, int threads, Poll&& poll,
+           std::chrono::milliseconds every) {
     std::unique_lock<std::mutex> lock(mu_);
     ++waiting_;
-    cv_.wait(lock, [&] { return stop.load() || !queue_.empty() || busy_ == 0; });
+    const auto ready = [&] { return stop.load() || !queue_.empty() || busy_ == 0; };
+    while (!cv_.wait_for(lock, every, ready)) {
+      lock.unlock();
+      poll();
+      lock.lock();
+    }
     --waiting_;
     if (stop.load() || queue_.empty()) {
       cv_.notify_all();
@@ -125,7 +135,7 @@ class Limits {
   }
   // Polls Ctrl-C, the time limit and (now and then: it locks every shard) memory.
   bool keep_going(const RegionCollector& regions, bool check_memory) {
-    if (control_.cancel.load()) halt(StopReason::Cancelled);
+    if (control_.cancelled()) halt(StopReason::Cancelled);
     if (opt_.time_limit >= 0 && seconds() > opt_.time_limit) halt(StopReason::TimeLimit);
     if (check_memory && opt_.max_memory >= 0) {
       const std::int64_t bytes = regions.bytes() + frontier_.bytes();
@@ -230,7 +240,7 @@ bool subdivide(const Network& net, const Domain& dom, double tol, const WalkOpti
   const std::int64_t budget = opt.max_memory >= 0 ? std::min(opt.max_memory, subdivision_budget()) : subdivision_budget();
   bool ok = false;
   try {
-    ok = sub.run(res.patterns, res.points, control.cancel, budget);
+    ok = sub.run(res.patterns, res.points, control, budget);
   } catch (const std::bad_alloc&) {
     ok = false;
   }
@@ -256,6 +266,7 @@ bool subdivide(const Network& net, const Domain& dom, double tol, const WalkOpti
 WalkResult walk(const Network& net, const Domain& dom, const double* seed, const WalkOptions& opt,
                 WalkControl& control, const Bytes* resume) {
   check_inputs(net, dom, seed);
+  control.own();  // this thread runs the caller's poll
   const double tol = opt.tol > 0 ? opt.tol : 1e-9 * dom.scale();
   const int threads = std::max(1, opt.threads);
   const std::vector<signed char> stable = stable_signs(net, dom);
@@ -291,7 +302,8 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
     try {
       std::vector<FrontierItem> batch, found;
       std::int64_t expanded = 0;
-      while (frontier.pop(batch, limits.stopped(), threads)) {
+      const auto poll = [&] { limits.keep_going(regions, false); };
+      while (frontier.pop(batch, limits.stopped(), threads, poll, kWaitPoll)) {
         size_t i = 0;
         for (; i < batch.size(); ++i) {
           if (!limits.keep_going(regions, (++expanded & 63) == 0)) break;
@@ -314,13 +326,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
     res.stats.stable_neurons = expander.stats().stable_neurons;
   };
 
-  if (threads == 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (int i = 0; i < threads; ++i) pool.emplace_back(worker);
-    for (std::thread& t : pool) t.join();
-  }
+  run_parallel(threads, [&](int) { worker(); });  // the caller's thread is worker 0
   if (error) std::rethrow_exception(error);
 
   res.stop = limits.reason();

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "regionwalk/lp.hpp"
@@ -144,7 +145,55 @@ static void test_forms_plan() {
   CHECK(!one.plan_forms(std::vector<char>(static_cast<size_t>(w1), 1)).skips);
 }
 
+// The walk runs on the caller's thread (worker 0 of any number): the
+// caller's poll runs there, between regions and while it waits for work,
+// never on another thread; a poll that cancels stops the walk with what it
+// found. The same for the box's complex.
+static void test_caller_poll_cancels() {
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> g;
+  const int d = PolytopeClip::kMaxDim + 1, w = 12;
+  Layer l1{d, w, std::vector<double>(d * w), std::vector<double>(w)};
+  Layer l2{w, w, std::vector<double>(w * w), std::vector<double>(w)};
+  for (Layer* l : {&l1, &l2}) {
+    for (double& x : l->weight) x = g(rng);
+    for (double& x : l->bias) x = g(rng);
+  }
+  Network net({l1, l2, Layer{w, 1, std::vector<double>(w, 1.0), {0.0}}}, 0.0);
+  const std::vector<double> seed(d, 0.0);
+  const Domain box = Domain::box(std::vector<double>(d, -1.0), std::vector<double>(d, 1.0));
+  for (int threads : {1, 3}) {
+    WalkOptions opt;
+    opt.threads = threads;
+    opt.subdivide = false;
+    WalkControl control;
+    const std::thread::id caller = std::this_thread::get_id();
+    int polls = 0;
+    bool elsewhere = false;
+    control.set_poll([&] {
+      elsewhere = elsewhere || std::this_thread::get_id() != caller;
+      if (++polls == 3) control.cancel = true;
+    }, 0.0);
+    WalkResult r = walk(net, box, seed.data(), opt, control);
+    CHECK(!elsewhere && polls >= 3);
+    CHECK(r.stop == StopReason::Cancelled && r.count > 0);
+  }
+  // The complex (a box of 3 to 8 inputs) polls between its cuts.
+  const Domain box4 = Domain::box(std::vector<double>(4, -1.0), std::vector<double>(4, 1.0));
+  Layer k1{4, w, std::vector<double>(4 * w), std::vector<double>(w)};
+  for (double& x : k1.weight) x = g(rng);
+  for (double& x : k1.bias) x = g(rng);
+  Network small({k1, Layer{w, 1, std::vector<double>(w, 1.0), {0.0}}}, 0.0);
+  WalkControl control;
+  int polls = 0;
+  control.set_poll([&] { control.cancel = ++polls == 2; }, 0.0);
+  const std::vector<double> seed4(4, 0.0);
+  WalkResult r = walk(small, box4, seed4.data(), WalkOptions{}, control);
+  CHECK(r.stop == StopReason::Cancelled && r.stats.subdivision_refusals == 1 && polls == 2);
+}
+
 int main() {
+  test_caller_poll_cancels();
   test_forms_plan();
   test_lp_square();
   test_tent_maps();

@@ -29,7 +29,7 @@ static Network random_net(const std::vector<int>& widths, std::mt19937_64& rng, 
 // `threads` > 1: every step on that many threads, however small the complex.
 static bool subdivide(const Network& net, const Domain& box, int threads, std::vector<Word>& pats,
                       std::vector<double>& pts) {
-  std::atomic<bool> cancel{false};
+  Cancellation cancel;
   BoxSubdivision sub(net, box, 1e-9, threads, threads > 1 ? 1 : BoxSubdivision::kPerThread);
   return sub.run(pats, pts, cancel, std::int64_t{1} << 32);
 }
@@ -87,11 +87,12 @@ static void degenerate_nets_are_refused() {
   const Domain box = Domain::box({-1, -1, -1}, {1, 1, 1});
   std::vector<Word> pats;
   std::vector<double> pts;
-  std::atomic<bool> cancel{false};
+  Cancellation cancel;
   BoxSubdivision sub(bias_free, box, 1e-9);
   CHECK(!sub.run(pats, pts, cancel, std::int64_t{1} << 32));
   CHECK(!sub.why().empty());
-  std::atomic<bool> cancelled{true};
+  Cancellation cancelled;
+  cancelled.cancel = true;
   const Network net = random_net({4, 8, 8, 1}, rng);
   const Domain box4 = Domain::box({-1, -1, -1, -1}, {1, 1, 1, 1});
   BoxSubdivision stopped(net, box4, 1e-9);

@@ -23,12 +23,12 @@
 // pattern found twice: each refuses, and the walk runs instead. Degenerate
 // nets (bias-free, integer, duplicated or zero neurons) so stay the walk's.
 #pragma once
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "regionwalk/cancellation.hpp"
 #include "regionwalk/domain.hpp"
 #include "regionwalk/network.hpp"
 #include "regionwalk/uninit.hpp"
@@ -54,8 +54,7 @@ class BoxSubdivision {
   // interior point go to `patterns` and `points`. False when refused or
   // cancelled, or past `max_bytes` of its own data: why() says which, and
   // the output is to be discarded.
-  bool run(std::vector<Word>& patterns, std::vector<double>& points, const std::atomic<bool>& cancel,
-           std::int64_t max_bytes);
+  bool run(std::vector<Word>& patterns, std::vector<double>& points, Cancellation& cancel, std::int64_t max_bytes);
   const std::string& why() const { return why_; }
   std::int64_t vertices() const { return static_cast<std::int64_t>(count_); }
 
@@ -146,7 +145,7 @@ class BoxSubdivision {
   std::vector<std::vector<FaceRecord>> buckets_;
   std::vector<double> height_;  // each vertex's height along a generic direction
   double level_ = 0.0;          // heights closer than this refuse
-  const std::atomic<bool>* cancel_ = nullptr;
+  Cancellation* cancel_ = nullptr;
   std::string why_;
 };
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "regionwalk/cancellation.hpp"
 #include "regionwalk/collect.hpp"
 #include "regionwalk/domain.hpp"
 #include "regionwalk/frontier_item.hpp"
@@ -43,9 +44,10 @@ struct WalkOptions {
   bool subdivide = true;
 };
 
-// Shared with the caller while the walk runs: a cancel flag and live counts.
-struct WalkControl {
-  std::atomic<bool> cancel{false};
+// Shared with the caller while the walk runs: a cancel flag, the caller's
+// poll (the walk runs on the calling thread, as one of its workers: see
+// Cancellation) and live counts.
+struct WalkControl : Cancellation {
   std::atomic<std::int64_t> regions{0};
   std::atomic<std::int64_t> frontier{0};  // regions found but not yet expanded
   std::atomic<std::int64_t> bytes{0};     // the walk's own data, estimated

@@ -47,16 +47,17 @@ def test_counts_equal_count_regions_on_each_ball(widths, alpha, radius):
 
 @pytest.mark.parametrize("widths", [(50, 8, 8, 1), (784, 16, 8, 1), (9, 12, 1)])
 def test_reduced_balls_are_the_walks_own_to_the_bit(widths):
-    from regionwalk import _core
     from regionwalk._ball_reduce import BallReduction
+    from regionwalk.walk import _core_problem
 
     net = random_mlp(widths, seed=4)
     red = BallReduction(net)
     x = points_near(net, 4, seed=0)
     zero = np.zeros(net.hidden_neurons, dtype=bool)
     for c, b in zip(x, red.biases(x) if red.rank else [None] * len(x)):
-        core_net, domain, _ = red.problem(c, 0.1, b)
-        expected = _core.reduce(net._core, _core.Domain.ball(c, 0.1))[0]
+        core_net, domain, seed = red.problem(c, 0.1, b)
+        expected, want_domain, want_seed, _ = _core_problem(net, rw.Ball(c, 0.1), c)
+        assert domain.dim == want_domain.dim and np.array_equal(seed, want_seed)
         for got, want in zip(core_net.local_forms(zero), expected.local_forms(zero)):
             assert np.array_equal(got, want)
 

@@ -122,6 +122,17 @@ void bind_network(py::module_& m) {
      "(a box) or origin + basis @ y (a ball or the whole space, in the first layer's row space). `basis`: "
      "row_space(first layer's weights), and `weight`: row_weight(network, basis), when known already.");
 
+  m.def("restrict_ball", [](const Network& net, const Domain& dom) -> py::object {
+    if (dom.dim != net.input_dim()) throw std::invalid_argument("domain dimension does not match the network");
+    std::optional<Restriction> r = restrict_ball(net, dom);
+    if (!r) return py::none();
+    const auto s = static_cast<py::ssize_t>(r->domain.dim);
+    py::object span = adopt_array(std::move(r->span), dom.dim, s);
+    return py::make_tuple(std::move(r->net), std::move(r->domain), span);
+  }, py::arg("network"), py::arg("domain"),
+     "A ball's walk in the span S of its unstable neurons' fixed forms: (network, domain, span (d, s)) with "
+     "y = centre + span @ z, or None where the domain is not a ball or S is not smaller.");
+
   py::class_<Domain>(m, "Domain")
       .def_static("box", [](const array_t<double>& lo, const array_t<double>& hi) {
         return Domain::box(to_vector(lo, "lo"), to_vector(hi, "hi"));

@@ -5,8 +5,8 @@
 
 namespace regionwalk {
 
-RegionCollector::RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor)
-    : words_(words), dim_(dim), store_points_(store_points), visited_(words, dim, store_points),
+RegionCollector::RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor, int shards)
+    : words_(words), dim_(dim), store_points_(store_points), visited_(words, dim, store_points, shards),
       visitor_(std::move(visitor)) {}
 
 bool RegionCollector::add(const Word* pattern, const double* point, bool quiet) {

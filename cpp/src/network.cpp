@@ -1,6 +1,7 @@
 #include "regionwalk/network.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -25,6 +26,8 @@ inline void axpy(double* out, const double* w, double m, size_t n) {
 }  // namespace
 
 Network::Network(std::vector<Layer> layers, double alpha) : layers_(std::move(layers)), alpha_(alpha) {
+  static std::atomic<std::uint64_t> built{0};
+  id_ = ++built;
   if (layers_.size() < 2)
     throw std::invalid_argument("a network needs at least one hidden layer and an output layer");
   if (!(alpha_ >= 0.0 && alpha_ < 1.0))
@@ -144,11 +147,12 @@ REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out, c
   // W[:, k] * a_k[q].
   const Layer& L0 = layers_.front();
   const auto first = static_cast<size_t>(L0.out);
+  const bool kept = out.first_layer_of == id_;
   for (size_t q = 0; q < dd; ++q) {
-    std::copy_n(&transposed_.front()[q * first], first, &out.a[q * N]);
+    if (!kept) std::copy_n(&transposed_.front()[q * first], first, &out.a[q * N]);
     std::fill_n(&out.a[q * N + first], N - first, 0.0);
   }
-  std::copy(L0.bias.begin(), L0.bias.end(), out.c.begin());
+  if (!kept) std::copy(L0.bias.begin(), L0.bias.end(), out.c.begin());
   const int last = num_hidden_layers() - 1;
   for (int l = 1; l <= last; ++l) {
     const Layer& L = layers_[static_cast<size_t>(l)];
@@ -172,13 +176,17 @@ REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out, c
       for (size_t t = 0; t < m; ++t) to[plan->keep[t]] = from[t];
     }
   }
-  // Norms column by column, each neuron's terms summed in coordinate order.
-  out.norm.assign(N, 0.0);
+  // Norms column by column, each neuron's terms summed in coordinate order
+  // (the first layer's are kept with its forms).
+  const size_t from = kept ? first : 0;
+  out.norm.resize(N);
+  std::fill(out.norm.begin() + static_cast<std::ptrdiff_t>(from), out.norm.end(), 0.0);
   for (int q = 0; q < d; ++q) {
     const double* col = &out.a[static_cast<size_t>(q) * N];
-    for (size_t k = 0; k < N; ++k) out.norm[k] += col[k] * col[k];
+    for (size_t k = from; k < N; ++k) out.norm[k] += col[k] * col[k];
   }
-  for (size_t k = 0; k < N; ++k) out.norm[k] = std::sqrt(out.norm[k]);
+  for (size_t k = from; k < N; ++k) out.norm[k] = std::sqrt(out.norm[k]);
+  out.first_layer_of = id_;
   find_vanishing(pattern, out, plan != nullptr && plan->skips ? plan : nullptr);
 }
 

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <utility>
 
+#include "regionwalk/stability.hpp"
+
 namespace regionwalk {
 
 namespace {
@@ -43,6 +45,67 @@ void reflect(const std::vector<double>& v, double tau, int k, double* x) {
   for (size_t i = 0; i < v.size(); ++i) x[static_cast<size_t>(k) + i] -= s * v[i];
 }
 
+// Q's first r columns (d x r, row-major) of the Householder QR whose
+// reflectors are `vs`, `taus`: the reflectors applied, last first, to e_0 ..
+// e_{r-1} (those after c leave e_c as it is: they act on rows past c only).
+std::vector<double> leading_columns(const std::vector<std::vector<double>>& vs, const std::vector<double>& taus,
+                                    int d, int r) {
+  std::vector<double> basis(static_cast<size_t>(d) * static_cast<size_t>(r), 0.0), e(static_cast<size_t>(d));
+  for (int c = 0; c < r; ++c) {
+    std::fill(e.begin(), e.end(), 0.0);
+    e[static_cast<size_t>(c)] = 1.0;
+    for (int k = c; k >= 0; --k) reflect(vs[static_cast<size_t>(k)], taus[static_cast<size_t>(k)], k, e.data());
+    for (int i = 0; i < d; ++i) basis[static_cast<size_t>(i) * static_cast<size_t>(r) + static_cast<size_t>(c)] = e[static_cast<size_t>(i)];
+  }
+  return basis;
+}
+
+// The fixed forms (reduce.hpp, Restriction) of the neurons unstable over the
+// ball, each scaled to unit length (a neuron's scale changes nothing), as the
+// columns of a d x u column-major matrix; zero forms are left out. Layer l's
+// fixed forms sum layer l - 1's stable neurons' only, each times its slope; the
+// last layer's stable neurons feed nothing and are skipped.
+std::vector<double> unstable_fixed_forms(const Network& net, const std::vector<signed char>& stable) {
+  const auto d = static_cast<size_t>(net.input_dim());
+  std::vector<double> cols;
+  auto keep = [&](const double* form) {
+    double n2 = 0.0;
+    for (size_t q = 0; q < d; ++q) n2 += form[q] * form[q];
+    if (!(n2 > 0.0)) return;
+    const double inv = 1.0 / std::sqrt(n2);
+    for (size_t q = 0; q < d; ++q) cols.push_back(form[q] * inv);
+  };
+  const std::vector<Layer>& layers = net.layers();
+  const Layer& first = layers.front();
+  for (int i = 0; i < first.out; ++i)
+    if (stable[static_cast<size_t>(i)] == 0) keep(&first.weight[static_cast<size_t>(i) * d]);
+  std::vector<double> prev, cur;
+  const double* before = first.weight.data();  // layer l - 1's fixed forms, d each
+  const int last = net.num_hidden_layers() - 1;
+  for (int l = 1; l <= last; ++l) {
+    const Layer& L = layers[static_cast<size_t>(l)];
+    const int from = net.layer_offset(l - 1), at = net.layer_offset(l);
+    cur.assign(static_cast<size_t>(L.out) * d, 0.0);
+    for (int j = 0; j < L.out; ++j) {
+      const signed char sj = stable[static_cast<size_t>(at + j)];
+      if (l == last && sj != 0) continue;
+      double* f = &cur[static_cast<size_t>(j) * d];
+      for (int i = 0; i < L.in; ++i) {
+        const signed char si = stable[static_cast<size_t>(from + i)];
+        const double m = si == 0 ? 0.0 : L.weight[static_cast<size_t>(j) * static_cast<size_t>(L.in) + static_cast<size_t>(i)] *
+                                         (si > 0 ? 1.0 : net.alpha());
+        if (m == 0.0) continue;
+        const double* g = before + static_cast<size_t>(i) * d;
+        for (size_t q = 0; q < d; ++q) f[q] += m * g[q];
+      }
+      if (sj == 0) keep(f);
+    }
+    prev.swap(cur);
+    before = prev.data();
+  }
+  return cols;
+}
+
 }  // namespace
 
 std::vector<double> row_space(const std::vector<double>& w, int rows, int d, int* rank) {
@@ -75,16 +138,8 @@ std::vector<double> row_space(const std::vector<double>& w, int rows, int d, int
     taus.push_back(tau);
     ++r;
   }
-  // Q's first r columns: the reflectors applied, last first, to e_0 .. e_{r-1}.
-  std::vector<double> basis(static_cast<size_t>(d) * static_cast<size_t>(r), 0.0), e(static_cast<size_t>(d));
-  for (int c = 0; c < r; ++c) {
-    std::fill(e.begin(), e.end(), 0.0);
-    e[static_cast<size_t>(c)] = 1.0;
-    for (int k = r - 1; k >= 0; --k) reflect(vs[static_cast<size_t>(k)], taus[static_cast<size_t>(k)], k, e.data());
-    for (int i = 0; i < d; ++i) basis[static_cast<size_t>(i) * static_cast<size_t>(r) + static_cast<size_t>(c)] = e[static_cast<size_t>(i)];
-  }
   *rank = r;
-  return basis;
+  return leading_columns(vs, taus, d, r);
 }
 
 std::vector<double> row_weight(const Layer& L, const double* basis, int rank) {
@@ -132,6 +187,34 @@ Reduction reduce(const Network& net, const Domain& dom, const KnownRowSpace* kno
   Domain reduced = dom.kind == DomainKind::Ball ? Domain::ball(std::vector<double>(static_cast<size_t>(r), 0.0), dom.radius)
                                                 : Domain::whole(r);
   return Reduction{with_first_layer(net, std::move(first)), std::move(reduced), origin, {}, std::move(basis), r, 1.0};
+}
+
+std::optional<Restriction> restrict_ball(const Network& net, const Domain& dom) {
+  const int d = net.input_dim();
+  if (dom.kind != DomainKind::Ball || dom.dim != d) return std::nullopt;
+  std::vector<double> M = unstable_fixed_forms(net, stable_signs(net, dom));
+  const int u = static_cast<int>(M.size() / static_cast<size_t>(d));
+  const int s = std::max(u, 1);
+  if (s >= d) return std::nullopt;
+  if (u == 0) {  // every neuron stable: one region, walked on a line
+    M.assign(static_cast<size_t>(d), 0.0);
+    M[0] = 1.0;
+  }
+  std::vector<std::vector<double>> vs(static_cast<size_t>(s));
+  std::vector<double> taus(static_cast<size_t>(s));
+  for (int k = 0; k < s; ++k) {
+    taus[static_cast<size_t>(k)] = householder(M, d, k, vs[static_cast<size_t>(k)]);
+    for (int j = k + 1; j < s; ++j)
+      reflect(vs[static_cast<size_t>(k)], taus[static_cast<size_t>(k)], k, &M[static_cast<size_t>(j) * static_cast<size_t>(d)]);
+  }
+  std::vector<double> span = leading_columns(vs, taus, d, s);
+  const Layer& L = net.layers().front();
+  Layer first{s, L.out, row_weight(L, span.data(), s), L.bias};
+  for (int i = 0; i < L.out; ++i)
+    for (size_t q = 0; q < static_cast<size_t>(d); ++q)
+      first.bias[static_cast<size_t>(i)] += L.weight[static_cast<size_t>(i) * static_cast<size_t>(d) + q] * dom.center[q];
+  return Restriction{with_first_layer(net, std::move(first)),
+                     Domain::ball(std::vector<double>(static_cast<size_t>(s), 0.0), dom.radius), std::move(span)};
 }
 
 }  // namespace regionwalk

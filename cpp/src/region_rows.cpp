@@ -33,20 +33,26 @@ REGIONWALK_HOT void RegionRows::load(const LocalForms& f, const Word* s) {
   const auto d = static_cast<size_t>(d_);
   ++generation_;
   candidates_built_ = false;
-  row_of_.assign(static_cast<size_t>(N), -1);
+  if (row_of_.size() != static_cast<size_t>(N)) {
+    // Stable neurons never get a row: only the others are looked at, each load.
+    row_of_.assign(static_cast<size_t>(N), -1);
+    row_neurons_.clear();
+    unstable_.clear();
+    for (int k = 0; k < N; ++k)
+      if (stable_[static_cast<size_t>(k)] == 0) unstable_.push_back(k);
+    unit_a_.resize(static_cast<size_t>(N) * d);
+    unit_c_.resize(static_cast<size_t>(N));
+    sign_.resize(static_cast<size_t>(N));
+    norms_.resize(static_cast<size_t>(N));
+  }
+  for (int k : row_neurons_) row_of_[static_cast<size_t>(k)] = -1;  // the last region's rows
   row_neurons_.clear();
-  unit_a_.resize(static_cast<size_t>(N) * d);
-  unit_c_.resize(static_cast<size_t>(N));
-  sign_.resize(static_cast<size_t>(N));
-  // Reciprocal norms over all neurons first, branch-free, so that they vectorise.
-  norms_.assign(f.norm.begin(), f.norm.end());
-  inv_norms_.resize(static_cast<size_t>(N));
-  for (int k = 0; k < N; ++k) inv_norms_[static_cast<size_t>(k)] = 1.0 / norms_[static_cast<size_t>(k)];
-  for (int k = 0; k < N; ++k) {
+  for (int k : unstable_) {
     const auto kk = static_cast<size_t>(k);
-    if (stable_[kk] != 0 || f.flat[kk] || norms_[kk] == 0.0) continue;
+    if (f.flat[kk] || f.norm[kk] == 0.0) continue;
+    norms_[kk] = f.norm[kk];
+    const double inv = 1.0 / norms_[kk];
     double* ua = &unit_a_[kk * d];
-    const double inv = inv_norms_[kk];
     for (int q = 0; q < d_; ++q) ua[q] = f.coef(k, q) * inv;
     unit_c_[kk] = f.c[kk] * inv;
     sign_[kk] = get_bit(s, k) ? 1.0 : -1.0;

@@ -8,6 +8,7 @@
 #include <exception>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -270,7 +271,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   const double tol = opt.tol > 0 ? opt.tol : 1e-9 * dom.scale();
   const int threads = std::max(1, opt.threads);
   const std::vector<signed char> stable = stable_signs(net, dom);
-  RegionCollector regions(net.pattern_words(), dom.dim, opt.store_points, opt.on_region);
+  RegionCollector regions(net.pattern_words(), dom.dim, opt.store_points, opt.on_region, threads > 1 ? 64 : 1);
   Frontier frontier(control);
   Limits limits(opt, control, frontier);
   WalkResult res;
@@ -288,16 +289,19 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   WalkStats carried;
   std::mutex stats_mu;
   std::exception_ptr error;
+  // The seed's expander is worker 0's (its seed LP is counted with the walk's).
+  Expander first(net, dom, stable, tol, opt.audit_proofs, opt.solver ? opt.solver() : nullptr);
   {
-    Expander first(net, dom, stable, tol, opt.audit_proofs, opt.solver ? opt.solver() : nullptr);
     std::vector<FrontierItem> items = start(net, dom, first, seed, resume, regions, carried);
     frontier.push(items);
   }
   control.regions.store(regions.count());
   if (limits.at_region_cap(regions.count())) limits.halt(StopReason::MaxRegions);
 
-  auto worker = [&]() {
-    Expander expander(net, dom, stable, tol, opt.audit_proofs, opt.solver ? opt.solver() : nullptr);
+  auto worker = [&](int t) {
+    std::optional<Expander> own;
+    Expander& expander =
+        t == 0 ? first : own.emplace(net, dom, stable, tol, opt.audit_proofs, opt.solver ? opt.solver() : nullptr);
     WalkSink sink(regions, limits, control);
     try {
       std::vector<FrontierItem> batch, found;
@@ -326,7 +330,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
     res.stats.stable_neurons = expander.stats().stable_neurons;
   };
 
-  run_parallel(threads, [&](int) { worker(); });  // the caller's thread is worker 0
+  run_parallel(threads, worker);  // the caller's thread is worker 0
   if (error) std::rethrow_exception(error);
 
   res.stop = limits.reason();

@@ -145,6 +145,40 @@ static void test_forms_plan() {
   CHECK(!one.plan_forms(std::vector<char>(static_cast<size_t>(w1), 1)).skips);
 }
 
+// Forms kept in one LocalForms from call to call (the first layer's are
+// reused for the same network) are those of a fresh one, to the bit, from
+// network to network, pattern to pattern, with and without a plan.
+static void test_forms_reused() {
+  std::mt19937_64 rng(6);
+  std::normal_distribution<double> g;
+  auto layer = [&](int in, int out) {
+    Layer l{in, out, std::vector<double>(static_cast<size_t>(in * out)), std::vector<double>(static_cast<size_t>(out))};
+    for (double& x : l.weight) x = g(rng);
+    for (double& x : l.bias) x = g(rng);
+    return l;
+  };
+  const Network a({layer(4, 6), layer(6, 5), layer(5, 1)}, 0.0);
+  const Network b({layer(4, 6), layer(6, 5), layer(5, 1)}, 0.2);  // same shapes, other weights
+  std::vector<char> skip(11, 0);
+  skip[7] = skip[9] = 1;
+  const FormsPlan plan = a.plan_forms(skip);
+  LocalForms kept;
+  for (int round = 0; round < 12; ++round) {
+    const Network& net = round % 3 == 2 ? b : a;
+    const FormsPlan* with = round % 2 == 0 && &net == &a ? &plan : nullptr;
+    Pattern p(static_cast<size_t>(net.pattern_words()), 0);
+    for (int k = 0; k < net.hidden_neurons(); ++k)
+      if (g(rng) > 0) set_bit(p.data(), k);
+    LocalForms fresh;
+    net.local_forms(p.data(), kept, with);
+    net.local_forms(p.data(), fresh, with);
+    CHECK(kept.a == fresh.a && kept.c == fresh.c && kept.norm == fresh.norm && kept.flat == fresh.flat &&
+          kept.zeros == fresh.zeros);
+  }
+  const Network copy = a;  // the same weights: the same id
+  CHECK(copy.id() == a.id() && a.id() != b.id());
+}
+
 // The walk runs on the caller's thread (worker 0 of any number): the
 // caller's poll runs there, between regions and while it waits for work,
 // never on another thread; a poll that cancels stops the walk with what it
@@ -195,6 +229,7 @@ static void test_caller_poll_cancels() {
 int main() {
   test_caller_poll_cancels();
   test_forms_plan();
+  test_forms_reused();
   test_lp_square();
   test_tent_maps();
   test_zaslavsky_and_threads();

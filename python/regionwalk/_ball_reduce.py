@@ -7,7 +7,8 @@ network the basis ``U`` and ``W_1 U`` are the same: they are computed once here,
 and the biases for all centres at once. Sums run in the core's order (over the
 input coordinate, no fused multiply-add), so every reduced problem is the one
 ``_core.reduce`` would give, to the bit, and each walk the one
-``count_regions`` runs.
+``count_regions`` runs (both then restrict the ball to the span of its unstable
+neurons, ``_core.restrict_ball``).
 """
 
 from __future__ import annotations
@@ -41,11 +42,17 @@ class BallReduction:
         return out
 
     def problem(self, center: np.ndarray, radius: float, bias: np.ndarray | None) -> tuple[Any, Any, np.ndarray]:
-        """Core network, core domain and seed of the ball ``B(center, radius)``
-        (``bias`` from :meth:`biases`; unused when there is no reduction)."""
+        """Core network, core domain and seed (the centre) of the ball ``B(center, radius)``,
+        restricted as ``enumerate_regions`` restricts it (``_core.restrict_ball``; ``bias``
+        from :meth:`biases`, unused when there is no reduction)."""
         net = self.net
         if not self.rank:
-            return net._core, _core.Domain.ball(center, radius), center
-        assert self.w0 is not None and bias is not None
-        core_net = _core.Network([self.w0, *net.weights[1:]], [bias, *net.biases[1:]], net.alpha)
-        return core_net, _core.Domain.ball(np.zeros(self.rank), radius), np.zeros(self.rank)
+            core_net, domain, seed = net._core, _core.Domain.ball(center, radius), center
+        else:
+            assert self.w0 is not None and bias is not None
+            core_net = _core.Network([self.w0, *net.weights[1:]], [bias, *net.biases[1:]], net.alpha)
+            domain, seed = _core.Domain.ball(np.zeros(self.rank), radius), np.zeros(self.rank)
+        restricted = _core.restrict_ball(core_net, domain)
+        if restricted is None:
+            return core_net, domain, seed
+        return restricted[0], restricted[1], np.zeros(restricted[1].dim)

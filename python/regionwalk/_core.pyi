@@ -64,6 +64,9 @@ def row_weight(network: Network, basis: npt.ArrayLike) -> npt.NDArray[np.float64
 def reduce(
     network: Network, domain: Domain, basis: npt.ArrayLike | None = None, weight: npt.ArrayLike | None = None
 ) -> tuple[Network, Domain, npt.NDArray[np.float64], npt.NDArray[np.float64] | None, npt.NDArray[np.float64] | None, float]: ...
+def restrict_ball(
+    network: Network, domain: Domain
+) -> tuple[Network, Domain, npt.NDArray[np.float64]] | None: ...
 def facet_test(
     network: Network,
     domain: Domain,

@@ -140,7 +140,7 @@ class Network:
     @property
     def hidden_neurons(self) -> int:
         """Total hidden neurons ``N``; the length of an activation pattern."""
-        return sum(self.widths)
+        return int(self._core.hidden_neurons)
 
     def __repr__(self) -> str:
         act = "ReLU" if self.alpha == 0 else f"LeakyReLU({self.alpha})"

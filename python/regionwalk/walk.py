@@ -299,27 +299,65 @@ def _warn_if_uncertain(raw: dict[str, Any], stats: dict[str, Any]) -> None:
         )
 
 
-def _core_problem(net: Network, domain: Domain, x0: np.ndarray) -> tuple[Any, Any, np.ndarray, np.ndarray | None, np.ndarray]:
-    """Core network, core domain and seed in the coordinates the core walks in
-    (``_core.reduce``): a box as the unit box, a ball or the whole space in the row
-    space of the first layer (exact: nothing else of x reaches the network).
+def _core_problem(net: Network, domain: Domain, x0: np.ndarray) -> tuple[Any, Any, np.ndarray, "_CoreFrame"]:
+    """Core network, core domain and seed in the coordinates the core walks in: a box
+    as the unit box, a ball or the whole space in the row space of the first layer
+    (``_core.reduce``), and a ball further in the span of its unstable neurons' fixed
+    forms (``_core.restrict_ball``). Both are exact: nothing else of x reaches the
+    network, or bounds a region in the ball.
 
-    Returns ``(core_net, core_domain, y0, basis, origin)`` with ``x = origin + basis @ y``;
-    ``basis`` is None when the coordinates are unchanged.
+    Returns ``(core_net, core_domain, y0, frame)``; ``frame.to_input`` maps the core's
+    points back to the input space.
     """
     d = net.input_dim
     core_domain = domain._to_core() if domain is not None else _core.Domain.whole(d)
     known = (None, None) if isinstance(domain, Box) else (net._row_space(), net._row_weight())
     core_net, core_domain, origin, scale, basis = _core.reduce(net._core, core_domain, *known)[:5]
     if scale is not None:
-        return core_net, core_domain, (x0 - origin) / scale, np.diag(scale), origin
-    if basis is None:
-        return core_net, core_domain, x0, None, origin
-    return core_net, core_domain, basis.T @ (x0 - origin), basis, origin
+        return core_net, core_domain, (x0 - origin) / scale, _CoreFrame(origin, scale=scale)
+    y0 = x0 if basis is None else _project(basis, x0 - origin)
+    restricted = _core.restrict_ball(core_net, core_domain) if isinstance(domain, Ball) else None
+    if restricted is None:
+        return core_net, core_domain, y0, _CoreFrame(origin, basis)
+    core_net, core_domain, span = restricted
+    centre = domain.center if basis is None else np.zeros(basis.shape[1])  # the ball's centre in y
+    return core_net, core_domain, _project(span, y0 - centre), _CoreFrame(origin, basis, centre, span)
+
+
+def _project(basis: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``basis.T @ v``; the seed is most often the ball's centre, ``v`` then 0."""
+    return basis.T @ v if v.any() else np.zeros(basis.shape[1])
+
+
+@dataclass(frozen=True)
+class _CoreFrame:
+    """The input point of a core point z: ``origin + scale * z`` (a box), or
+    ``origin + basis @ (centre + span @ z)`` (``basis``: the row space, ``span``: a
+    ball's restriction; either may be absent)."""
+
+    origin: np.ndarray
+    basis: np.ndarray | None = None
+    centre: np.ndarray | None = None
+    span: np.ndarray | None = None
+    scale: np.ndarray | None = None
+
+    def to_input(self, z: np.ndarray) -> np.ndarray:
+        """Core points ``(n, s)`` as input points ``(n, d)`` (a new array, or ``z`` itself)."""
+        if self.scale is not None:
+            return z * self.scale + self.origin
+        if self.span is not None:
+            z = z @ self.span.T
+            z += self.centre
+        if self.basis is not None:
+            z = z @ self.basis.T  # then shifted in place: no second (count, d) array
+            z += self.origin
+        return z
 
 
 def _seed_point(net: Network, domain: Domain, seed: Any) -> np.ndarray:
     d = net.input_dim
+    if seed is None and not isinstance(domain, Box):
+        return _default_seed(domain, d)  # a ball's centre or the origin: finite and inside
     x0 = _default_seed(domain, d) if seed is None else np.asarray(seed, dtype=np.float64).reshape(-1)
     if x0.shape != (d,):
         raise ValueError(f"seed must have shape ({d},), got {np.shape(seed)}")
@@ -495,7 +533,7 @@ def enumerate_regions(
 
     opts = scale_options(backend, address, checkpoint, checkpoint_every, resume)
     x0 = _seed_point(net, domain, seed)
-    core_net, core_domain, y0, basis, origin = _core_problem(net, domain, x0)
+    core_net, core_domain, y0, frame = _core_problem(net, domain, x0)
     # Lengths shrink by `shrink` into the core's coordinates (the unit box).
     shrink = 1.0 / float(np.min(0.5 * (domain.hi - domain.lo))) if isinstance(domain, Box) else 1.0
     regions, seconds, nthreads, abs_tol = _check_limits(
@@ -507,11 +545,8 @@ def enumerate_regions(
                            store_points, callback, subdivide=engine == "auto"), opts)
     if progress is True and callback is not None:
         callback(int(raw["count"]), float(raw["stats"]["seconds"]), -1, final=True)  # type: ignore[call-arg]
-    points = raw["points"]
-    if points is not None and basis is not None:
-        points = points @ basis.T  # then shifted in place: no second (count, d) array
-        points += origin
-    stats = dict(raw["stats"])
+    points = None if raw["points"] is None else frame.to_input(raw["points"])
+    stats = raw["stats"]
     certified = bool(raw.get("certified", not (stats["undecided"] or stats["witness_failures"])))
     res = Regions(
         count=int(raw["count"]),
@@ -530,7 +565,7 @@ def enumerate_regions(
     if res.stop_reason == "interrupted":
         raise Interrupted(res)
     _warn_if_uncertain(raw, stats)
-    return with_measures(res, measure_names)
+    return with_measures(res, measure_names) if measure_names else res
 
 
 def count_regions(net: Network, domain: Domain = None, **kwargs: Any) -> int:

@@ -18,7 +18,8 @@ using RegionVisitor = std::function<void(const Word* pattern, const double* poin
 
 class RegionCollector {
  public:
-  RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor = {});
+  // `shards`: the visited set's locks (one will do for one thread).
+  RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor = {}, int shards = 64);
 
   bool contains(const Word* pattern) const { return visited_.contains(pattern); }
   // Keeps a region unless known; true when it is new. `quiet`: no visit

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "regionwalk/pattern.hpp"
@@ -37,6 +38,9 @@ struct LocalForms {
   std::vector<int> live;      // scratch: a layer's inputs with a nonzero slope
   std::vector<double> scratch;  // scratch: per neuron |a_j|_inf
   std::vector<double> part;     // scratch: a planned layer's forms, (d + 1) x its kept neurons
+  // The first layer's forms are its weights: kept from the last call for the
+  // network with this id (Network::id()), with their norms; 0: none kept.
+  std::uint64_t first_layer_of = 0;
   double coef(int j, int q) const {
     return a[static_cast<std::size_t>(q) * static_cast<std::size_t>(neurons) + static_cast<std::size_t>(j)];
   }
@@ -69,6 +73,8 @@ class Network {
   // First global neuron index of hidden layer l (l = 0 .. num_hidden_layers()).
   int layer_offset(int l) const { return offsets_[static_cast<size_t>(l)]; }
   double alpha() const { return alpha_; }
+  // Distinct for networks built apart (copies share it: same weights).
+  std::uint64_t id() const { return id_; }
 
   // Pattern of a point, by a forward pass in double precision.
   Pattern pattern_of(const double* x) const;
@@ -113,6 +119,7 @@ class Network {
   std::vector<int> offsets_;
   int hidden_ = 0;
   double alpha_ = 0.0;
+  std::uint64_t id_ = 0;
 };
 
 }  // namespace regionwalk

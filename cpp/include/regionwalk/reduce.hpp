@@ -5,6 +5,7 @@
 //   x = origin + B y with B orthonormal (d x r): nothing else of x reaches the
 //   network, and r <= the first layer's width (64 for a 784-64-... net).
 #pragma once
+#include <optional>
 #include <vector>
 
 #include "regionwalk/domain.hpp"
@@ -46,5 +47,31 @@ std::vector<double> row_weight(const Layer& first, const double* basis, int rank
 // a 784-input ball's set-up, are not done again; the Reduction's basis is
 // then left empty (it is known's).
 Reduction reduce(const Network& net, const Domain& domain, const KnownRowSpace* known = nullptr);
+
+// A ball's regions are cylinders along every direction that no neuron
+// unstable over the ball sees. Call a neuron's fixed form its local form
+// with the contributions of all earlier unstable neurons left out (so the
+// same on every region); by induction over the layers every neuron's form
+// on every region is its fixed form plus a vector of S, the span of the
+// unstable neurons' fixed forms. Stable neurons bound nothing in the ball,
+// so each region meeting it is a cylinder over its slice by c + S, a ball of
+// the same radius: the regions that meet the ball are those that meet the
+// slice, one for one, with the same margins (distances to hyperplanes with
+// normals in S are measured in S; the ball's own margin is largest on the
+// slice). The walk then runs in dim S, at most the number of unstable
+// neurons, which in a small ball is far below the row space's dimension.
+struct Restriction {
+  Network net;               // first layer W_1 S, bias b_1 + W_1 c
+  Domain domain;             // the ball of the same radius at 0 in dim S
+  std::vector<double> span;  // S: (input dim) x s, orthonormal columns, row-major; y = c + S z
+};
+
+// The restriction of a ball, computed with stable_signs(); none where the
+// domain is not a ball or S would not be smaller than the input dimension.
+// S has a column per unstable neuron with a nonzero fixed form (one where
+// every neuron is stable: the ball is one region), from a Householder QR of
+// those forms scaled to unit length; no rank is decided, so S spans them
+// whatever their rank.
+std::optional<Restriction> restrict_ball(const Network& net, const Domain& ball);
 
 }  // namespace regionwalk

@@ -52,8 +52,9 @@ class RegionRows {
   int d_;
   std::uint64_t generation_ = 0;
   std::vector<int> row_of_, row_neurons_, candidates_;
+  std::vector<int> unstable_;  // neurons not stable over the domain, ascending
   bool candidates_built_ = false;
-  std::vector<double> unit_a_, unit_c_, sign_, norms_, inv_norms_;
+  std::vector<double> unit_a_, unit_c_, sign_, norms_;
 };
 
 }  // namespace regionwalk

@@ -25,43 +25,64 @@ inline void axpy(double* out, const double* w, double m, size_t n) {
 }
 }  // namespace
 
-Network::Network(std::vector<Layer> layers, double alpha) : layers_(std::move(layers)), alpha_(alpha) {
+namespace {
+std::uint64_t next_id() {
   static std::atomic<std::uint64_t> built{0};
-  id_ = ++built;
+  return ++built;
+}
+}  // namespace
+
+Network::Network(std::vector<Layer> layers, double alpha) : layers_(std::move(layers)), alpha_(alpha), id_(next_id()) {
   if (layers_.size() < 2)
     throw std::invalid_argument("a network needs at least one hidden layer and an output layer");
   if (!(alpha_ >= 0.0 && alpha_ < 1.0))
     throw std::invalid_argument("activation slope alpha must satisfy 0 <= alpha < 1");
+  transposed_.resize(layers_.size());
+  abs_row_sums_.resize(layers_.size());
   offsets_.push_back(0);
   for (size_t l = 0; l < layers_.size(); ++l) {
-    const Layer& L = layers_[l];
-    const std::string name = "layer " + std::to_string(l);
-    if (L.in <= 0 || L.out <= 0) throw std::invalid_argument(name + " has an empty shape");
-    if (L.weight.size() != static_cast<size_t>(L.in) * static_cast<size_t>(L.out))
-      throw std::invalid_argument(name + ": weight size does not match out x in");
-    if (L.bias.size() != static_cast<size_t>(L.out))
-      throw std::invalid_argument(name + ": bias size does not match out");
-    if (l > 0 && L.in != layers_[l - 1].out)
-      throw std::invalid_argument(name + ": input width " + std::to_string(L.in) +
-                                  " does not match the previous layer's output " +
-                                  std::to_string(layers_[l - 1].out));
-    require_finite(L.weight, name + " weight");
-    require_finite(L.bias, name + " bias");
+    derive(l);
     if (l + 1 < layers_.size()) {
-      hidden_ += L.out;
+      hidden_ += layers_[l].out;
       offsets_.push_back(hidden_);
     }
-    std::vector<double> wt(L.weight.size());
-    for (int i = 0; i < L.out; ++i)
-      for (int k = 0; k < L.in; ++k)
-        wt[static_cast<size_t>(k) * static_cast<size_t>(L.out) + static_cast<size_t>(i)] =
-            L.weight[static_cast<size_t>(i) * static_cast<size_t>(L.in) + static_cast<size_t>(k)];
-    transposed_.push_back(std::move(wt));
-    std::vector<double> sums(static_cast<size_t>(L.out), 0.0);
-    for (size_t i = 0; i < sums.size(); ++i)
-      for (int k = 0; k < L.in; ++k) sums[i] += std::abs(L.weight[i * static_cast<size_t>(L.in) + static_cast<size_t>(k)]);
-    abs_row_sums_.push_back(std::move(sums));
   }
+}
+
+Network Network::with_first_layer(Layer first) const {
+  if (first.out != layers_.front().out)
+    throw std::invalid_argument("a new first layer must keep the width " + std::to_string(layers_.front().out));
+  Network out(*this);  // the later layers' weights, transposes and sums as they are
+  out.layers_.front() = std::move(first);
+  out.derive(0);
+  out.id_ = next_id();
+  return out;
+}
+
+void Network::derive(size_t l) {
+  const Layer& L = layers_[l];
+  auto name = [l] { return "layer " + std::to_string(l); };
+  if (L.in <= 0 || L.out <= 0) throw std::invalid_argument(name() + " has an empty shape");
+  if (L.weight.size() != static_cast<size_t>(L.in) * static_cast<size_t>(L.out))
+    throw std::invalid_argument(name() + ": weight size does not match out x in");
+  if (L.bias.size() != static_cast<size_t>(L.out))
+    throw std::invalid_argument(name() + ": bias size does not match out");
+  if (l > 0 && L.in != layers_[l - 1].out)
+    throw std::invalid_argument(name() + ": input width " + std::to_string(L.in) +
+                                " does not match the previous layer's output " + std::to_string(layers_[l - 1].out));
+  if (!all_finite(L.weight)) throw std::invalid_argument(name() + " weight contains NaN or inf");
+  if (!all_finite(L.bias)) throw std::invalid_argument(name() + " bias contains NaN or inf");
+  std::vector<double>& wt = transposed_[l];
+  wt.resize(L.weight.size());
+  for (int i = 0; i < L.out; ++i)
+    for (int k = 0; k < L.in; ++k)
+      wt[static_cast<size_t>(k) * static_cast<size_t>(L.out) + static_cast<size_t>(i)] =
+          L.weight[static_cast<size_t>(i) * static_cast<size_t>(L.in) + static_cast<size_t>(k)];
+  // Each row's sum over k in order, all rows at once (column k of W is contiguous in wt).
+  std::vector<double>& sums = abs_row_sums_[l];
+  sums.assign(static_cast<size_t>(L.out), 0.0);
+  for (int k = 0; k < L.in; ++k)
+    for (size_t i = 0; i < sums.size(); ++i) sums[i] += std::abs(wt[static_cast<size_t>(k) * sums.size() + i]);
 }
 
 void Network::zero_cancelled(int l, const std::vector<double>& h, double* out) const {

@@ -6,20 +6,12 @@
 #include <numeric>
 #include <utility>
 
+#include "regionwalk/simd.hpp"
 #include "regionwalk/stability.hpp"
 
 namespace regionwalk {
 
 namespace {
-
-// The network with its first layer replaced (the old one is not copied).
-Network with_first_layer(const Network& net, Layer first) {
-  std::vector<Layer> layers;
-  layers.reserve(net.layers().size());
-  layers.push_back(std::move(first));
-  layers.insert(layers.end(), net.layers().begin() + 1, net.layers().end());
-  return Network(std::move(layers), net.alpha());
-}
 
 // Householder reflector of column k of the d x n column-major matrix M from
 // row k down: M[k:, k] becomes (beta, 0, ...); v (length d - k) and tau kept.
@@ -45,18 +37,39 @@ void reflect(const std::vector<double>& v, double tau, int k, double* x) {
   for (size_t i = 0; i < v.size(); ++i) x[static_cast<size_t>(k) + i] -= s * v[i];
 }
 
+// reflect() on columns c0 .. c1 - 1 of the d x n column-major M, four at a
+// time: their sums are independent chains (each in reflect()'s order, so the
+// same to the bit), not one chain of additions after another.
+REGIONWALK_HOT void reflect_columns(const std::vector<double>& v, double tau, int k, double* M, int d, int c0, int c1) {
+  const size_t n = v.size();
+  const auto dd = static_cast<size_t>(d);
+  int c = c0;
+  for (; c + 4 <= c1; c += 4) {
+    double* x[4];
+    double s[4] = {0.0, 0.0, 0.0, 0.0};
+    for (int t = 0; t < 4; ++t) x[t] = M + static_cast<size_t>(c + t) * dd + static_cast<size_t>(k);
+    for (size_t i = 0; i < n; ++i)
+      for (int t = 0; t < 4; ++t) s[t] += v[i] * x[t][i];
+    for (int t = 0; t < 4; ++t) {
+      s[t] *= tau;
+      for (size_t i = 0; i < n; ++i) x[t][i] -= s[t] * v[i];
+    }
+  }
+  for (; c < c1; ++c) reflect(v, tau, k, M + static_cast<size_t>(c) * dd);
+}
+
 // Q's first r columns (d x r, row-major) of the Householder QR whose
 // reflectors are `vs`, `taus`: the reflectors applied, last first, to e_0 ..
-// e_{r-1} (those after c leave e_c as it is: they act on rows past c only).
+// e_{r-1} (reflector k leaves e_c, c < k, as it is: it acts on rows past c).
 std::vector<double> leading_columns(const std::vector<std::vector<double>>& vs, const std::vector<double>& taus,
                                     int d, int r) {
-  std::vector<double> basis(static_cast<size_t>(d) * static_cast<size_t>(r), 0.0), e(static_cast<size_t>(d));
-  for (int c = 0; c < r; ++c) {
-    std::fill(e.begin(), e.end(), 0.0);
-    e[static_cast<size_t>(c)] = 1.0;
-    for (int k = c; k >= 0; --k) reflect(vs[static_cast<size_t>(k)], taus[static_cast<size_t>(k)], k, e.data());
-    for (int i = 0; i < d; ++i) basis[static_cast<size_t>(i) * static_cast<size_t>(r) + static_cast<size_t>(c)] = e[static_cast<size_t>(i)];
-  }
+  const auto dd = static_cast<size_t>(d), rr = static_cast<size_t>(r);
+  std::vector<double> Q(dd * rr, 0.0);  // column-major
+  for (size_t c = 0; c < rr; ++c) Q[c * dd + c] = 1.0;
+  for (int k = r - 1; k >= 0; --k) reflect_columns(vs[static_cast<size_t>(k)], taus[static_cast<size_t>(k)], k, Q.data(), d, k, r);
+  std::vector<double> basis(dd * rr);
+  for (size_t c = 0; c < rr; ++c)
+    for (size_t i = 0; i < dd; ++i) basis[i * rr + c] = Q[c * dd + i];
   return basis;
 }
 
@@ -133,7 +146,7 @@ std::vector<double> row_space(const std::vector<double>& w, int rows, int d, int
                      M.begin() + static_cast<long>(static_cast<size_t>(p) * static_cast<size_t>(d)));
     std::vector<double> v;
     const double tau = householder(M, d, k, v);
-    for (int j = k; j < rows; ++j) reflect(v, tau, k, &M[static_cast<size_t>(j) * static_cast<size_t>(d)]);
+    reflect_columns(v, tau, k, M.data(), d, k, rows);
     vs.push_back(std::move(v));
     taus.push_back(tau);
     ++r;
@@ -142,13 +155,26 @@ std::vector<double> row_space(const std::vector<double>& w, int rows, int d, int
   return leading_columns(vs, taus, d, r);
 }
 
-std::vector<double> row_weight(const Layer& L, const double* basis, int rank) {
+REGIONWALK_HOT std::vector<double> row_weight(const Layer& L, const double* basis, int rank) {
   const auto d = static_cast<size_t>(L.in), r = static_cast<size_t>(rank);
   std::vector<double> w(static_cast<size_t>(L.out) * r, 0.0);
+  // Eight entries of a row at a time, summed in registers (over q in order,
+  // from 0: the same to the bit as one at a time).
+  constexpr size_t B = 8;
   for (size_t i = 0; i < static_cast<size_t>(L.out); ++i) {
     const double* wi = &L.weight[i * d];
-    for (size_t q = 0; q < d; ++q)
-      for (size_t c = 0; c < r; ++c) w[i * r + c] += wi[q] * basis[q * r + c];
+    for (size_t c0 = 0; c0 < r; c0 += B) {
+      const size_t n = std::min(B, r - c0);
+      double acc[B] = {};
+      if (n == B) {
+        for (size_t q = 0; q < d; ++q)
+          for (size_t t = 0; t < B; ++t) acc[t] += wi[q] * basis[q * r + c0 + t];
+      } else {
+        for (size_t q = 0; q < d; ++q)
+          for (size_t t = 0; t < n; ++t) acc[t] += wi[q] * basis[q * r + c0 + t];
+      }
+      std::copy(acc, acc + n, &w[i * r + c0]);
+    }
   }
   return w;
 }
@@ -167,7 +193,7 @@ Reduction reduce(const Network& net, const Domain& dom, const KnownRowSpace* kno
         first.bias[static_cast<size_t>(i)] += L.weight[static_cast<size_t>(i) * d + q] * dom.center[q];
       }
     const double shrink = 1.0 / *std::min_element(h.begin(), h.end());
-    return Reduction{with_first_layer(net, std::move(first)), Domain::box(std::vector<double>(d, -1.0), std::vector<double>(d, 1.0)),
+    return Reduction{net.with_first_layer(std::move(first)), Domain::box(std::vector<double>(d, -1.0), std::vector<double>(d, 1.0)),
                      dom.center, std::move(h), {}, 0, shrink};
   }
   int r = known != nullptr ? known->rank : 0;
@@ -186,7 +212,7 @@ Reduction reduce(const Network& net, const Domain& dom, const KnownRowSpace* kno
   }
   Domain reduced = dom.kind == DomainKind::Ball ? Domain::ball(std::vector<double>(static_cast<size_t>(r), 0.0), dom.radius)
                                                 : Domain::whole(r);
-  return Reduction{with_first_layer(net, std::move(first)), std::move(reduced), origin, {}, std::move(basis), r, 1.0};
+  return Reduction{net.with_first_layer(std::move(first)), std::move(reduced), origin, {}, std::move(basis), r, 1.0};
 }
 
 std::optional<Restriction> restrict_ball(const Network& net, const Domain& dom) {
@@ -204,8 +230,7 @@ std::optional<Restriction> restrict_ball(const Network& net, const Domain& dom) 
   std::vector<double> taus(static_cast<size_t>(s));
   for (int k = 0; k < s; ++k) {
     taus[static_cast<size_t>(k)] = householder(M, d, k, vs[static_cast<size_t>(k)]);
-    for (int j = k + 1; j < s; ++j)
-      reflect(vs[static_cast<size_t>(k)], taus[static_cast<size_t>(k)], k, &M[static_cast<size_t>(j) * static_cast<size_t>(d)]);
+    reflect_columns(vs[static_cast<size_t>(k)], taus[static_cast<size_t>(k)], k, M.data(), d, k + 1, s);
   }
   std::vector<double> span = leading_columns(vs, taus, d, s);
   const Layer& L = net.layers().front();
@@ -213,7 +238,7 @@ std::optional<Restriction> restrict_ball(const Network& net, const Domain& dom) 
   for (int i = 0; i < L.out; ++i)
     for (size_t q = 0; q < static_cast<size_t>(d); ++q)
       first.bias[static_cast<size_t>(i)] += L.weight[static_cast<size_t>(i) * static_cast<size_t>(d) + q] * dom.center[q];
-  return Restriction{with_first_layer(net, std::move(first)),
+  return Restriction{net.with_first_layer(std::move(first)),
                      Domain::ball(std::vector<double>(static_cast<size_t>(s), 0.0), dom.radius), std::move(span)};
 }
 

@@ -9,18 +9,14 @@ namespace {
 // Interval of w.x + b over per-coordinate intervals [lo, hi] (possibly infinite).
 void affine_interval(const double* w, double b, int n, const std::vector<double>& lo,
                      const std::vector<double>& hi, double& out_lo, double& out_hi) {
+  // Branch-free (the signs of w are a coin toss): a zero weight adds 0, not 0 * inf.
   double l = b, u = b;
   for (int k = 0; k < n; ++k) {
     const double wk = w[k];
-    if (wk == 0.0) continue;  // avoid 0 * inf
     const auto kk = static_cast<size_t>(k);
-    if (wk > 0) {
-      l += wk * lo[kk];
-      u += wk * hi[kk];
-    } else {
-      l += wk * hi[kk];
-      u += wk * lo[kk];
-    }
+    const double at_lo = wk * lo[kk], at_hi = wk * hi[kk];
+    l += wk > 0 ? at_lo : (wk < 0 ? at_hi : 0.0);
+    u += wk > 0 ? at_hi : (wk < 0 ? at_lo : 0.0);
   }
   out_lo = l;
   out_hi = u;

@@ -65,6 +65,10 @@ class Network {
   // Throws std::invalid_argument on inconsistent shapes or non-finite values.
   Network(std::vector<Layer> layers, double alpha);
 
+  // This network with its first layer replaced (of the same width): the
+  // later layers are copied with what was derived from them.
+  Network with_first_layer(Layer first) const;
+
   int input_dim() const { return layers_.front().in; }
   int hidden_neurons() const { return hidden_; }
   int pattern_words() const { return words_for(hidden_); }
@@ -105,6 +109,8 @@ class Network {
   int layer_of(int neuron) const;
 
  private:
+  // Checks layer l and derives its transposed weights and row sums.
+  void derive(size_t l);
   void find_vanishing(const Word* pattern, LocalForms& out, const FormsPlan* plan) const;
   // Adds layer l's forms from layer l - 1's (in `out`) to the n_out rows of
   // the columns at a + q * stride (q < d) and c, which hold their biases.

@@ -52,10 +52,19 @@ Network::Network(std::vector<Layer> layers, double alpha) : layers_(std::move(la
 Network Network::with_first_layer(Layer first) const {
   if (first.out != layers_.front().out)
     throw std::invalid_argument("a new first layer must keep the width " + std::to_string(layers_.front().out));
-  Network out(*this);  // the later layers' weights, transposes and sums as they are
-  out.layers_.front() = std::move(first);
-  out.derive(0);
+  Network out;  // the later layers' weights, transposes and sums copied (the old first layer's not: 784 x 64 is 400 kB)
+  out.layers_.reserve(layers_.size());
+  out.layers_.push_back(std::move(first));
+  out.layers_.insert(out.layers_.end(), layers_.begin() + 1, layers_.end());
+  out.transposed_.resize(1);
+  out.transposed_.insert(out.transposed_.end(), transposed_.begin() + 1, transposed_.end());
+  out.abs_row_sums_.resize(1);
+  out.abs_row_sums_.insert(out.abs_row_sums_.end(), abs_row_sums_.begin() + 1, abs_row_sums_.end());
+  out.offsets_ = offsets_;
+  out.hidden_ = hidden_;
+  out.alpha_ = alpha_;
   out.id_ = next_id();
+  out.derive(0);
   return out;
 }
 

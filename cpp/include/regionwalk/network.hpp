@@ -109,6 +109,7 @@ class Network {
   int layer_of(int neuron) const;
 
  private:
+  Network() = default;  // for with_first_layer only
   // Checks layer l and derives its transposed weights and row sums.
   void derive(size_t l);
   void find_vanishing(const Word* pattern, LocalForms& out, const FormsPlan* plan) const;

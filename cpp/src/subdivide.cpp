@@ -14,27 +14,6 @@ namespace {
 // above rounding, however many interpolations made the vertex) counts as 0.
 constexpr double kNear = 1e-10;
 
-// Resizes v to n; a reallocation copies the old values on `threads` threads
-// (and so spreads the first touches of the new memory). Capacity grows 4x:
-// fewer copies, and what is not yet written is never touched (not resident).
-template <class T>
-void resize_parallel(UninitVector<T>& v, std::size_t n, int threads) {
-  if (n <= v.capacity()) {
-    v.resize(n);
-    return;
-  }
-  UninitVector<T> bigger;
-  bigger.reserve(std::max(n, 4 * v.capacity()));
-  bigger.resize(n);
-  const std::size_t old = v.size();
-  run_parallel(threads, [&](int t) {
-    const auto [a, b] = share(old, threads, t);
-    std::copy(v.begin() + static_cast<std::ptrdiff_t>(a), v.begin() + static_cast<std::ptrdiff_t>(b),
-              bigger.begin() + static_cast<std::ptrdiff_t>(a));
-  });
-  v.swap(bigger);
-}
-
 }  // namespace
 
 BoxSubdivision::BoxSubdivision(const Network& net, const Domain& dom, double tol, int threads, std::size_t per_thread)
@@ -220,14 +199,13 @@ bool BoxSubdivision::cut(int k, int j, int width) {
 
 void BoxSubdivision::grow(std::size_t vertices, int width) {
   const auto d = static_cast<std::size_t>(d_), W = static_cast<std::size_t>(words_);
-  const int T = team(count_);
-  resize_parallel(x_, vertices * d, T);
-  resize_parallel(z_, vertices * static_cast<std::size_t>(width), T);
-  resize_parallel(sgn_, vertices * static_cast<std::size_t>(sw_), T);
-  resize_parallel(pos_, vertices * W, T);
-  resize_parallel(tight_, vertices * W, T);
-  resize_parallel(tlist_, vertices * d, T);
-  resize_parallel(nbr_, vertices * 2 * d, T);
+  x_.resize(vertices * d);
+  z_.resize(vertices * static_cast<std::size_t>(width));
+  sgn_.resize(vertices * static_cast<std::size_t>(sw_));
+  pos_.resize(vertices * W);
+  tight_.resize(vertices * W);
+  tlist_.resize(vertices * d);
+  nbr_.resize(vertices * 2 * d);
 }
 
 // Vertex x where neuron k's value vanishes on the edge in slot `at` (vertex
@@ -301,8 +279,8 @@ bool BoxSubdivision::run(std::vector<Word>& patterns, std::vector<double>& point
       if (bytes() > max_bytes) return refuse("past its memory budget");
     }
   }
-  z_ = UninitVector<double>();  // room for reading the cells
-  sgn_ = UninitVector<Word>();
+  z_.release();  // room for reading the cells
+  sgn_.release();
   return read_cells(patterns, points);
 }
 

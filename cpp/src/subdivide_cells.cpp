@@ -59,14 +59,14 @@ bool BoxSubdivision::read_cells(std::vector<Word>& patterns, std::vector<double>
 void BoxSubdivision::release() {
   run_parallel(std::min(threads_, 2), [&](int t) {
     if (t == 0 || threads_ < 2) {
-      UninitVector<double>().swap(x_);
-      UninitVector<int>().swap(tlist_);
+      x_.release();
+      tlist_.release();
       std::vector<double>().swap(height_);
     }
     if (t == 1 || threads_ < 2) {
-      UninitVector<int>().swap(nbr_);
-      UninitVector<Word>().swap(pos_);
-      UninitVector<Word>().swap(tight_);
+      nbr_.release();
+      pos_.release();
+      tight_.release();
     }
   });
 }

@@ -125,13 +125,13 @@ class BoxSubdivision {
   // is the neighbour across v's r-th tight constraint, on that side of it (-1:
   // none; a box face has side 1 only).
   std::size_t count_ = 0;
-  UninitVector<double> x_, z_;
-  UninitVector<Word> pos_, tight_;
-  UninitVector<int> tlist_, nbr_;
-  UninitVector<int> fresh_;                         // vertices made by the current cut
+  GrowBuffer<double> x_, z_;
+  GrowBuffer<Word> pos_, tight_;
+  GrowBuffer<int> tlist_, nbr_;
+  GrowBuffer<int> fresh_;                         // vertices made by the current cut
   // Per vertex, the current layer's signs (bit i: neuron i > 0; sw_ words):
   // a cut reads them, not the values, which are a cache line apart.
-  UninitVector<Word> sgn_;
+  GrowBuffer<Word> sgn_;
   int sw_ = 0;
   int layer_ = 0;  // the layer being cut
   // Bit i: the current layer's neuron i is within near_ of 0 at some vertex

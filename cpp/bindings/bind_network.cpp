@@ -95,7 +95,7 @@ void bind_network(py::module_& m) {
     return adopt_array(std::move(w), first.out, r);
   }, py::arg("network"), py::arg("basis"), "The first layer's weights times basis (n_1, r), as reduce computes them.");
   m.def("reduce", [](const Network& net, const Domain& dom, const std::optional<array_t<double>>& known,
-                     const std::optional<array_t<double>>& known_weight) {
+                     const std::optional<array_t<double>>& known_weight, bool restrict) {
     if (dom.dim != net.input_dim()) throw std::invalid_argument("domain dimension does not match the network");
     KnownRowSpace given;
     if (known) {
@@ -112,15 +112,20 @@ void bind_network(py::module_& m) {
     }
     Reduction red = reduce(net, dom, known ? &given : nullptr);
     const auto d = static_cast<py::ssize_t>(red.origin.size());
-    py::object scale = py::none(), basis = py::none();
+    py::object scale = py::none(), basis = py::none(), span = py::none();
     if (!red.scale.empty()) scale = adopt_array(std::move(red.scale));
     if (red.rank > 0) basis = known ? py::object(*known) : py::object(adopt_array(std::move(red.basis), d, red.rank));
     py::object origin = adopt_array(std::move(red.origin));
-    return py::make_tuple(std::move(red.net), std::move(red.domain), origin, scale, basis, red.shrink);
+    std::optional<Restriction> sub = restrict ? restrict_ball(red.net, red.domain) : std::nullopt;
+    if (!sub) return py::make_tuple(std::move(red.net), std::move(red.domain), origin, scale, basis, red.shrink, span);
+    span = adopt_array(std::move(sub->span), red.domain.dim, sub->domain.dim);
+    return py::make_tuple(std::move(sub->net), std::move(sub->domain), origin, scale, basis, red.shrink, span);
   }, py::arg("network"), py::arg("domain"), py::arg("basis") = py::none(), py::arg("weight") = py::none(),
-     "The walk's coordinates: (network, domain, origin, scale or None, basis or None, shrink); x = origin + scale*u "
-     "(a box) or origin + basis @ y (a ball or the whole space, in the first layer's row space). `basis`: "
-     "row_space(first layer's weights), and `weight`: row_weight(network, basis), when known already.");
+     py::arg("restrict") = false,
+     "The walk's coordinates: (network, domain, origin, scale or None, basis or None, shrink, span or None); "
+     "x = origin + scale*u (a box) or origin + basis @ y (a ball or the whole space, in the first layer's row "
+     "space). `basis`: row_space(first layer's weights), and `weight`: row_weight(network, basis), when known "
+     "already. With `restrict`, a ball is then restricted as restrict_ball does (y = centre + span @ z).");
 
   m.def("restrict_ball", [](const Network& net, const Domain& dom) -> py::object {
     if (dom.dim != net.input_dim()) throw std::invalid_argument("domain dimension does not match the network");

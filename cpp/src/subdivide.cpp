@@ -183,11 +183,15 @@ bool BoxSubdivision::cut(int k, int j, int width) {
   fresh_.resize(made);
   std::vector<char> ok(static_cast<std::size_t>(T), 1);
   std::vector<std::vector<Word>> near(static_cast<std::size_t>(T), std::vector<Word>(static_cast<std::size_t>(sw_), 0));
+  // Even shares of the new vertices (the scan's lists can be far from even:
+  // the crossings crowd into some ranges of vertices).
   run_parallel(T, [&](int t) {
     const auto tt = static_cast<std::size_t>(t);
-    for (std::size_t i = 0; i < crossing_[tt].size() && ok[tt]; ++i) {
-      const std::size_t id = base[tt] + i;
-      ok[tt] = split(crossing_[tt][i], first + id, k, j, width, near[tt].data());
+    const auto [i0, i1] = share(made, T, t);
+    std::size_t list = static_cast<std::size_t>(std::upper_bound(base.begin(), base.end(), i0) - base.begin()) - 1;
+    for (std::size_t id = i0; id < i1 && ok[tt]; ++id) {
+      while (id >= base[list + 1]) ++list;
+      ok[tt] = split(crossing_[list][id - base[list]], first + id, k, j, width, near[tt].data());
       fresh_[id] = static_cast<int>(first + id);
     }
   });

@@ -1,5 +1,6 @@
 #include "pybind11.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -22,6 +23,8 @@ const char* reason_name(StopReason r) {
 
 using Progress = std::function<void(std::int64_t, double, std::int64_t)>;
 
+constexpr double kPoll = 0.02, kSlowestPoll = 0.2;  // seconds between polls for Ctrl-C and progress
+
 // Ctrl-C (a KeyboardInterrupt raised by Python's signal handler, or by the
 // progress callback) stops the walk and is swallowed: the partial result goes
 // back marked "interrupted". Any other exception is raised again.
@@ -33,8 +36,10 @@ bool swallow_keyboard_interrupt() {
 
 // Runs the walk on this thread with the GIL released; between regions (and
 // steps of the box's complex) the walk hands back every 20 ms to poll: with
-// the GIL held briefly, Ctrl-C is looked for and progress reported. Returns
-// whether the walk was interrupted (a Python error may then be pending).
+// the GIL held briefly, Ctrl-C is looked for and progress reported. Where
+// the GIL is slow to come (another Python thread is busy), the polls space
+// out, up to 0.2 s apart, so that waiting for it costs the walk little.
+// Returns whether the walk was interrupted (a Python error may then be pending).
 bool run_polling(const Network& net, const Domain& dom, const std::vector<double>& seed, const WalkOptions& opt,
                  const Bytes* resume, const std::optional<Progress>& progress, double progress_interval,
                  WalkControl& control, WalkResult& res) {
@@ -42,7 +47,10 @@ bool run_polling(const Network& net, const Domain& dom, const std::vector<double
   const auto start = std::chrono::steady_clock::now();
   auto last_report = start;
   control.set_poll([&] {
+    const auto asked = std::chrono::steady_clock::now();
     py::gil_scoped_acquire acquire;
+    if (std::chrono::steady_clock::now() - asked > std::chrono::milliseconds(1))
+      control.set_interval(std::min(2.0 * control.interval(), kSlowestPoll));
     if (!interrupted && PyErr_CheckSignals() != 0) {
       interrupted = true;
       control.cancel = true;  // the walk stops within one region's work
@@ -59,7 +67,7 @@ bool run_polling(const Network& net, const Domain& dom, const std::vector<double
         control.cancel = true;
       }
     }
-  }, 0.02);
+  }, kPoll);
   py::gil_scoped_release release;
   res = walk(net, dom, seed.data(), opt, control, resume);
   return interrupted;

@@ -24,8 +24,14 @@ class Cancellation {
   // once every `interval` seconds (it may set `cancel`).
   void set_poll(std::function<void()> poll, double interval) {
     poll_ = std::move(poll);
+    set_interval(interval);
+  }
+  // From the next poll on (the poll may call it: a poll that had to wait
+  // can space the next ones out).
+  void set_interval(double interval) {
     interval_ = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval));
   }
+  double interval() const { return std::chrono::duration<double>(interval_).count(); }
   // The calling thread becomes the one that polls; the first poll is due
   // one interval from now.
   void own() {
@@ -37,8 +43,8 @@ class Cancellation {
     if (poll_ && std::this_thread::get_id() == owner_) {
       const Clock::time_point now = Clock::now();
       if (now >= due_) {
-        due_ = now + interval_;
         poll_();
+        due_ = Clock::now() + interval_;
       }
     }
     return cancel.load(std::memory_order_relaxed);

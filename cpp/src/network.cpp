@@ -196,13 +196,13 @@ REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out, c
     // The kept neurons only, in a compact block, then put in their rows.
     const size_t m = plan->keep.size();
     out.part.assign((dd + 1) * m, 0.0);
-    double* c = &out.part[dd * m];
+    double* c = out.part.data() + dd * m;  // (no element when every neuron is skipped)
     std::copy(plan->bias.begin(), plan->bias.end(), c);
     layer_forms(l, pattern, out, plan->weight.data(), m, out.part.data(), m, c);
     std::fill_n(&out.c[cur], static_cast<size_t>(L.out), 0.0);
     for (size_t q = 0; q <= dd; ++q) {
       double* to = q < dd ? &out.a[q * N + cur] : &out.c[cur];
-      const double* from = &out.part[q * m];
+      const double* from = out.part.data() + q * m;
       for (size_t t = 0; t < m; ++t) to[plan->keep[t]] = from[t];
     }
   }

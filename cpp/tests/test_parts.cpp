@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "regionwalk/frontier_item.hpp"
 #include "regionwalk/lp.hpp"
 #include "regionwalk/planar_clip.hpp"
+#include "regionwalk/reduce.hpp"
 #include "regionwalk/region_rows.hpp"
 #include "regionwalk/stability.hpp"
 #include "regionwalk/visited_set.hpp"
@@ -210,7 +212,51 @@ static void test_expander_and_state() {
   CHECK(rest.stop == StopReason::Complete && rest.patterns == whole.patterns && rest.state.empty());
 }
 
+// A small ball of a net with many inputs is walked in the span of its
+// unstable neurons' fixed forms: fewer dimensions, orthonormal columns, and
+// the walk of the restriction has the patterns of the walk in the row space.
+static void test_a_ball_restricted_to_its_unstable_span() {
+  std::mt19937_64 rng(21);
+  std::normal_distribution<double> g;
+  const int d = 40, w = 16;
+  auto layer = [&](int in, int out) {
+    Layer l{in, out, std::vector<double>(static_cast<std::size_t>(in * out)), std::vector<double>(static_cast<std::size_t>(out))};
+    for (double& x : l.weight) x = g(rng) / std::sqrt(in);
+    for (double& x : l.bias) x = 0.5 * g(rng);
+    return l;
+  };
+  for (double alpha : {0.0, 0.2}) {
+    const Network net({layer(d, w), layer(w, w), layer(w, w), layer(w, 1)}, alpha);
+    std::vector<double> c(d);
+    for (double& x : c) x = 0.3 * g(rng);
+    int cut_and_split = 0;  // radii where the restriction cut dimensions and the ball holds several regions
+    for (double radius : {0.05, 0.1, 0.15, 0.2, 0.3}) {
+      const Reduction red = reduce(net, Domain::ball(c, radius));
+      const std::optional<Restriction> r = restrict_ball(red.net, red.domain);
+      if (!r) continue;
+      CHECK(r->domain.dim < red.domain.dim && r->net.input_dim() == r->domain.dim);
+      const auto rd = static_cast<std::size_t>(red.domain.dim), s = static_cast<std::size_t>(r->domain.dim);
+      for (std::size_t a = 0; a < s; ++a)
+        for (std::size_t b = 0; b < s; ++b) {
+          double dot = 0.0;
+          for (std::size_t q = 0; q < rd; ++q) dot += r->span[q * s + a] * r->span[q * s + b];
+          CHECK(std::abs(dot - (a == b ? 1.0 : 0.0)) < 1e-13);
+        }
+      WalkControl one, other;
+      const WalkResult whole = walk(red.net, red.domain, std::vector<double>(rd, 0.0).data(), WalkOptions{}, one);
+      const WalkResult cut = walk(r->net, r->domain, std::vector<double>(s, 0.0).data(), WalkOptions{}, other);
+      CHECK(whole.certified() && cut.certified() && cut.patterns == whole.patterns);
+      cut_and_split += whole.count > 3 ? 1 : 0;
+    }
+    CHECK(cut_and_split > 0);
+  }
+  const Network net({layer(4, 6), layer(6, 1)}, 0.0);
+  CHECK(!restrict_ball(net, Domain::box(std::vector<double>(4, -1.0), std::vector<double>(4, 1.0))).has_value());
+  CHECK(!restrict_ball(net, Domain::whole(4)).has_value());
+}
+
 int main() {
+  test_a_ball_restricted_to_its_unstable_span();
   test_item_bytes_roundtrip_and_reject_damage();
   test_proofs_follow_the_flip();
   test_visited_set_grows_and_keeps_everything();

@@ -23,6 +23,19 @@ static Network tent(int L) {
   return Network(std::move(layers), 0.0);
 }
 
+// Two hidden layers of width w, standard normal weights and biases, one output.
+static Network two_layers(unsigned seed, int d, int w) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g;
+  Layer l1{d, w, std::vector<double>(static_cast<size_t>(d * w)), std::vector<double>(static_cast<size_t>(w))};
+  Layer l2{w, w, std::vector<double>(static_cast<size_t>(w * w)), std::vector<double>(static_cast<size_t>(w))};
+  for (Layer* l : {&l1, &l2}) {
+    for (double& x : l->weight) x = g(rng);
+    for (double& x : l->bias) x = g(rng);
+  }
+  return Network({l1, l2, Layer{w, 1, std::vector<double>(static_cast<size_t>(w), 1.0), {0.0}}}, 0.0);
+}
+
 static void test_lp_square() {
   // max x + y s.t. x <= 1, y <= 2, x + y <= 2.5, from the origin.
   ActiveSetLp lp(2);
@@ -81,16 +94,8 @@ static void test_zaslavsky_and_threads() {
 // carried proof's LP. (In a dimension past the box's clipping path, where
 // every facet test is an LP.)
 static void test_box_threads_and_proofs() {
-  std::mt19937_64 rng(9);
-  std::normal_distribution<double> g;
-  const int d = PolytopeClip::kMaxDim + 1, w = 7;
-  Layer l1{d, w, std::vector<double>(d * w), std::vector<double>(w)};
-  Layer l2{w, w, std::vector<double>(w * w), std::vector<double>(w)};
-  for (Layer* l : {&l1, &l2}) {
-    for (double& x : l->weight) x = g(rng);
-    for (double& x : l->bias) x = g(rng);
-  }
-  Network net({l1, l2, Layer{w, 1, std::vector<double>(w, 1.0), {0.0}}}, 0.0);
+  const int d = PolytopeClip::kMaxDim + 1;
+  const Network net = two_layers(9, d, 7);
   const std::vector<double> seed(d, 0.1);
   const Domain box = Domain::box(std::vector<double>(d, -1.0), std::vector<double>(d, 1.0));
   std::int64_t first = -1;
@@ -184,16 +189,8 @@ static void test_forms_reused() {
 // never on another thread; a poll that cancels stops the walk with what it
 // found. The same for the box's complex.
 static void test_caller_poll_cancels() {
-  std::mt19937_64 rng(11);
-  std::normal_distribution<double> g;
   const int d = PolytopeClip::kMaxDim + 1, w = 12;
-  Layer l1{d, w, std::vector<double>(d * w), std::vector<double>(w)};
-  Layer l2{w, w, std::vector<double>(w * w), std::vector<double>(w)};
-  for (Layer* l : {&l1, &l2}) {
-    for (double& x : l->weight) x = g(rng);
-    for (double& x : l->bias) x = g(rng);
-  }
-  Network net({l1, l2, Layer{w, 1, std::vector<double>(w, 1.0), {0.0}}}, 0.0);
+  const Network net = two_layers(11, d, w);
   const std::vector<double> seed(d, 0.0);
   const Domain box = Domain::box(std::vector<double>(d, -1.0), std::vector<double>(d, 1.0));
   for (int threads : {1, 3}) {
@@ -214,10 +211,7 @@ static void test_caller_poll_cancels() {
   }
   // The complex (a box of 3 to 8 inputs) polls between its cuts.
   const Domain box4 = Domain::box(std::vector<double>(4, -1.0), std::vector<double>(4, 1.0));
-  Layer k1{4, w, std::vector<double>(4 * w), std::vector<double>(w)};
-  for (double& x : k1.weight) x = g(rng);
-  for (double& x : k1.bias) x = g(rng);
-  Network small({k1, Layer{w, 1, std::vector<double>(w, 1.0), {0.0}}}, 0.0);
+  const Network small = two_layers(12, 4, w);
   WalkControl control;
   int polls = 0;
   control.set_poll([&] { control.cancel = ++polls == 2; }, 0.0);

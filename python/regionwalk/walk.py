@@ -3,13 +3,12 @@ adjacency graph from the seed's region (README, "What exact means here")."""
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import numbers
 import operator
 import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,12 +235,6 @@ def _as_float(name: str, value: Any) -> float:
     return out
 
 
-def _parse_memory(max_memory: Any) -> int:
-    from regionwalk.memory import parse_memory
-
-    return parse_memory(max_memory)
-
-
 def _check_limits(max_regions: Any, time_limit: Any, threads: Any, tol: Any, scale: float) -> tuple[int, float, int, float]:
     """The walk's limits as the core takes them (-1: none), with one-line errors naming the argument."""
     regions = -1 if max_regions is None else _as_int("max_regions", max_regions)
@@ -309,21 +302,21 @@ def _core_problem(net: Network, domain: Domain, x0: np.ndarray) -> tuple[Any, An
     """Core network, core domain and seed in the coordinates the core walks in: a box
     as the unit box, a ball or the whole space in the row space of the first layer
     (``_core.reduce``), and a ball further in the span of its unstable neurons' fixed
-    forms (``restrict=True``, as ``_core.restrict_ball``). Both are exact: nothing else of x reaches the
-    network, or bounds a region in the ball.
+    forms (``restrict=True``, as ``_core.restrict_ball``). Both are exact: nothing else
+    of x reaches the network, or bounds a region in the ball.
 
     Returns ``(core_net, core_domain, y0, frame)``; ``frame.to_input`` maps the core's
     points back to the input space.
     """
     if isinstance(domain, Box):
         core_net, core_domain, origin, scale = _core.reduce(net._core, domain._to_core())[:4]
+        assert scale is not None  # a box is walked as the unit box
         return core_net, core_domain, (x0 - origin) / scale, _CoreFrame(origin, scale=scale)
-    ball = isinstance(domain, Ball)
-    core_domain = domain._to_core() if ball else _core.Domain.whole(net.input_dim)
+    core_domain = domain._to_core() if isinstance(domain, Ball) else _core.Domain.whole(net.input_dim)
     core_net, core_domain, origin, _, basis, _, span = _core.reduce(
-        net._core, core_domain, net._row_space(), net._row_weight(), restrict=ball)
+        net._core, core_domain, net._row_space(), net._row_weight(), restrict=isinstance(domain, Ball))
     y0 = x0 if basis is None else _project(basis, x0 - origin)
-    if span is None:
+    if span is None or not isinstance(domain, Ball):
         return core_net, core_domain, y0, _CoreFrame(origin, basis)
     centre = domain.center if basis is None else np.zeros(basis.shape[1])  # the ball's centre in y
     return core_net, core_domain, _project(span, y0 - centre), _CoreFrame(origin, basis, centre, span)
@@ -373,23 +366,19 @@ def _seed_point(net: Network, domain: Domain, seed: Any) -> np.ndarray:
     return x0
 
 
-def _raise_seed_error(exc: RuntimeError) -> None:
-    """The core's "no full-dimensional region at the seed" as a ValueError a user can act on."""
-    if "seed point" in str(exc):
-        raise ValueError(
-            "no region around the seed point keeps a margin > tol: tol is too large for this domain, "
-            "or the seed sits on regions thinner than tol; pass a smaller tol"
-        ) from None
+class seed_errors:  # noqa: N801 (used as a context manager, like contextlib's)
+    """The core's "no full-dimensional region at the seed" as a ValueError a user can act on
+    (a plain class: a generator-based context manager costs a small ball's walk 2-3 us)."""
 
+    def __enter__(self) -> None:
+        return None
 
-@contextlib.contextmanager
-def seed_errors() -> Iterator[None]:
-    """``_raise_seed_error`` around a block that calls the core."""
-    try:
-        yield
-    except RuntimeError as exc:
-        _raise_seed_error(exc)
-        raise
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if kind is RuntimeError and "seed point" in str(exc):
+            raise ValueError(
+                "no region around the seed point keeps a margin > tol: tol is too large for this domain, "
+                "or the seed sits on regions thinner than tol; pass a smaller tol"
+            ) from None
 
 
 def _run_core(core_net: Any, core_domain: Any, y0: np.ndarray, tol: float, limits: tuple[int, float, int, int],
@@ -397,13 +386,10 @@ def _run_core(core_net: Any, core_domain: Any, y0: np.ndarray, tol: float, limit
     """``_core.walk``; ``options`` is ``state=..., keep_state=...`` for a walk in segments, or
     ``subdivide=...`` (the box's complex first, where it applies)."""
     regions, seconds, nthreads, memory = limits
-    try:
+    with seed_errors():
         return _core.walk(core_net, core_domain, y0, tol=tol, max_regions=regions, time_limit=seconds,
                           threads=nthreads, store_points=store_points, progress=callback,
                           progress_interval=PROGRESS_INTERVAL, max_memory=memory, **options)
-    except RuntimeError as exc:
-        _raise_seed_error(exc)
-        raise
 
 
 def enumerate_regions(
@@ -542,6 +528,7 @@ def enumerate_regions(
     if domain is not None and domain.dim != net.input_dim:
         raise ValueError(f"domain has dimension {domain.dim} but the network takes {net.input_dim} inputs")
     from regionwalk._segments import WalkJob, run_walk, scale_options
+    from regionwalk.memory import parse_memory
 
     opts = scale_options(backend, address, checkpoint, checkpoint_every, resume)
     x0 = _seed_point(net, domain, seed)
@@ -552,13 +539,9 @@ def enumerate_regions(
         max_regions, time_limit, threads, tol, float(core_domain.scale) / shrink)
     abs_tol *= shrink
     callback = None if progress is False else _progress_callback(progress)
-    memory = -1 if max_memory is None else _parse_memory(max_memory)
-    limits = (regions, seconds, nthreads, memory)
-    if opts.plain and engine == "auto":  # the core's defaults: no job to hand a backend
-        raw = _run_core(core_net, core_domain, y0, abs_tol, limits, store_points, callback)
-    else:
-        raw = run_walk(WalkJob(net, domain, x0, core_net, core_domain, y0, abs_tol, limits, store_points, callback,
-                               subdivide=engine == "auto"), opts)
+    memory = -1 if max_memory is None else parse_memory(max_memory)
+    raw = run_walk(WalkJob(net, domain, x0, core_net, core_domain, y0, abs_tol, (regions, seconds, nthreads, memory),
+                           store_points, callback, subdivide=engine == "auto"), opts)
     if progress is True and callback is not None:
         callback(int(raw["count"]), float(raw["stats"]["seconds"]), -1, final=True)  # type: ignore[call-arg]
     points = None if raw["points"] is None else frame.to_input(raw["points"])

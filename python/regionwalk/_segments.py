@@ -47,10 +47,6 @@ class ScaleOptions:
         return self.backend == "local" and self.checkpoint is None and self.resume is None
 
 
-PLAIN = ScaleOptions()
-"""A local walk in one piece (the defaults)."""
-
-
 @dataclass(slots=True)
 class WalkJob:
     """One walk as ``enumerate_regions`` prepared it: the user's problem, the core's problem
@@ -82,8 +78,6 @@ def _path(name: str, value: Any) -> Path | None:
 def scale_options(backend: Any = "local", address: Any = None, checkpoint: Any = None,
                   checkpoint_every: Any = 60.0, resume: Any = None) -> ScaleOptions:
     """Check the backend and checkpoint arguments of ``enumerate_regions`` (one-line errors)."""
-    if backend == "local" and address is None and checkpoint is None and resume is None and checkpoint_every == 60.0:
-        return PLAIN
     if backend not in BACKENDS:
         raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
     if address is not None and (not isinstance(address, str) or not address.strip()):
@@ -109,10 +103,8 @@ def run_walk(job: WalkJob, opts: ScaleOptions) -> dict[str, Any]:
     from regionwalk.walk import _run_core
 
     if opts.plain:
-        if job.subdivide:  # the core's default
-            return _run_core(job.core_net, job.core_domain, job.y0, job.tol, job.limits, job.store_points, job.callback)
         return _run_core(job.core_net, job.core_domain, job.y0, job.tol, job.limits, job.store_points, job.callback,
-                         subdivide=False)
+                         subdivide=job.subdivide)
     job = replace(job, fingerprint=ck.fingerprint(job.net, job.domain, job.tol))
     if opts.backend == "ray":
         from regionwalk.ray_backend import walk_ray

@@ -226,9 +226,11 @@ def test_sigkill_at_several_moments_then_resume_gives_the_uninterrupted_patterns
     (rw.Box(-np.ones(3), np.ones(3)), (3, 16, 16, 1)),
     (rw.Ball(np.full(4, 0.1), 0.8), (4, 14, 14, 1)),
     (None, (3, 10, 10, 1)),
-])
+    # walked in the span of its unstable neurons, the neurons of fixed sign left out
+    (rw.Ball(np.full(40, 0.2), 0.1), (40, 16, 16, 1)),
+], ids=["box", "ball", "whole", "restricted-ball"])
 def test_a_walk_stopped_at_max_regions_resumes_to_the_full_walk(tmp_path, domain, widths):
-    net = random_mlp(widths, seed=4)
+    net = random_mlp(widths, seed=4 if widths[0] < 40 else 2)
     full = rw.enumerate_regions(net, domain, threads=1)
     path = tmp_path / "w.rwck"
     first = rw.enumerate_regions(net, domain, threads=1, max_regions=full.count // 3, checkpoint=path)

@@ -53,11 +53,12 @@ def test_reduced_balls_are_the_walks_own_to_the_bit(widths):
     net = random_mlp(widths, seed=4)
     red = BallReduction(net)
     x = points_near(net, 4, seed=0)
-    zero = np.zeros(net.hidden_neurons, dtype=bool)
     for c, b in zip(x, red.biases(x) if red.rank else [None] * len(x)):
         core_net, domain, seed = red.problem(c, 0.1, b)
         expected, want_domain, want_seed, _ = _core_problem(net, rw.Ball(c, 0.1), c)
         assert domain.dim == want_domain.dim and np.array_equal(seed, want_seed)
+        assert core_net.hidden_neurons == expected.hidden_neurons  # (the same neurons left out)
+        zero = np.zeros(core_net.hidden_neurons, dtype=bool)
         for got, want in zip(core_net.local_forms(zero), expected.local_forms(zero)):
             assert np.array_equal(got, want)
 

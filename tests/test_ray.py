@@ -40,7 +40,9 @@ def _pruned_leaky():
     (random_mlp((4, 14, 14, 1), seed=0), rw.Ball(np.full(4, 0.1), 0.8)),
     (random_mlp((3, 10, 10, 1), seed=0), None),
     (_pruned_leaky(), rw.Box(-np.ones(3), 2 * np.ones(3))),
-], ids=["box", "ball", "whole", "pruned-leaky-bias-free"])
+    # walked in the span of its unstable neurons, the neurons of fixed sign left out
+    (random_mlp((40, 16, 16, 1), seed=2), rw.Ball(np.full(40, 0.2), 0.1)),
+], ids=["box", "ball", "whole", "pruned-leaky-bias-free", "restricted-ball"])
 def test_ray_finds_the_local_patterns_bit_for_bit(net, domain):
     local = rw.enumerate_regions(net, domain, threads=1)
     dist = rw.enumerate_regions(net, domain, threads=2, backend="ray")

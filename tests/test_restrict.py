@@ -148,3 +148,22 @@ def test_a_seed_off_the_slice_starts_in_its_own_region():
     from_centre = rw.enumerate_regions(net, ball)
     from_seed = rw.enumerate_regions(net, ball, seed=seed)
     np.testing.assert_array_equal(from_seed.packed, from_centre.packed)
+
+
+def test_neurons_of_fixed_sign_are_left_out_of_the_walk_and_their_bits_put_back():
+    from regionwalk.walk import _core_problem
+
+    ws, bs = gaussian((30, 12, 12, 1), seed=6)
+    ball = rw.Ball(np.full(30, 0.1), 0.15)
+    kept = {}
+    for alpha in (0.0, 0.2):
+        net = rw.Network(ws, bs, alpha=alpha)
+        core_net = _core_problem(net, ball, ball.center)[0]
+        kept[alpha] = core_net.hidden_neurons
+        res = rw.enumerate_regions(net, ball)
+        assert res.complete and res.count > 1 and res.patterns.shape[1] == net.hidden_neurons
+        assert _as_set(res.patterns) == _unrestricted(net, ball)
+        np.testing.assert_array_equal(net.patterns(res.points), res.patterns)
+        assert res.stats["stable_neurons"] >= net.hidden_neurons - core_net.hidden_neurons
+    # ReLU leaves out the first layer's neurons never > 0; leaky keeps them (they output alpha z)
+    assert kept[0.0] < kept[0.2] < 24

@@ -138,6 +138,27 @@ void bind_network(py::module_& m) {
      "A ball's walk in the span S of its unstable neurons' fixed forms: (network, domain, span (d, s)) with "
      "y = centre + span @ z, or None where the domain is not a ball or S is not smaller.");
 
+  m.def("full_patterns", [](const Network& net, const py::array_t<Word, py::array::c_style | py::array::forcecast>& packed) {
+    const PatternMap& map = net.pattern_map();
+    const auto n = static_cast<std::size_t>(packed.ndim() == 2 ? packed.shape(0) : 0);
+    if (packed.ndim() != 2 || packed.shape(1) != net.pattern_words())
+      throw std::invalid_argument("packed must have shape (n, " + std::to_string(net.pattern_words()) + ")");
+    std::vector<Word> own(packed.data(), packed.data() + packed.size()), full;
+    std::vector<std::size_t> order;
+    if (map.identity()) {
+      order.resize(n);
+      for (std::size_t i = 0; i < n; ++i) order[i] = i;
+      full = std::move(own);
+    } else {
+      map.expand_sorted(own, net.pattern_words(), n, full, order);
+    }
+    const auto words = map.identity() ? net.pattern_words() : map.words();
+    std::vector<std::int64_t> at(order.begin(), order.end());
+    return py::make_tuple(adopt_array(std::move(full), static_cast<py::ssize_t>(n), words), adopt_array(std::move(at)));
+  }, py::arg("network"), py::arg("packed"),
+     "A pruned network's packed patterns (n, its words) as its full network's, sorted: (patterns, order), "
+     "order[i] the input row of the i-th (the identity where the network is not pruned).");
+
   py::class_<Domain>(m, "Domain")
       .def_static("box", [](const array_t<double>& lo, const array_t<double>& hi) {
         return Domain::box(to_vector(lo, "lo"), to_vector(hi, "hi"));

@@ -32,7 +32,8 @@ std::uint64_t next_id() {
 }
 }  // namespace
 
-Network::Network(std::vector<Layer> layers, double alpha) : layers_(std::move(layers)), alpha_(alpha), id_(next_id()) {
+Network::Network(std::vector<Layer> layers, double alpha, PatternMap map)
+    : layers_(std::move(layers)), alpha_(alpha), id_(next_id()), map_(std::move(map)) {
   if (layers_.size() < 2)
     throw std::invalid_argument("a network needs at least one hidden layer and an output layer");
   if (!(alpha_ >= 0.0 && alpha_ < 1.0))
@@ -46,6 +47,14 @@ Network::Network(std::vector<Layer> layers, double alpha) : layers_(std::move(la
       hidden_ += layers_[l].out;
       offsets_.push_back(hidden_);
     }
+  }
+  if (!map_.identity()) {
+    const bool fits = map_.kept.size() == static_cast<size_t>(hidden_) &&
+                      map_.fixed.size() == static_cast<size_t>(map_.words()) &&
+                      std::is_sorted(map_.kept.begin(), map_.kept.end()) &&
+                      std::adjacent_find(map_.kept.begin(), map_.kept.end()) == map_.kept.end() &&
+                      (map_.kept.empty() || (map_.kept.front() >= 0 && map_.kept.back() < map_.neurons));
+    if (!fits) throw std::invalid_argument("a pattern map needs one full-network neuron per neuron, ascending");
   }
 }
 
@@ -63,6 +72,7 @@ Network Network::with_first_layer(Layer first) const {
   out.offsets_ = offsets_;
   out.hidden_ = hidden_;
   out.alpha_ = alpha_;
+  out.map_ = map_;
   out.id_ = next_id();
   out.derive(0);
   return out;

@@ -215,10 +215,69 @@ Reduction reduce(const Network& net, const Domain& dom, const KnownRowSpace* kno
   return Reduction{net.with_first_layer(std::move(first)), std::move(reduced), origin, {}, std::move(basis), r, 1.0};
 }
 
+namespace {
+
+// Which neurons a restricted ball's walk keeps (reduce.hpp, pattern_map.hpp):
+// all but those of fixed sign that change no other neuron there, keeping at
+// least one per layer.
+std::vector<std::vector<int>> kept_neurons(const Network& net, const std::vector<signed char>& stable) {
+  const int last = net.num_hidden_layers() - 1;
+  std::vector<std::vector<int>> kept(static_cast<size_t>(last + 1));
+  for (int l = 0; l <= last; ++l) {
+    std::vector<int>& mine = kept[static_cast<size_t>(l)];
+    for (int k = net.layer_offset(l); k < net.layer_offset(l + 1); ++k) {
+      const signed char sk = stable[static_cast<size_t>(k)];
+      const bool unseen = sk != 0 && (l == last || (sk < 0 && net.alpha() == 0.0));
+      if (!unseen) mine.push_back(k - net.layer_offset(l));
+    }
+    if (mine.empty()) mine.push_back(0);
+  }
+  return kept;
+}
+
+// The network of the kept neurons (`first` already in the restricted
+// coordinates, kept rows only), with the map of its patterns into net's.
+Network pruned(const Network& net, const std::vector<signed char>& stable, const std::vector<std::vector<int>>& kept,
+               Layer first) {
+  const std::vector<Layer>& layers = net.layers();
+  const PatternMap& outer = net.pattern_map();
+  PatternMap map;
+  map.neurons = outer.identity() ? net.hidden_neurons() : outer.neurons;
+  map.fixed = outer.identity() ? Pattern(static_cast<size_t>(words_for(map.neurons)), 0) : outer.fixed;
+  auto full = [&](int k) { return outer.identity() ? k : outer.kept[static_cast<size_t>(k)]; };
+  for (int k = 0; k < net.hidden_neurons(); ++k)
+    if (stable[static_cast<size_t>(k)] > 0) set_bit(map.fixed.data(), full(k));
+  std::vector<Layer> out;
+  out.push_back(std::move(first));
+  for (size_t l = 1; l < layers.size(); ++l) {
+    const Layer& L = layers[l];
+    const std::vector<int>& cols = kept[l - 1];
+    Layer sub{static_cast<int>(cols.size()), 0, {}, {}};
+    for (int i = 0; i < L.out; ++i) {
+      if (l < kept.size() && !std::binary_search(kept[l].begin(), kept[l].end(), i)) continue;  // (the output keeps all)
+      for (int k : cols) sub.weight.push_back(L.weight[static_cast<size_t>(i) * static_cast<size_t>(L.in) + static_cast<size_t>(k)]);
+      sub.bias.push_back(L.bias[static_cast<size_t>(i)]);
+      ++sub.out;
+    }
+    out.push_back(std::move(sub));
+  }
+  for (size_t l = 0; l < kept.size(); ++l)
+    for (int i : kept[l]) {
+      const int k = net.layer_offset(static_cast<int>(l)) + i;
+      map.kept.push_back(full(k));
+      // A kept neuron's bit is the walk's, not a fixed one.
+      map.fixed[static_cast<size_t>(full(k) >> 6)] &= ~(Word{1} << (full(k) & 63));
+    }
+  return Network(std::move(out), net.alpha(), std::move(map));
+}
+
+}  // namespace
+
 std::optional<Restriction> restrict_ball(const Network& net, const Domain& dom) {
   const int d = net.input_dim();
   if (dom.kind != DomainKind::Ball || dom.dim != d) return std::nullopt;
-  std::vector<double> M = unstable_fixed_forms(net, stable_signs(net, dom));
+  const std::vector<signed char> stable = stable_signs(net, dom);
+  std::vector<double> M = unstable_fixed_forms(net, stable);
   const int u = static_cast<int>(M.size() / static_cast<size_t>(d));
   const int s = std::max(u, 1);
   if (s >= d) return std::nullopt;
@@ -233,12 +292,19 @@ std::optional<Restriction> restrict_ball(const Network& net, const Domain& dom) 
     reflect_columns(vs[static_cast<size_t>(k)], taus[static_cast<size_t>(k)], k, M.data(), d, k + 1, s);
   }
   std::vector<double> span = leading_columns(vs, taus, d, s);
+  // The kept first-layer neurons in the new coordinates: W_1 S, bias b_1 + W_1 c.
+  const std::vector<std::vector<int>> kept = kept_neurons(net, stable);
   const Layer& L = net.layers().front();
-  Layer first{s, L.out, row_weight(L, span.data(), s), L.bias};
-  for (int i = 0; i < L.out; ++i)
-    for (size_t q = 0; q < static_cast<size_t>(d); ++q)
-      first.bias[static_cast<size_t>(i)] += L.weight[static_cast<size_t>(i) * static_cast<size_t>(d) + q] * dom.center[q];
-  return Restriction{net.with_first_layer(std::move(first)),
+  Layer rows{d, static_cast<int>(kept[0].size()), {}, {}};
+  for (int i : kept[0]) {
+    const double* w = &L.weight[static_cast<size_t>(i) * static_cast<size_t>(d)];
+    rows.weight.insert(rows.weight.end(), w, w + d);
+    double b = L.bias[static_cast<size_t>(i)];
+    for (size_t q = 0; q < static_cast<size_t>(d); ++q) b += w[q] * dom.center[q];
+    rows.bias.push_back(b);
+  }
+  Layer first{s, rows.out, row_weight(rows, span.data(), s), rows.bias};
+  return Restriction{pruned(net, stable, kept, std::move(first)),
                      Domain::ball(std::vector<double>(static_cast<size_t>(s), 0.0), dom.radius), std::move(span)};
 }
 

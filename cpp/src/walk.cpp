@@ -262,6 +262,23 @@ bool subdivide(const Network& net, const Domain& dom, double tol, const WalkOpti
   return true;
 }
 
+// A pruned network's patterns as its full network's (pattern_map.hpp),
+// sorted again, with their points; its left-out neurons count as stable.
+void to_full_patterns(const PatternMap& map, WalkResult& res) {
+  std::vector<Word> full;
+  std::vector<std::size_t> order;
+  const auto n = static_cast<std::size_t>(res.count), d = static_cast<std::size_t>(res.dim);
+  map.expand_sorted(res.patterns, res.words, n, full, order);
+  if (!res.points.empty()) {
+    std::vector<double> points(n * d);
+    for (std::size_t i = 0; i < n; ++i) std::copy_n(&res.points[order[i] * d], d, &points[i * d]);
+    res.points.swap(points);
+  }
+  res.patterns.swap(full);
+  res.stats.stable_neurons += map.neurons - static_cast<std::int64_t>(map.kept.size());
+  res.words = map.words();
+}
+
 }  // namespace
 
 WalkResult walk(const Network& net, const Domain& dom, const double* seed, const WalkOptions& opt,
@@ -351,8 +368,9 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
     regions.all(s.patterns, s.points);
     s.frontier = frontier.drain();
     s.stats = res.stats;
-    res.state = encode_state(s, res.words, res.dim, net.hidden_neurons());
+    res.state = encode_state(s, res.words, res.dim, net.hidden_neurons());  // the pruned network's, as walked
   }
+  if (!net.pattern_map().identity()) to_full_patterns(net.pattern_map(), res);
   return res;
 }
 

@@ -68,6 +68,9 @@ def reduce(
     Network, Domain, npt.NDArray[np.float64], npt.NDArray[np.float64] | None, npt.NDArray[np.float64] | None, float,
     npt.NDArray[np.float64] | None,
 ]: ...
+def full_patterns(
+    network: Network, packed: npt.ArrayLike
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
 def restrict_ball(
     network: Network, domain: Domain
 ) -> tuple[Network, Domain, npt.NDArray[np.float64]] | None: ...

@@ -420,7 +420,8 @@ def _progress_interval() -> float:
 
 
 def _words(job: Any) -> int:
-    return max(1, -(-int(job.net.hidden_neurons) // 64))
+    """Words of the patterns the workers walk: the core network's (a restricted ball's is pruned)."""
+    return max(1, -(-int(job.core_net.hidden_neurons) // 64))
 
 
 def walk_ray(job: Any, opts: Any, crash_marker: str | None = None) -> dict[str, Any]:
@@ -448,6 +449,9 @@ def walk_ray(job: Any, opts: Any, crash_marker: str | None = None) -> dict[str, 
     driver.run()
     seconds = driver.before + time.monotonic() - start
     packed, points = walk.packed()
+    packed, order = _core.full_patterns(job.core_net, packed)  # the user's network's patterns
+    if points is not None:
+        points = points[order]
     raw = {"count": len(walk.visited), "patterns": packed, "points": points, "stop": driver.stop,
            "stats": {**walk.stats, "seconds": seconds, "workers": workers, "regions": len(walk.visited)},
            "certified": not (walk.stats.get("undecided", 0) or walk.stats.get("witness_failures", 0))}

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "regionwalk/pattern.hpp"
+#include "regionwalk/pattern_map.hpp"
 
 namespace regionwalk {
 
@@ -63,7 +64,8 @@ class Network {
  public:
   // layers[0..K-2] are followed by the activation, layers[K-1] is the output.
   // Throws std::invalid_argument on inconsistent shapes or non-finite values.
-  Network(std::vector<Layer> layers, double alpha);
+  // `map`: where its patterns sit in a larger network's (a pruned network).
+  Network(std::vector<Layer> layers, double alpha, PatternMap map = {});
 
   // This network with its first layer replaced (of the same width): the
   // later layers are copied with what was derived from them.
@@ -77,6 +79,8 @@ class Network {
   // First global neuron index of hidden layer l (l = 0 .. num_hidden_layers()).
   int layer_offset(int l) const { return offsets_[static_cast<size_t>(l)]; }
   double alpha() const { return alpha_; }
+  // The full network's patterns of this one's (identity() unless pruned).
+  const PatternMap& pattern_map() const { return map_; }
   // Distinct for networks built apart (copies share it: same weights).
   std::uint64_t id() const { return id_; }
 
@@ -127,6 +131,7 @@ class Network {
   int hidden_ = 0;
   double alpha_ = 0.0;
   std::uint64_t id_ = 0;
+  PatternMap map_;
 };
 
 }  // namespace regionwalk

@@ -60,8 +60,12 @@ Reduction reduce(const Network& net, const Domain& domain, const KnownRowSpace* 
 // normals in S are measured in S; the ball's own margin is largest on the
 // slice). The walk then runs in dim S, at most the number of unstable
 // neurons, which in a small ball is far below the row space's dimension.
+// The walk needs no neuron of fixed sign over the ball that changes no
+// other one there (never > 0 under ReLU, or in the last hidden layer): the
+// restricted network leaves them out, and its PatternMap puts their fixed
+// bits back into the patterns walk() returns.
 struct Restriction {
-  Network net;               // first layer W_1 S, bias b_1 + W_1 c
+  Network net;               // first layer W_1 S, bias b_1 + W_1 c; pruned (its pattern_map())
   Domain domain;             // the ball of the same radius at 0 in dim S
   std::vector<double> span;  // S: (input dim) x s, orthonormal columns, row-major; y = c + S z
 };

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 #include <utility>
 
 #include "regionwalk/simd.hpp"
@@ -158,24 +159,28 @@ std::vector<double> row_space(const std::vector<double>& w, int rows, int d, int
 REGIONWALK_HOT std::vector<double> row_weight(const Layer& L, const double* basis, int rank) {
   const auto d = static_cast<size_t>(L.in), r = static_cast<size_t>(rank);
   std::vector<double> w(static_cast<size_t>(L.out) * r, 0.0);
-  // Eight entries of a row at a time, summed in registers (over q in order,
-  // from 0: the same to the bit as one at a time).
-  constexpr size_t B = 8;
-  for (size_t i = 0; i < static_cast<size_t>(L.out); ++i) {
-    const double* wi = &L.weight[i * d];
-    for (size_t c0 = 0; c0 < r; c0 += B) {
-      const size_t n = std::min(B, r - c0);
-      double acc[B] = {};
-      if (n == B) {
+  // B entries of a row at a time, summed in registers over q in order from 0
+  // (the same to the bit as one at a time); the last block overlaps the one
+  // before rather than leave a narrower tail (its sums come out the same).
+  auto blocks = [&](auto width) {
+    constexpr size_t B = decltype(width)::value;
+    for (size_t i = 0; i < static_cast<size_t>(L.out); ++i) {
+      const double* wi = &L.weight[i * d];
+      for (size_t c0 = 0; c0 < r; c0 += B) {
+        const size_t at = std::min(c0, r - B);
+        double acc[B] = {};
         for (size_t q = 0; q < d; ++q)
-          for (size_t t = 0; t < B; ++t) acc[t] += wi[q] * basis[q * r + c0 + t];
-      } else {
-        for (size_t q = 0; q < d; ++q)
-          for (size_t t = 0; t < n; ++t) acc[t] += wi[q] * basis[q * r + c0 + t];
+          for (size_t t = 0; t < B; ++t) acc[t] += wi[q] * basis[q * r + at + t];
+        std::copy(acc, acc + B, &w[i * r + at]);
       }
-      std::copy(acc, acc + n, &w[i * r + c0]);
     }
-  }
+  };
+  if (r >= 8)
+    blocks(std::integral_constant<size_t, 8>{});
+  else if (r >= 4)
+    blocks(std::integral_constant<size_t, 4>{});
+  else
+    blocks(std::integral_constant<size_t, 1>{});
   return w;
 }
 

@@ -75,9 +75,16 @@ def _path(name: str, value: Any) -> Path | None:
     return Path(os.fspath(value))
 
 
+PLAIN = ScaleOptions()
+"""A local walk in one piece: every argument at its default."""
+
+
 def scale_options(backend: Any = "local", address: Any = None, checkpoint: Any = None,
                   checkpoint_every: Any = 60.0, resume: Any = None) -> ScaleOptions:
     """Check the backend and checkpoint arguments of ``enumerate_regions`` (one-line errors)."""
+    if (backend == "local" and address is None and checkpoint is None and resume is None
+            and type(checkpoint_every) is float and checkpoint_every == 60.0):
+        return PLAIN  # the defaults, checked once: a small ball's walk is over in less time than the checks
     if backend not in BACKENDS:
         raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
     if address is not None and (not isinstance(address, str) or not address.strip()):
@@ -99,12 +106,10 @@ def scale_options(backend: Any = "local", address: Any = None, checkpoint: Any =
 
 def run_walk(job: WalkJob, opts: ScaleOptions) -> dict[str, Any]:
     """The core's result dict (``count``, ``patterns``, ``points``, ``stop``, ``stats``,
-    ``certified``) of the walk ``job`` run as ``opts`` says."""
-    from regionwalk.walk import _run_core
-
+    ``certified``) of the walk ``job`` run as ``opts`` says: on Ray, or in segments with
+    checkpoints (a plain walk is ``enumerate_regions``'s own call of the core)."""
     if opts.plain:
-        return _run_core(job.core_net, job.core_domain, job.y0, job.tol, job.limits, job.store_points, job.callback,
-                         subdivide=job.subdivide)
+        raise ValueError("run_walk is for walks on Ray or with checkpoints")
     job = replace(job, fingerprint=ck.fingerprint(job.net, job.domain, job.tol))
     if opts.backend == "ray":
         from regionwalk.ray_backend import walk_ray

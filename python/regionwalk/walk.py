@@ -4,6 +4,7 @@ adjacency graph from the seed's region (README, "What exact means here")."""
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 import operator
 import os
@@ -15,7 +16,10 @@ from typing import Any
 import numpy as np
 
 from regionwalk import _core
+from regionwalk._segments import WalkJob, run_walk, scale_options
 from regionwalk.domains import Ball, Box, Domain
+from regionwalk.geometry import check_measures, with_measures
+from regionwalk.memory import parse_memory
 from regionwalk.network import Network
 from regionwalk.plane import Plane
 
@@ -239,13 +243,13 @@ def _check_limits(max_regions: Any, time_limit: Any, threads: Any, tol: Any, sca
     """The walk's limits as the core takes them (-1: none), with one-line errors naming the argument."""
     regions = -1 if max_regions is None else _as_int("max_regions", max_regions)
     seconds = -1.0 if time_limit is None else _as_float("time_limit", time_limit)
-    if not np.isfinite(seconds):
+    if not math.isfinite(seconds):
         seconds = -1.0  # an infinite time limit is no limit
     nthreads = (os.cpu_count() or 1) if threads is None else _as_int("threads", threads, 1, 4096)
     abs_tol = 0.0
     if tol is not None:
         abs_tol = _as_float("tol", tol)
-        if not (np.isfinite(abs_tol) and abs_tol < scale):
+        if not (math.isfinite(abs_tol) and abs_tol < scale):
             raise ValueError(
                 f"tol must be finite, > 0 and below the domain's scale {scale:g} (half the smallest box side, "
                 f"the ball's radius, or 1 for the whole space), got {tol!r}"
@@ -313,8 +317,8 @@ def _core_problem(net: Network, domain: Domain, x0: np.ndarray) -> tuple[Any, An
         assert scale is not None  # a box is walked as the unit box
         return core_net, core_domain, (x0 - origin) / scale, _CoreFrame(origin, scale=scale)
     core_domain = domain._to_core() if isinstance(domain, Ball) else _core.Domain.whole(net.input_dim)
-    core_net, core_domain, origin, _, basis, _, span = _core.reduce(
-        net._core, core_domain, net._row_space(), net._row_weight(), restrict=isinstance(domain, Ball))
+    core_net, core_domain, origin, _, basis, _, span = _core.reduce(  # (basis, weight, restrict)
+        net._core, core_domain, net._row_space(), net._row_weight(), isinstance(domain, Ball))
     y0 = x0 if basis is None else _project(basis, x0 - origin)
     if span is None or not isinstance(domain, Ball):
         return core_net, core_domain, y0, _CoreFrame(origin, basis)
@@ -327,7 +331,7 @@ def _project(basis: np.ndarray, v: np.ndarray) -> np.ndarray:
     return basis.T @ v if v.any() else np.zeros(basis.shape[1])
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _CoreFrame:
     """The input point of a core point z: ``origin + scale * z`` (a box), or
     ``origin + basis @ (centre + span @ z)`` (``basis``: the row space, ``span``: a
@@ -511,8 +515,6 @@ def enumerate_regions(
         raise TypeError(f"net must be a regionwalk.Network, got {type(net).__name__}")
     if engine not in ("auto", "walk"):
         raise ValueError(f"engine must be 'auto' or 'walk', got {engine!r}")
-    from regionwalk.geometry import check_measures, with_measures
-
     measure_names = check_measures(measures) if measures else ()
     if isinstance(domain, Plane):  # the 2-input net restricted to the plane, walked in its box
         from regionwalk.plane import enumerate_on_plane
@@ -527,9 +529,6 @@ def enumerate_regions(
         raise TypeError(f"domain must be a Box, a Ball, a Plane or None, got {type(domain).__name__}")
     if domain is not None and domain.dim != net.input_dim:
         raise ValueError(f"domain has dimension {domain.dim} but the network takes {net.input_dim} inputs")
-    from regionwalk._segments import WalkJob, run_walk, scale_options
-    from regionwalk.memory import parse_memory
-
     opts = scale_options(backend, address, checkpoint, checkpoint_every, resume)
     x0 = _seed_point(net, domain, seed)
     core_net, core_domain, y0, frame = _core_problem(net, domain, x0)
@@ -540,8 +539,12 @@ def enumerate_regions(
     abs_tol *= shrink
     callback = None if progress is False else _progress_callback(progress)
     memory = -1 if max_memory is None else parse_memory(max_memory)
-    raw = run_walk(WalkJob(net, domain, x0, core_net, core_domain, y0, abs_tol, (regions, seconds, nthreads, memory),
-                           store_points, callback, subdivide=engine == "auto"), opts)
+    limits = (regions, seconds, nthreads, memory)
+    if opts.plain:  # the local walk in one piece
+        raw = _run_core(core_net, core_domain, y0, abs_tol, limits, store_points, callback, subdivide=engine == "auto")
+    else:  # on Ray, or in segments with checkpoints
+        raw = run_walk(WalkJob(net, domain, x0, core_net, core_domain, y0, abs_tol, limits, store_points, callback,
+                               subdivide=engine == "auto"), opts)
     if progress is True and callback is not None:
         callback(int(raw["count"]), float(raw["stats"]["seconds"]), -1, final=True)  # type: ignore[call-arg]
     points = None if raw["points"] is None else frame.to_input(raw["points"])

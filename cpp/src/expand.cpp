@@ -150,10 +150,25 @@ FrontierItem Expander::seed(const double* seed) {
     if (!agrees) continue;
     region_forms(p.data());
     rows_.load(forms_, p.data());
+    // A ball's facet tests start from its centre, not from the witness: a seed
+    // well inside its region (as a ball's centre mostly is) needs no LP.
+    if (dom_.kind == DomainKind::Ball && margin_at(x.data()) > std::max(kRoomySeed * dom_.scale(), tol_))
+      return FrontierItem{std::move(p), x, {}, -1};
     if (lp_.interior_point(rows_, x.data(), best.data()) > tol_ && net_.pattern_of(best.data()) == p)
       return FrontierItem{std::move(p), best, {}, -1};
   }
   throw std::runtime_error("could not find a full-dimensional region at the seed point");
+}
+
+double Expander::margin_at(const double* x) const {
+  double m = INFINITY;
+  if (dom_.kind == DomainKind::Ball) {
+    double r2 = 0.0;
+    for (int q = 0; q < dom_.dim; ++q) r2 += (x[q] - dom_.center[static_cast<size_t>(q)]) * (x[q] - dom_.center[static_cast<size_t>(q)]);
+    m = dom_.radius - std::sqrt(r2);
+  }
+  for (int k : rows_.neurons()) m = std::min(m, rows_.distance(k, x));
+  return m;
 }
 
 bool Expander::proof_settles(const FrontierItem& region, int j) {

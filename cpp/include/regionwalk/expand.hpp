@@ -77,6 +77,11 @@ class Expander {
   void pass_proofs(const FrontierItem& region, std::vector<FrontierItem>& out, std::size_t first) const;
   // The region's forms into forms_ (the first region's also make plan_).
   void region_forms(const Word* pattern);
+  // Distance of x to the loaded region's rows and (a ball) the domain's boundary.
+  double margin_at(const double* x) const;
+  // A seed this far inside its region and the ball, relative to the ball's
+  // radius, is its witness as it is.
+  static constexpr double kRoomySeed = 1e-3;
 
   const Network& net_;
   const Domain& dom_;

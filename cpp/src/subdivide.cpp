@@ -107,6 +107,25 @@ void BoxSubdivision::layer_values(int l) {
   });
   near_layer_.assign(static_cast<std::size_t>(sw_), 0);
   for (const std::vector<Word>& part : near) add_near(part);
+  diff_.resize(count_ * static_cast<std::size_t>(sw_));
+  run_parallel(T, [&](int t) {
+    const auto [v0, v1] = share(count_, T, t);
+    for (std::size_t v = v0; v < v1; ++v) differ(v);
+  });
+}
+
+// Vertex v's neighbours' signs of the layer's neurons, where they differ from v's.
+void BoxSubdivision::differ(std::size_t v) {
+  const auto sw = static_cast<std::size_t>(sw_), S = 2 * static_cast<std::size_t>(d_);
+  Word* out = &diff_[v * sw];
+  const Word* mine = &sgn_[v * sw];
+  std::fill_n(out, sw, Word{0});
+  for (std::size_t s = 0; s < S; ++s) {
+    const int u = nbr_[v * S + s];
+    if (u < 0) continue;
+    const Word* theirs = &sgn_[static_cast<std::size_t>(u) * sw];
+    for (std::size_t i = 0; i < sw; ++i) out[i] |= mine[i] ^ theirs[i];
+  }
 }
 
 // Vertex v's signs of the layer's neurons from..width - 1 (the others are
@@ -162,18 +181,20 @@ int BoxSubdivision::sides(int k, int j, int width) {
 bool BoxSubdivision::cut(int k, int j, int width) {
   const int state = sides(k, j, width);
   if (state <= 0) return state == 0;
-  const std::size_t V = count_, S = 2 * static_cast<std::size_t>(d_);
+  const std::size_t V = count_, S = 2 * static_cast<std::size_t>(d_), sw = static_cast<std::size_t>(sw_);
   const int T = team(V * 4);
   crossing_.resize(static_cast<std::size_t>(T));
   run_parallel(T, [&](int t) {
     std::vector<std::size_t>& mine = crossing_[static_cast<std::size_t>(t)];
     mine.clear();
     const auto [v0, v1] = share(V, T, t);
-    for (std::size_t v = v0; v < v1; ++v)
+    for (std::size_t v = v0; v < v1; ++v) {
+      if (!get_bit(&diff_[v * sw], j)) continue;  // no neighbour on the other side of neuron k
       for (std::size_t s = 0; s < S; ++s) {
         const int u = nbr_[v * S + s];
         if (u > static_cast<int>(v) && side_[v] != side_[static_cast<std::size_t>(u)]) mine.push_back(v * S + s);
       }
+    }
   });
   if (cancel_->cancelled()) return refuse("cancelled");
   std::vector<std::size_t> base(static_cast<std::size_t>(T) + 1, 0);
@@ -198,7 +219,18 @@ bool BoxSubdivision::cut(int k, int j, int width) {
   if (std::find(ok.begin(), ok.end(), 0) != ok.end()) return refuse("an edge's ends do not share d - 1 constraints");
   for (const std::vector<Word>& part : near) add_near(part);
   count_ = first + made;
-  return link(k);
+  if (!link(k)) return false;
+  // The new vertices' neighbours are all known now: their differences. The
+  // old vertices' stay as they were, a superset: where a split edge's new
+  // vertex took an end's place, its sign of each later neuron is one of the
+  // ends' (it interpolates them, and every neuron that is cut keeps all its
+  // values far from 0: sides() refuses one near 0 at any vertex).
+  const int F = team(made * 8);
+  run_parallel(F, [&](int t) {
+    const auto [i0, i1] = share(made, F, t);
+    for (std::size_t i = i0; i < i1; ++i) differ(first + i);
+  });
+  return true;
 }
 
 void BoxSubdivision::grow(std::size_t vertices, int width) {
@@ -206,6 +238,7 @@ void BoxSubdivision::grow(std::size_t vertices, int width) {
   x_.resize(vertices * d);
   z_.resize(vertices * static_cast<std::size_t>(width));
   sgn_.resize(vertices * static_cast<std::size_t>(sw_));
+  diff_.resize(vertices * static_cast<std::size_t>(sw_));
   pos_.resize(vertices * W);
   tight_.resize(vertices * W);
   tlist_.resize(vertices * d);
@@ -262,7 +295,7 @@ bool BoxSubdivision::split(std::size_t at, std::size_t x, int k, int j, int widt
 // The complex's memory in use (capacity not yet written is never touched).
 std::int64_t BoxSubdivision::bytes() const {
   const std::size_t b = (x_.size() + z_.size()) * sizeof(double) +
-                        (pos_.size() + tight_.size() + sgn_.size()) * sizeof(Word) +
+                        (pos_.size() + tight_.size() + sgn_.size() + diff_.size()) * sizeof(Word) +
                         (tlist_.size() + nbr_.size()) * sizeof(int);
   return static_cast<std::int64_t>(b);
 }
@@ -285,6 +318,7 @@ bool BoxSubdivision::run(std::vector<Word>& patterns, std::vector<double>& point
   }
   z_.release();  // room for reading the cells
   sgn_.release();
+  diff_.release();
   return read_cells(patterns, points);
 }
 

@@ -80,6 +80,7 @@ class BoxSubdivision {
   void bounds();
   void layer_values(int l);
   void classify(std::size_t v, int width, int from, Word* near);
+  void differ(std::size_t v);
   void add_near(const std::vector<Word>& near);
   bool zero_everywhere(int j, int width) const;
   int sides(int k, int j, int width);  // -1 refused, 0 zero at every vertex, 1 signs set
@@ -132,6 +133,11 @@ class BoxSubdivision {
   // Per vertex, the current layer's signs (bit i: neuron i > 0; sw_ words):
   // a cut reads them, not the values, which are a cache line apart.
   GrowBuffer<Word> sgn_;
+  // Per vertex, bit i set where some neighbour's sign of the layer's neuron
+  // i differs from the vertex's (set for every vertex when a layer starts,
+  // for the new ones after each cut; the old ones' only grow, a superset):
+  // a cut reads the edges of the vertices with its bit set only.
+  GrowBuffer<Word> diff_;
   int sw_ = 0;
   int layer_ = 0;  // the layer being cut
   // Bit i: the current layer's neuron i is within near_ of 0 at some vertex

@@ -183,11 +183,14 @@ bool BoxSubdivision::cut(int k, int j, int width) {
   if (state <= 0) return state == 0;
   const std::size_t V = count_, S = 2 * static_cast<std::size_t>(d_), sw = static_cast<std::size_t>(sw_);
   const int T = team(V * 4);
-  crossing_.resize(static_cast<std::size_t>(T));
-  run_parallel(T, [&](int t) {
-    std::vector<std::size_t>& mine = crossing_[static_cast<std::size_t>(t)];
+  // Chunks taken in turn by the threads: the vertices with an edge to read
+  // crowd into some ranges. The lists, in chunk order, are in vertex order.
+  const std::size_t C = T > 1 ? 16 * static_cast<std::size_t>(T) : 1;
+  crossing_.resize(C);
+  run_chunks(T, C, [&](std::size_t c, int) {
+    std::vector<std::size_t>& mine = crossing_[c];
     mine.clear();
-    const auto [v0, v1] = share(V, T, t);
+    const auto [v0, v1] = share(V, static_cast<int>(C), static_cast<int>(c));
     for (std::size_t v = v0; v < v1; ++v) {
       if (!get_bit(&diff_[v * sw], j)) continue;  // no neighbour on the other side of neuron k
       for (std::size_t s = 0; s < S; ++s) {
@@ -197,18 +200,17 @@ bool BoxSubdivision::cut(int k, int j, int width) {
     }
   });
   if (cancel_->cancelled()) return refuse("cancelled");
-  std::vector<std::size_t> base(static_cast<std::size_t>(T) + 1, 0);
-  for (std::size_t t = 0; t < static_cast<std::size_t>(T); ++t) base[t + 1] = base[t] + crossing_[t].size();
+  std::vector<std::size_t> base(C + 1, 0);
+  for (std::size_t c = 0; c < C; ++c) base[c + 1] = base[c] + crossing_[c].size();
   const std::size_t first = count_, made = base.back();
   grow(first + made, width);
   fresh_.resize(made);
   std::vector<char> ok(static_cast<std::size_t>(T), 1);
   std::vector<std::vector<Word>> near(static_cast<std::size_t>(T), std::vector<Word>(static_cast<std::size_t>(sw_), 0));
-  // Even shares of the new vertices (the scan's lists can be far from even:
-  // the crossings crowd into some ranges of vertices).
-  run_parallel(T, [&](int t) {
+  // Chunks of the new vertices (not of the scan's lists: those are uneven).
+  run_chunks(T, C, [&](std::size_t c, int t) {
     const auto tt = static_cast<std::size_t>(t);
-    const auto [i0, i1] = share(made, T, t);
+    const auto [i0, i1] = share(made, static_cast<int>(C), static_cast<int>(c));
     std::size_t list = static_cast<std::size_t>(std::upper_bound(base.begin(), base.end(), i0) - base.begin()) - 1;
     for (std::size_t id = i0; id < i1 && ok[tt]; ++id) {
       while (id >= base[list + 1]) ++list;

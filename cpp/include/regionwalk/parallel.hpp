@@ -1,5 +1,6 @@
 // Data-parallel loops on short-lived threads, for work split in fixed parts.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <exception>
 #include <thread>
@@ -38,6 +39,19 @@ void run_parallel(int threads, Fn&& fn) {
   for (std::thread& th : pool) th.join();
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);
+}
+
+// Runs fn(c, t) for every chunk c = 0 .. chunks - 1 on `threads` threads
+// (t: the thread, the caller's among them), each taking the next chunk as it
+// finishes one: a step whose work per item is uneven, or a core that another
+// process holds for a while, then costs no thread more than a chunk's wait.
+// What a chunk writes must not depend on which thread runs it.
+template <class Fn>
+void run_chunks(int threads, std::size_t chunks, Fn&& fn) {
+  std::atomic<std::size_t> next{0};
+  run_parallel(threads, [&](int t) {
+    for (std::size_t c = next++; c < chunks; c = next++) fn(c, t);
+  });
 }
 
 // Part t of `parts` of the items [0, n): [first, second).

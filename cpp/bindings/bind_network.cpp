@@ -26,6 +26,7 @@ Network make_network(const std::vector<array_t<double>>& weights, const std::vec
     L.bias = to_vector(biases[l], ("bias " + std::to_string(l)).c_str(), W.shape(0));
     layers.push_back(std::move(L));
   }
+  py::gil_scoped_release release;  // the checks and transposes need no Python
   return Network(std::move(layers), alpha);
 }
 
@@ -110,13 +111,19 @@ void bind_network(py::module_& m) {
         throw std::invalid_argument("weight must have shape (n_1, r), from row_weight of the basis given");
       given.weight = known_weight->data();
     }
-    Reduction red = reduce(net, dom, known ? &given : nullptr);
+    std::optional<Reduction> reduced;
+    std::optional<Restriction> sub;
+    {
+      py::gil_scoped_release release;  // (the arrays given stay alive: the caller holds them)
+      reduced.emplace(reduce(net, dom, known ? &given : nullptr));
+      if (restrict) sub = restrict_ball(reduced->net, reduced->domain);
+    }
+    Reduction& red = *reduced;
     const auto d = static_cast<py::ssize_t>(red.origin.size());
     py::object scale = py::none(), basis = py::none(), span = py::none();
     if (!red.scale.empty()) scale = adopt_array(std::move(red.scale));
     if (red.rank > 0) basis = known ? py::object(*known) : py::object(adopt_array(std::move(red.basis), d, red.rank));
     py::object origin = adopt_array(std::move(red.origin));
-    std::optional<Restriction> sub = restrict ? restrict_ball(red.net, red.domain) : std::nullopt;
     if (!sub) return py::make_tuple(std::move(red.net), std::move(red.domain), origin, scale, basis, red.shrink, span);
     span = adopt_array(std::move(sub->span), red.domain.dim, sub->domain.dim);
     return py::make_tuple(std::move(sub->net), std::move(sub->domain), origin, scale, basis, red.shrink, span);
@@ -129,7 +136,11 @@ void bind_network(py::module_& m) {
 
   m.def("restrict_ball", [](const Network& net, const Domain& dom) -> py::object {
     if (dom.dim != net.input_dim()) throw std::invalid_argument("domain dimension does not match the network");
-    std::optional<Restriction> r = restrict_ball(net, dom);
+    std::optional<Restriction> r;
+    {
+      py::gil_scoped_release release;  // other threads' walks go on meanwhile (local_counts)
+      r = restrict_ball(net, dom);
+    }
     if (!r) return py::none();
     const auto s = static_cast<py::ssize_t>(r->domain.dim);
     py::object span = adopt_array(std::move(r->span), dom.dim, s);

@@ -98,34 +98,55 @@ void BoxSubdivision::layer_values(int l) {
   std::vector<std::vector<Word>> near(static_cast<std::size_t>(T), std::vector<Word>(static_cast<std::size_t>(sw_), 0));
   run_parallel(T, [&](int t) {
     std::vector<double> values(static_cast<std::size_t>(n_)), scratch;
+    // Flags kept locally, stored once: the threads' small vectors may share a cache line.
+    std::vector<Word> close(static_cast<std::size_t>(sw_), 0);
     const auto [v0, v1] = share(count_, T, t);
     for (std::size_t v = v0; v < v1; ++v) {
       net_.preactivations(&x_[v * d], values.data(), scratch);
       std::copy_n(&values[off], w, &z_[v * w]);
-      classify(v, width, 0, near[static_cast<std::size_t>(t)].data());
+      classify(v, width, 0, close.data());
     }
+    near[static_cast<std::size_t>(t)] = close;
   });
   near_layer_.assign(static_cast<std::size_t>(sw_), 0);
   for (const std::vector<Word>& part : near) add_near(part);
-  diff_.resize(count_ * static_cast<std::size_t>(sw_));
-  run_parallel(T, [&](int t) {
-    const auto [v0, v1] = share(count_, T, t);
-    for (std::size_t v = v0; v < v1; ++v) differ(v);
+  width_ = width;
+  diff_.resize(blocks(count_) * w);
+  differ(0, count_, T);
+}
+
+// Vertices [a, b)'s neighbours' signs of the layer's neurons, where they
+// differ from theirs, on `threads` threads that each take whole blocks. The
+// block of a (where a is not its first vertex) keeps its earlier vertices'
+// bits; those past b are cleared.
+void BoxSubdivision::differ(std::size_t a, std::size_t b, int threads) {
+  if (a >= b) return;
+  const std::size_t b0 = a / 64, nb = blocks(b) - b0;
+  run_parallel(threads, [&](int t) {
+    const auto [i0, i1] = share(nb, threads, t);
+    std::vector<Word> bits(static_cast<std::size_t>(width_));
+    for (std::size_t i = b0 + i0; i < b0 + i1; ++i) differ_block(i, std::max(a, 64 * i), std::min(b, 64 * i + 64), bits);
   });
 }
 
-// Vertex v's neighbours' signs of the layer's neurons, where they differ from v's.
-void BoxSubdivision::differ(std::size_t v) {
+void BoxSubdivision::differ_block(std::size_t block, std::size_t a, std::size_t b, std::vector<Word>& bits) {
   const auto sw = static_cast<std::size_t>(sw_), S = 2 * static_cast<std::size_t>(d_);
-  Word* out = &diff_[v * sw];
-  const Word* mine = &sgn_[v * sw];
-  std::fill_n(out, sw, Word{0});
-  for (std::size_t s = 0; s < S; ++s) {
-    const int u = nbr_[v * S + s];
-    if (u < 0) continue;
-    const Word* theirs = &sgn_[static_cast<std::size_t>(u) * sw];
-    for (std::size_t i = 0; i < sw; ++i) out[i] |= mine[i] ^ theirs[i];
+  const std::size_t w = bits.size();
+  std::fill(bits.begin(), bits.end(), Word{0});
+  for (std::size_t v = a; v < b; ++v) {
+    const Word* mine = &sgn_[v * sw];
+    for (std::size_t word = 0; word < sw; ++word) {
+      Word x = 0;
+      for (std::size_t s = 0; s < S; ++s) {
+        const int u = nbr_[v * S + s];
+        if (u >= 0) x |= mine[word] ^ sgn_[static_cast<std::size_t>(u) * sw + word];
+      }
+      for (; x != 0; x &= x - 1) bits[64 * word + static_cast<std::size_t>(__builtin_ctzll(x))] |= Word{1} << (v & 63);
+    }
   }
+  Word* out = &diff_[block * w];
+  const Word keep = a % 64 == 0 ? 0 : (Word{1} << (a % 64)) - 1;
+  for (std::size_t i = 0; i < w; ++i) out[i] = (out[i] & keep) | bits[i];
 }
 
 // Vertex v's signs of the layer's neurons from..width - 1 (the others are
@@ -181,23 +202,31 @@ int BoxSubdivision::sides(int k, int j, int width) {
 bool BoxSubdivision::cut(int k, int j, int width) {
   const int state = sides(k, j, width);
   if (state <= 0) return state == 0;
-  const std::size_t V = count_, S = 2 * static_cast<std::size_t>(d_), sw = static_cast<std::size_t>(sw_);
+  const std::size_t V = count_, S = 2 * static_cast<std::size_t>(d_);
   const int T = team(V * 4);
   // Chunks taken in turn by the threads: the vertices with an edge to read
   // crowd into some ranges. The lists, in chunk order, are in vertex order.
-  const std::size_t C = T > 1 ? 16 * static_cast<std::size_t>(T) : 1;
+  const std::size_t C = T > 1 ? 16 * static_cast<std::size_t>(T) : 1, B = blocks(V), w = static_cast<std::size_t>(width);
   crossing_.resize(C);
   run_chunks(T, C, [&](std::size_t c, int) {
-    std::vector<std::size_t>& mine = crossing_[c];
+    // Filled locally and moved in: the lists' headers share cache lines, and
+    // a push_back writes its list's end on every crossing edge.
+    std::vector<std::size_t> mine;
+    mine.swap(crossing_[c]);
     mine.clear();
-    const auto [v0, v1] = share(V, static_cast<int>(C), static_cast<int>(c));
-    for (std::size_t v = v0; v < v1; ++v) {
-      if (!get_bit(&diff_[v * sw], j)) continue;  // no neighbour on the other side of neuron k
-      for (std::size_t s = 0; s < S; ++s) {
-        const int u = nbr_[v * S + s];
-        if (u > static_cast<int>(v) && side_[v] != side_[static_cast<std::size_t>(u)]) mine.push_back(v * S + s);
+    const auto [b0, b1] = share(B, static_cast<int>(C), static_cast<int>(c));
+    for (std::size_t b = b0; b < b1; ++b) {
+      // The block's vertices with a neighbour on the other side of neuron k.
+      for (Word m = diff_[b * w + static_cast<std::size_t>(j)]; m != 0; m &= m - 1) {
+        const std::size_t v = 64 * b + static_cast<std::size_t>(__builtin_ctzll(m));
+        if (v >= V) break;
+        for (std::size_t s = 0; s < S; ++s) {
+          const int u = nbr_[v * S + s];
+          if (u > static_cast<int>(v) && side_[v] != side_[static_cast<std::size_t>(u)]) mine.push_back(v * S + s);
+        }
       }
     }
+    crossing_[c].swap(mine);
   });
   if (cancel_->cancelled()) return refuse("cancelled");
   std::vector<std::size_t> base(C + 1, 0);
@@ -212,11 +241,16 @@ bool BoxSubdivision::cut(int k, int j, int width) {
     const auto tt = static_cast<std::size_t>(t);
     const auto [i0, i1] = share(made, static_cast<int>(C), static_cast<int>(c));
     std::size_t list = static_cast<std::size_t>(std::upper_bound(base.begin(), base.end(), i0) - base.begin()) - 1;
-    for (std::size_t id = i0; id < i1 && ok[tt]; ++id) {
+    // Flags kept locally and written once per chunk: the threads' share cache lines.
+    bool fine = true;
+    std::vector<Word> close(static_cast<std::size_t>(sw_), 0);
+    for (std::size_t id = i0; id < i1 && fine; ++id) {
       while (id >= base[list + 1]) ++list;
-      ok[tt] = split(crossing_[list][id - base[list]], first + id, k, j, width, near[tt].data());
+      fine = split(crossing_[list][id - base[list]], first + id, k, j, width, close.data());
       fresh_[id] = static_cast<int>(first + id);
     }
+    if (!fine) ok[tt] = 0;
+    for (std::size_t i = 0; i < close.size(); ++i) near[tt][i] |= close[i];
   });
   if (std::find(ok.begin(), ok.end(), 0) != ok.end()) return refuse("an edge's ends do not share d - 1 constraints");
   for (const std::vector<Word>& part : near) add_near(part);
@@ -227,11 +261,7 @@ bool BoxSubdivision::cut(int k, int j, int width) {
   // vertex took an end's place, its sign of each later neuron is one of the
   // ends' (it interpolates them, and every neuron that is cut keeps all its
   // values far from 0: sides() refuses one near 0 at any vertex).
-  const int F = team(made * 8);
-  run_parallel(F, [&](int t) {
-    const auto [i0, i1] = share(made, F, t);
-    for (std::size_t i = i0; i < i1; ++i) differ(first + i);
-  });
+  differ(first, count_, team(made * 8));
   return true;
 }
 
@@ -240,7 +270,7 @@ void BoxSubdivision::grow(std::size_t vertices, int width) {
   x_.resize(vertices * d);
   z_.resize(vertices * static_cast<std::size_t>(width));
   sgn_.resize(vertices * static_cast<std::size_t>(sw_));
-  diff_.resize(vertices * static_cast<std::size_t>(sw_));
+  diff_.resize(blocks(vertices) * static_cast<std::size_t>(width));
   pos_.resize(vertices * W);
   tight_.resize(vertices * W);
   tlist_.resize(vertices * d);

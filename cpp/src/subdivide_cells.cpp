@@ -25,32 +25,37 @@ void BoxSubdivision::heights() {
   std::vector<double> reach(static_cast<std::size_t>(T), 0.0);
   run_parallel(T, [&](int t) {
     const auto [v0, v1] = share(count_, T, t);
+    double most = 0.0;  // not reach[t] in the loop: the threads' entries share a cache line
     for (std::size_t v = v0; v < v1; ++v) {
       double h = 0.0;
       for (std::size_t q = 0; q < d; ++q) h += dir[q] * x_[v * d + q];
       height_[v] = h / std::sqrt(norm);
-      reach[static_cast<std::size_t>(t)] = std::max(reach[static_cast<std::size_t>(t)], std::abs(height_[v]));
+      most = std::max(most, std::abs(height_[v]));
     }
+    reach[static_cast<std::size_t>(t)] = most;
   });
   level_ = 1e-12 * *std::max_element(reach.begin(), reach.end());
 }
 
 // Each cell has one lowest vertex along the direction: the cells are read off
 // the vertices, and again off the highest vertices, which must give the same.
-// Threads read contiguous ranges of vertices, joined in order.
+// Threads read chunks of contiguous vertices, joined in chunk order.
 bool BoxSubdivision::read_cells(std::vector<Word>& patterns, std::vector<double>& points) {
   heights();
+  // Chunks taken in turn: the later vertices, made by the last layers' cuts,
+  // are the lowest of more cells each.
   const int T = team(count_);
-  std::vector<Reader> readers(static_cast<std::size_t>(T));
-  run_parallel(T, [&](int t) {
-    const auto [v0, v1] = share(count_, T, t);
-    read_range(v0, v1, readers[static_cast<std::size_t>(t)]);
+  const std::size_t C = T > 1 ? 16 * static_cast<std::size_t>(T) : 1;
+  std::vector<Reader> readers(C);
+  run_chunks(T, C, [&](std::size_t c, int) {
+    const auto [v0, v1] = share(count_, static_cast<int>(C), static_cast<int>(c));
+    read_range(v0, v1, readers[c]);
   });
   for (Reader& r : readers)
     if (!r.why.empty()) return refuse(r.why);
   release();
   std::vector<Word> highest;
-  join(readers, patterns, points, highest);
+  join(readers, T, patterns, points, highest);
   return sort_and_compare(patterns, points, highest);
 }
 
@@ -72,9 +77,9 @@ void BoxSubdivision::release() {
 }
 
 // The readers' cells, in reader order, each reader's copied (and freed) by
-// its own thread.
-void BoxSubdivision::join(std::vector<Reader>& readers, std::vector<Word>& patterns, std::vector<double>& points,
-                          std::vector<Word>& highest) {
+// the thread that takes it.
+void BoxSubdivision::join(std::vector<Reader>& readers, int threads, std::vector<Word>& patterns,
+                          std::vector<double>& points, std::vector<Word>& highest) {
   const std::size_t R = readers.size();
   std::vector<std::size_t> word_at(R + 1, 0), high_at(R + 1, 0), coord_at(R + 1, 0);
   for (std::size_t i = 0; i < R; ++i) {
@@ -85,8 +90,7 @@ void BoxSubdivision::join(std::vector<Reader>& readers, std::vector<Word>& patte
   patterns.resize(word_at[R]);
   highest.resize(high_at[R]);
   points.resize(coord_at[R]);
-  run_parallel(static_cast<int>(R), [&](int t) {
-    const auto i = static_cast<std::size_t>(t);
+  run_chunks(threads, R, [&](std::size_t i, int) {
     Reader& r = readers[i];
     std::copy(r.patterns.begin(), r.patterns.end(), patterns.begin() + static_cast<std::ptrdiff_t>(word_at[i]));
     std::copy(r.highest.begin(), r.highest.end(), highest.begin() + static_cast<std::ptrdiff_t>(high_at[i]));
@@ -226,13 +230,16 @@ bool BoxSubdivision::sort_and_compare(std::vector<Word>& patterns, std::vector<d
   std::vector<char> differ(static_cast<std::size_t>(T), 0), twice(static_cast<std::size_t>(T), 0);
   run_parallel(T, [&](int t) {
     const auto [i0, i1] = share(n, T, t);
+    bool other = false, again = false;  // written to differ[t], twice[t] once: they share a cache line
     for (std::size_t i = i0; i < i1; ++i) {
       const Word* a = &patterns[order[0][i] * pw];
-      differ[static_cast<std::size_t>(t)] |= !std::equal(a, a + pw, &highest[order[1][i] * pw]);
-      twice[static_cast<std::size_t>(t)] |= i > 0 && std::equal(a, a + pw, &patterns[order[0][i - 1] * pw]);
+      other |= !std::equal(a, a + pw, &highest[order[1][i] * pw]);
+      again |= i > 0 && std::equal(a, a + pw, &patterns[order[0][i - 1] * pw]);
       std::copy_n(a, pw, &sorted[i * pw]);
       std::copy_n(&points[order[0][i] * d], d, &at[i * d]);
     }
+    differ[static_cast<std::size_t>(t)] = other;
+    twice[static_cast<std::size_t>(t)] = again;
   });
   if (std::find(differ.begin(), differ.end(), 1) != differ.end())
     return refuse("the highest vertices give other cells than the lowest");

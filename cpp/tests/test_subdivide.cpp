@@ -81,6 +81,31 @@ static void walk_patterns_and_threads() {
   }
 }
 
+// Every step's split of its items (chunks taken in turn, blocks of 64
+// vertices for the neighbours' sign differences) leaves the complex as one
+// thread makes it, on nets of every dimension and of up to three layers.
+static void any_thread_count_gives_the_same_complex() {
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int> dim(3, 8), width(2, 12), depth(1, 3);
+  for (int trial = 0; trial < 24; ++trial) {
+    std::vector<int> widths{dim(rng)};
+    for (int l = depth(rng); l > 0; --l) widths.push_back(width(rng));
+    widths.push_back(1);
+    const Network net = random_net(widths, rng);
+    const auto d = static_cast<std::size_t>(widths[0]);
+    const Domain box = Domain::box(std::vector<double>(d, -1.0), std::vector<double>(d, 1.5));
+    std::vector<Word> one;
+    std::vector<double> p1;
+    const bool answered = subdivide(net, box, 1, one, p1);
+    for (int threads : {2, 3, 5}) {
+      std::vector<Word> many;
+      std::vector<double> pm;
+      CHECK(subdivide(net, box, threads, many, pm) == answered);
+      CHECK(!answered || (one == many && p1 == pm));
+    }
+  }
+}
+
 static void degenerate_nets_are_refused() {
   std::mt19937_64 rng(3);
   Network bias_free = random_net({3, 6, 1}, rng, 0.0);  // six planes through the box's centre
@@ -102,6 +127,7 @@ static void degenerate_nets_are_refused() {
 int main() {
   zaslavsky_in_a_big_box();
   walk_patterns_and_threads();
+  any_thread_count_gives_the_same_complex();
   degenerate_nets_are_refused();
   if (failures == 0) std::printf("test_subdivide: all passed\n");
   return failures == 0 ? 0 : 1;

@@ -66,7 +66,7 @@ class BoxSubdivision {
     std::uint64_t hash;
     int vertex, drop, side, slot;
   };
-  // One thread's reading of the cells.
+  // One chunk's reading of the cells.
   struct Reader {
     std::vector<Word> patterns, highest;
     std::vector<double> points, values, scratch;
@@ -80,7 +80,9 @@ class BoxSubdivision {
   void bounds();
   void layer_values(int l);
   void classify(std::size_t v, int width, int from, Word* near);
-  void differ(std::size_t v);
+  void differ(std::size_t a, std::size_t b, int threads);
+  void differ_block(std::size_t block, std::size_t a, std::size_t b, std::vector<Word>& bits);
+  static std::size_t blocks(std::size_t vertices) { return (vertices + 63) / 64; }
   void add_near(const std::vector<Word>& near);
   bool zero_everywhere(int j, int width) const;
   int sides(int k, int j, int width);  // -1 refused, 0 zero at every vertex, 1 signs set
@@ -102,8 +104,8 @@ class BoxSubdivision {
   void heights();
   bool read_cells(std::vector<Word>& patterns, std::vector<double>& points);
   void release();
-  static void join(std::vector<Reader>& readers, std::vector<Word>& patterns, std::vector<double>& points,
-                   std::vector<Word>& highest);
+  static void join(std::vector<Reader>& readers, int threads, std::vector<Word>& patterns,
+                   std::vector<double>& points, std::vector<Word>& highest);
   bool read_range(std::size_t v0, std::size_t v1, Reader& r) const;
   bool slots(int v, Reader& r) const;
   bool emit(int v, const int* t, const int* at, double sense, std::vector<Word>& patterns,
@@ -133,12 +135,13 @@ class BoxSubdivision {
   // Per vertex, the current layer's signs (bit i: neuron i > 0; sw_ words):
   // a cut reads them, not the values, which are a cache line apart.
   GrowBuffer<Word> sgn_;
-  // Per vertex, bit i set where some neighbour's sign of the layer's neuron
-  // i differs from the vertex's (set for every vertex when a layer starts,
-  // for the new ones after each cut; the old ones' only grow, a superset):
-  // a cut reads the edges of the vertices with its bit set only.
+  // Per block of 64 vertices and neuron i of the layer, a word whose bit v
+  // % 64 is set where some neighbour's sign of neuron i differs from vertex
+  // v's (set for every vertex when a layer starts, for the new ones after
+  // each cut; the old ones' only grow, a superset): a cut reads the edges of
+  // the vertices with its bit set only, and one word per 64 vertices.
   GrowBuffer<Word> diff_;
-  int sw_ = 0;
+  int sw_ = 0, width_ = 0;  // words of signs per vertex; the layer's width
   int layer_ = 0;  // the layer being cut
   // Bit i: the current layer's neuron i is within near_ of 0 at some vertex
   // (set as the vertices are made).

@@ -1,17 +1,67 @@
 // Buffers of plain values that grow by millions and are written before they
 // are read: resize() leaves new elements uninitialised (zero-filling them
-// would be a serial pass over memory of its own), and growth is a realloc(),
-// which moves a large block by remapping its pages: no copy, and the pages
-// already written are not touched (faulted in) again.
+// would be a serial pass over memory of its own), and growth moves a large
+// block by remapping its pages: no copy, and the pages already written are
+// not touched (faulted in) again.
+//
+// Large blocks are mapped here, not by malloc: glibc raises its threshold for
+// mapping a block each time a mapped one is freed (up to 32 MiB), and a block
+// below it lives in the heap, where realloc() copies it and the copy's pages
+// fault in. On a complex's second call that cost 0.3 s of a 4 s build on two
+// threads (8-16x2), all of it serial.
 #pragma once
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <type_traits>
 #include <utility>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace regionwalk {
+
+namespace detail {
+
+// Blocks of at least this many bytes are mapped (on Linux).
+constexpr std::size_t kMapBytes = std::size_t{1} << 22;
+
+inline void* grow_block(void* p, std::size_t old_bytes, std::size_t bytes) {
+#if defined(__linux__)
+  if (bytes >= kMapBytes) {
+    void* q = old_bytes >= kMapBytes ? mremap(p, old_bytes, bytes, MREMAP_MAYMOVE)
+                                     : mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (q == MAP_FAILED) throw std::bad_alloc();
+    if (old_bytes < kMapBytes && p != nullptr) {
+      std::memcpy(q, p, old_bytes);
+      std::free(p);
+    }
+    return q;
+  }
+#else
+  (void)old_bytes;
+#endif
+  void* q = std::realloc(p, bytes);
+  if (q == nullptr) throw std::bad_alloc();
+  return q;
+}
+
+inline void free_block(void* p, std::size_t bytes) {
+#if defined(__linux__)
+  if (bytes >= kMapBytes) {
+    munmap(p, bytes);
+    return;
+  }
+#else
+  (void)bytes;
+#endif
+  std::free(p);
+}
+
+}  // namespace detail
 
 template <class T>
 class GrowBuffer {
@@ -27,7 +77,7 @@ class GrowBuffer {
     GrowBuffer(std::move(o)).swap(*this);
     return *this;
   }
-  ~GrowBuffer() { std::free(data_); }
+  ~GrowBuffer() { detail::free_block(data_, capacity_ * sizeof(T)); }
 
   std::size_t size() const { return size_; }
   std::size_t capacity() const { return capacity_; }
@@ -52,9 +102,7 @@ class GrowBuffer {
   }
   void reserve(std::size_t n) {
     if (n <= capacity_) return;
-    void* p = std::realloc(static_cast<void*>(data_), n * sizeof(T));
-    if (p == nullptr) throw std::bad_alloc();
-    data_ = static_cast<T*>(p);
+    data_ = static_cast<T*>(detail::grow_block(data_, capacity_ * sizeof(T), n * sizeof(T)));
     capacity_ = n;
   }
   // Gives the memory back.

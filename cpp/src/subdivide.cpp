@@ -94,7 +94,7 @@ void BoxSubdivision::layer_values(int l) {
   sw_ = words_for(width);
   z_.resize(count_ * w);
   sgn_.resize(count_ * static_cast<std::size_t>(sw_));
-  const int T = team(count_ / 4);
+  const int T = team(count_ * 16);  // a forward pass each: worth a thread from a few thousand
   std::vector<std::vector<Word>> near(static_cast<std::size_t>(T), std::vector<Word>(static_cast<std::size_t>(sw_), 0));
   run_parallel(T, [&](int t) {
     std::vector<double> values(static_cast<std::size_t>(n_)), scratch;

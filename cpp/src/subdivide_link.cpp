@@ -49,14 +49,13 @@ bool BoxSubdivision::same_face(const FaceRecord& a, const FaceRecord& b) const {
   return true;
 }
 
-// Thread t's share of the new vertices' 2-faces (one per tight constraint but
-// k, its last, and side of it in the box), hashed, into its buckets by the
+// Chunk c of the new vertices' 2-faces (one per tight constraint but k, its
+// last, and side of it in the box), hashed, into thread t's buckets by the
 // hash's top bits.
-void BoxSubdivision::face_records(int T, int t) {
+void BoxSubdivision::face_records(std::size_t chunks, std::size_t c, int t) {
   const auto d = static_cast<std::size_t>(d_);
   std::vector<FaceRecord>* mine = &buckets_[static_cast<std::size_t>(t) * kBuckets];
-  for (std::size_t b = 0; b < kBuckets; ++b) mine[b].clear();
-  const auto [i0, i1] = share(fresh_.size(), T, t);
+  const auto [i0, i1] = share(fresh_.size(), static_cast<int>(chunks), static_cast<int>(c));
   for (std::size_t i = i0; i < i1; ++i) {
     const int x = fresh_[i];
     for (std::size_t r = 0; r + 1 < d; ++r) {
@@ -104,7 +103,11 @@ bool BoxSubdivision::pair_bucket(const FaceRecord* recs, std::size_t n, PairScra
 bool BoxSubdivision::link(int k) {
   const int T = team(fresh_.size() * 8);
   buckets_.resize(static_cast<std::size_t>(T) * kBuckets);
-  run_parallel(T, [&](int t) { face_records(T, t); });
+  for (std::vector<FaceRecord>& b : buckets_) b.clear();
+  // Chunks taken in turn (a vertex has one or two 2-faces per tight
+  // constraint): which thread's buckets a record lands in changes no pair.
+  const std::size_t C = T > 1 ? 16 * static_cast<std::size_t>(T) : 1;
+  run_chunks(T, C, [&](std::size_t c, int t) { face_records(C, c, t); });
   // Bucket b gathers every thread's part of it, in thread order; threads
   // pair contiguous runs of buckets (each slot is written by its own record).
   std::vector<char> ok(static_cast<std::size_t>(T), 1);

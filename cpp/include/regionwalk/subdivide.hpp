@@ -92,7 +92,7 @@ class BoxSubdivision {
   std::int64_t bytes() const;
   // The cut's own edges (subdivide_link.cpp).
   bool link(int k);
-  void face_records(int T, int t);
+  void face_records(std::size_t chunks, std::size_t c, int t);
   std::uint64_t face_hash(const FaceRecord& r) const;
   bool same_face(const FaceRecord& a, const FaceRecord& b) const;
   struct PairScratch {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "regionwalk/subdivide.hpp"
+#include "regionwalk/uninit.hpp"
 #include "regionwalk/walk.hpp"
 
 #include "check.hpp"
@@ -106,6 +107,25 @@ static void any_thread_count_gives_the_same_complex() {
   }
 }
 
+// The complex's arrays keep what they hold as they grow from the heap into
+// mapped blocks and as a mapped block is moved to a larger one.
+static void grow_buffers_keep_their_values() {
+  GrowBuffer<std::int64_t> buf;
+  std::size_t n = 0;
+  for (std::size_t want : {std::size_t{10}, std::size_t{1000}, std::size_t{600000}, std::size_t{3000000},
+                           std::size_t{9000000}}) {
+    buf.resize(want);
+    for (; n < want; ++n) buf[n] = static_cast<std::int64_t>(n * 7 + 1);
+  }
+  bool same = true;
+  for (std::size_t i = 0; i < n; ++i) same = same && buf[i] == static_cast<std::int64_t>(i * 7 + 1);
+  CHECK(same && buf.size() == n && buf.capacity() >= n);
+  GrowBuffer<std::int64_t> moved(std::move(buf));
+  CHECK(moved.size() == n && moved[n - 1] == static_cast<std::int64_t>((n - 1) * 7 + 1) && buf.size() == 0);
+  moved.release();
+  CHECK(moved.size() == 0 && moved.capacity() == 0);
+}
+
 static void degenerate_nets_are_refused() {
   std::mt19937_64 rng(3);
   Network bias_free = random_net({3, 6, 1}, rng, 0.0);  // six planes through the box's centre
@@ -128,6 +148,7 @@ int main() {
   zaslavsky_in_a_big_box();
   walk_patterns_and_threads();
   any_thread_count_gives_the_same_complex();
+  grow_buffers_keep_their_values();
   degenerate_nets_are_refused();
   if (failures == 0) std::printf("test_subdivide: all passed\n");
   return failures == 0 ? 0 : 1;

@@ -29,20 +29,22 @@ namespace detail {
 // Blocks of at least this many bytes are mapped (on Linux).
 constexpr std::size_t kMapBytes = std::size_t{1} << 22;
 
-inline void* grow_block(void* p, std::size_t old_bytes, std::size_t bytes) {
+// Block p of old_bytes, whose first `used` bytes are kept, grown to `bytes`.
+inline void* grow_block(void* p, std::size_t old_bytes, std::size_t used, std::size_t bytes) {
 #if defined(__linux__)
   if (bytes >= kMapBytes) {
     void* q = old_bytes >= kMapBytes ? mremap(p, old_bytes, bytes, MREMAP_MAYMOVE)
                                      : mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (q == MAP_FAILED) throw std::bad_alloc();
     if (old_bytes < kMapBytes && p != nullptr) {
-      std::memcpy(q, p, old_bytes);
+      std::memcpy(q, p, used);
       std::free(p);
     }
     return q;
   }
 #else
   (void)old_bytes;
+  (void)used;
 #endif
   void* q = std::realloc(p, bytes);
   if (q == nullptr) throw std::bad_alloc();
@@ -102,7 +104,7 @@ class GrowBuffer {
   }
   void reserve(std::size_t n) {
     if (n <= capacity_) return;
-    data_ = static_cast<T*>(detail::grow_block(data_, capacity_ * sizeof(T), n * sizeof(T)));
+    data_ = static_cast<T*>(detail::grow_block(data_, capacity_ * sizeof(T), size_ * sizeof(T), n * sizeof(T)));
     capacity_ = n;
   }
   // Gives the memory back.

@@ -89,3 +89,39 @@ def test_domains_far_from_the_origin(center):
     moved = rw.Network(list(net0.weights), [net0.biases[0] - net0.weights[0] @ c, *net0.biases[1:]])
     for dom0, dom in ((rw.Ball([0, 0], 0.7), rw.Ball(c, 0.7)), (rw.Box([-1, -1], [1, 1]), rw.Box(c - 1, c + 1))):
         assert rw.count_regions(moved, dom) == rw.count_regions(net0, dom0)
+
+
+def _scaled_deep_net(seed: int) -> tuple[rw.Network, rw.Network, rw.Ball]:
+    """A gaussian 5-2-4-10-1 net with every weight and bias times 1e4, and the net of the
+    same partition with O(1) entries: layer l's pre-activations are 1e4^l times its."""
+    rng = np.random.default_rng(seed)
+    widths = (5, 2, 4, 10, 1)
+    ws = [rng.normal(size=(o, i)) for i, o in zip(widths[:-1], widths[1:])]
+    bs = [rng.normal(scale=0.5, size=o) for o in widths[1:]]
+    ball = rw.Ball(rng.normal(scale=0.3, size=5), 1.0)
+    scaled = rw.Network([1e4 * w for w in ws], [1e4 * b for b in bs])
+    same = rw.Network(ws, [b / 1e4**layer for layer, b in enumerate(bs)])
+    return scaled, same, ball
+
+
+def test_crossings_that_fail_at_the_default_tol_land_with_a_smaller_one():
+    # Scaling every bias with its weights leaves layer l's bias 1e-4^(l-1) of what it
+    # was in effect: the later layers' hyperplanes nearly meet in points, with regions
+    # thinner than the default tol between them. Crossings into them fail: not
+    # certified, and the warning says what to try. At tol 1e-11 they are walked.
+    scaled, same, ball = _scaled_deep_net(0)
+    with pytest.warns(rw.IncompleteWarning, match="smaller tol"):
+        rough = rw.enumerate_regions(scaled, ball)
+    assert rough.stats["witness_failures"] > 0 and not rough.certified and not rough.complete
+    fine = rw.enumerate_regions(scaled, ball, tol=1e-11)
+    finer = rw.enumerate_regions(scaled, ball, tol=1e-13)
+    assert fine.complete and finer.complete and fine.count > rough.count
+    found = _packed(fine.packed)
+    assert found == _packed(finer.packed)
+    assert found == _packed(rw.enumerate_regions(same, ball, tol=1e-11).packed)
+    assert _packed(rough.packed) <= found
+    assert _packed(rw.sample_patterns(scaled, ball, 100_000, seed=1).patterns) <= found
+
+
+def _packed(rows: np.ndarray) -> set[bytes]:
+    return {row.tobytes() for row in rows}

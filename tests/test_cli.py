@@ -473,3 +473,24 @@ def test_uncertified_counts_are_not_complete_and_say_so(monkeypatch, model_file,
     assert main(["count", str(model_file), *BOX]) == 3
     out = capsys.readouterr().out
     assert f"{res.count:,}, not certified (2 facet test(s) hit an LP limit, 0 crossing(s) failed to land" in out
+    assert "smaller --tol" not in out  # an LP limit is not a matter of tol
+
+
+def test_failed_crossings_suggest_a_smaller_tol(monkeypatch, model_file, capsys):
+    """Crossings fail where regions about as thin as tol meet: the warning and the CLI say to try a smaller one."""
+    import regionwalk.walk as walk
+
+    real_walk = walk._core.walk
+
+    def failed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raw = real_walk(*args, **kwargs)
+        raw["stats"]["witness_failures"] = 3
+        return {**raw, "certified": False}
+
+    monkeypatch.setattr(walk._core, "walk", failed)
+    with pytest.warns(rw.IncompleteWarning, match=r"3 crossing\(s\) failed .* a smaller tol \(this walk's: 1e-09\)"):
+        rw.enumerate_regions(rw.load_model(model_file), rw.Box([-1, -1], [1, 1]))
+    with pytest.warns(rw.IncompleteWarning, match=r"this walk's: 2e-11"):
+        rw.enumerate_regions(rw.load_model(model_file), rw.Box([-2, -2], [2, 2]), tol=2e-11)
+    assert main(["count", str(model_file), *BOX]) == 3
+    assert "3 crossing(s) failed to land: the count may be off; a smaller --tol may certify it" in capsys.readouterr().out

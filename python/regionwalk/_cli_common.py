@@ -285,8 +285,9 @@ def describe_count(res: Any) -> str:
     if res.stop_reason != "complete":
         return f"at least {count} ({_STOP_WORDS.get(res.stop_reason, res.stop_reason)})"
     stats = res.stats
+    hint = "; a smaller --tol may certify it" if stats.get("witness_failures", 0) else ""
     return (f"{count}, not certified ({stats.get('undecided', 0)} facet test(s) hit an LP limit, "
-            f"{stats.get('witness_failures', 0)} crossing(s) failed to land: the count may be off)")
+            f"{stats.get('witness_failures', 0)} crossing(s) failed to land: the count may be off{hint})")
 
 
 def exit_status(complete: bool) -> int:

@@ -436,6 +436,7 @@ def local_counts(
         from regionwalk.walk import IncompleteWarning
 
         warnings.warn(f"{runner.uncertain} ball(s) had facet tests that hit an iteration limit or crossings "
-                      "that failed to land: those counts are not certified and marked incomplete",
+                      "that failed to land: those counts are not certified and marked incomplete (where "
+                      "crossings failed, a smaller tol may certify them)",
                       IncompleteWarning, stacklevel=2)
     return result

@@ -288,15 +288,19 @@ def _progress_callback(progress: bool | ProgressCallback) -> Callable[[int, floa
     return two_arguments
 
 
-def _warn_if_uncertain(raw: dict[str, Any], stats: dict[str, Any]) -> None:
+def _warn_if_uncertain(raw: dict[str, Any], stats: dict[str, Any], tol: float) -> None:
+    """``tol``: the walk's tolerance in the input's units (for the hint)."""
     if raw["stop"] == "memory":
         warnings.warn(f"the walk ran out of memory after {raw['count']} regions: the count is a lower bound",
                       IncompleteWarning, stacklevel=3)
     if not raw.get("certified", True):
+        # A crossing fails where regions about as thin as tol meet: a smaller tol walks
+        # them (the stress nets whose crossings failed were certified at tol / 100).
+        hint = (f"; a smaller tol (this walk's: {tol:.3g}) may certify it" if stats["witness_failures"] else "")
         warnings.warn(
             f"the count {raw['count']} is not certified: {stats['undecided']} facet test(s) hit an LP iteration "
             f"limit and {stats['witness_failures']} crossing(s) failed to land in a region, so it may be off "
-            "for nearly degenerate geometry",
+            f"for nearly degenerate geometry{hint}",
             IncompleteWarning,
             stacklevel=3,
         )
@@ -566,7 +570,7 @@ def enumerate_regions(
     )
     if res.stop_reason == "interrupted":
         raise Interrupted(res)
-    _warn_if_uncertain(raw, stats)
+    _warn_if_uncertain(raw, stats, (abs_tol or 1e-9 * float(core_domain.scale)) / shrink)
     return with_measures(res, measure_names) if measure_names else res
 
 

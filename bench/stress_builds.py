@@ -8,7 +8,7 @@ With --engines, this build's two engines instead: the box's complex
 
     pip install --no-build-isolation --no-deps --target /tmp/base_site <old checkout>
     python bench/stress_builds.py --base /tmp/base_site --domain box --walks 300 [--seed 3]
-    python bench/stress_builds.py --engines --walks 300 --min-dim 3 --max-dim 8
+    python bench/stress_builds.py --engines --walks 300 --min-dim 3 --max-dim 8 [--threads 2]
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def domain_of(rng, kind, d, fam):
         half = np.full(d, float(rng.choice([0.1, 1.0, 2.0])))
     return rw.Box(c - half, c + half)
 
-kind, seed, walks, lo, hi, cap, engine = json.loads(sys.argv[1])
+kind, seed, walks, lo, hi, cap, engine, threads = json.loads(sys.argv[1])
 top = np.random.default_rng(seed)
 out = {"core": rw._core.__file__}
 for i in range(walks):
@@ -66,7 +66,7 @@ for i in range(walks):
     dom = domain_of(rng, kind, d, fam)
     try:
         kw = {} if engine is None else {"engine": engine}
-        res = rw.enumerate_regions(net, dom, threads=1, store_points=False, max_regions=cap, **kw)
+        res = rw.enumerate_regions(net, dom, threads=threads, store_points=False, max_regions=cap, **kw)
         h = hashlib.sha1(np.packbits(res.patterns, axis=1).tobytes()).hexdigest()[:12]
         out[str(i)] = [fam, widths, res.count, bool(res.complete), bool(res.certified), h]
         out["complex"] = out.get("complex", 0) + (res.stats.get("subdivision_vertices", 0) > 0)
@@ -82,7 +82,7 @@ def run(site: str | None, args: argparse.Namespace, engine: str | None = None) -
         env["PYTHONPATH"] = site + os.pathsep + env.get("PYTHONPATH", "")
         env["RW_COMPARE_BASE"] = "1"
     cap = None if args.engines else args.cap
-    spec = [args.domain, args.seed, args.walks, args.min_dim, args.max_dim, cap, engine]
+    spec = [args.domain, args.seed, args.walks, args.min_dim, args.max_dim, cap, engine, args.threads]
     out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], env=env, capture_output=True, text=True,
                          check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -98,6 +98,7 @@ def main() -> None:
     ap.add_argument("--min-dim", type=int, default=3)
     ap.add_argument("--max-dim", type=int, default=6)
     ap.add_argument("--cap", type=int, default=30_000, help="regions per walk at most")
+    ap.add_argument("--threads", type=int, default=1, help="threads of every walk (both builds or engines)")
     args = ap.parse_args()
     if args.engines == (args.base is not None):
         raise SystemExit("give either --base SITE or --engines")

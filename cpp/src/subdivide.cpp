@@ -129,6 +129,8 @@ void BoxSubdivision::differ(std::size_t a, std::size_t b, int threads) {
   });
 }
 
+// Block `block`'s words for its vertices [a, b) (of its 64), set through `bits`
+// (one word per neuron of the layer).
 void BoxSubdivision::differ_block(std::size_t block, std::size_t a, std::size_t b, std::vector<Word>& bits) {
   const auto sw = static_cast<std::size_t>(sw_), S = 2 * static_cast<std::size_t>(d_);
   const std::size_t w = bits.size();
@@ -141,11 +143,18 @@ void BoxSubdivision::differ_block(std::size_t block, std::size_t a, std::size_t 
         const int u = nbr_[v * S + s];
         if (u >= 0) x |= mine[word] ^ sgn_[static_cast<std::size_t>(u) * sw + word];
       }
-      for (; x != 0; x &= x - 1) bits[64 * word + static_cast<std::size_t>(__builtin_ctzll(x))] |= Word{1} << (v & 63);
+      for (; x != 0; x &= x - 1) {
+        const std::size_t i = 64 * word + static_cast<std::size_t>(__builtin_ctzll(x));
+        if (i < w) bits[i] |= Word{1} << (v & 63);  // (sign words are 0 past the layer's width)
+      }
     }
   }
   Word* out = &diff_[block * w];
-  const Word keep = a % 64 == 0 ? 0 : (Word{1} << (a % 64)) - 1;
+  if (a % 64 == 0) {
+    std::copy(bits.begin(), bits.end(), out);
+    return;
+  }
+  const Word keep = (Word{1} << (a % 64)) - 1;  // the block's vertices before a
   for (std::size_t i = 0; i < w; ++i) out[i] = (out[i] & keep) | bits[i];
 }
 

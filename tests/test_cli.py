@@ -455,18 +455,23 @@ def test_item10_two_argument_progress_callables_still_work():
     assert two and three and all(f >= 0 for _, _, f in three)
 
 
-def test_uncertified_counts_are_not_complete_and_say_so(monkeypatch, model_file, capsys):
-    """A walk whose facet tests hit an LP limit is not an exact count, even if it ran to its end."""
+def _uncertified_walks(monkeypatch, **stats) -> None:  # type: ignore[no-untyped-def]
+    """Every core walk from here on reports these counters and is not certified."""
     import regionwalk.walk as walk
 
     real_walk = walk._core.walk
 
     def uncertain(*args, **kwargs):  # type: ignore[no-untyped-def]
         raw = real_walk(*args, **kwargs)
-        raw["stats"]["undecided"] = 2
+        raw["stats"].update(stats)
         return {**raw, "certified": False}
 
     monkeypatch.setattr(walk._core, "walk", uncertain)
+
+
+def test_uncertified_counts_are_not_complete_and_say_so(monkeypatch, model_file, capsys):
+    """A walk whose facet tests hit an LP limit is not an exact count, even if it ran to its end."""
+    _uncertified_walks(monkeypatch, undecided=2)
     with pytest.warns(rw.IncompleteWarning, match="not certified: 2 facet test"):
         res = rw.enumerate_regions(rw.load_model(model_file), rw.Box([-1, -1], [1, 1]))
     assert res.stop_reason == "complete" and not res.certified and not res.complete
@@ -478,16 +483,7 @@ def test_uncertified_counts_are_not_complete_and_say_so(monkeypatch, model_file,
 
 def test_failed_crossings_suggest_a_smaller_tol(monkeypatch, model_file, capsys):
     """Crossings fail where regions about as thin as tol meet: the warning and the CLI say to try a smaller one."""
-    import regionwalk.walk as walk
-
-    real_walk = walk._core.walk
-
-    def failed(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raw = real_walk(*args, **kwargs)
-        raw["stats"]["witness_failures"] = 3
-        return {**raw, "certified": False}
-
-    monkeypatch.setattr(walk._core, "walk", failed)
+    _uncertified_walks(monkeypatch, witness_failures=3)
     with pytest.warns(rw.IncompleteWarning, match=r"3 crossing\(s\) failed .* a smaller tol \(this walk's: 1e-09\)"):
         rw.enumerate_regions(rw.load_model(model_file), rw.Box([-1, -1], [1, 1]))
     with pytest.warns(rw.IncompleteWarning, match=r"this walk's: 2e-11"):

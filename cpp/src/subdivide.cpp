@@ -215,7 +215,7 @@ bool BoxSubdivision::cut(int k, int j, int width) {
   const int T = team(V * 4);
   // Chunks taken in turn by the threads: the vertices with an edge to read
   // crowd into some ranges. The lists, in chunk order, are in vertex order.
-  const std::size_t C = T > 1 ? 16 * static_cast<std::size_t>(T) : 1, B = blocks(V), w = static_cast<std::size_t>(width);
+  const std::size_t C = chunks(T), B = blocks(V), w = static_cast<std::size_t>(width);
   crossing_.resize(C);
   run_chunks(T, C, [&](std::size_t c, int) {
     // Filled locally and moved in: the lists' headers share cache lines, and

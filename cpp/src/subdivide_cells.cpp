@@ -45,7 +45,7 @@ bool BoxSubdivision::read_cells(std::vector<Word>& patterns, std::vector<double>
   // Chunks taken in turn: the later vertices, made by the last layers' cuts,
   // are the lowest of more cells each.
   const int T = team(count_);
-  const std::size_t C = T > 1 ? 16 * static_cast<std::size_t>(T) : 1;
+  const std::size_t C = chunks(T);
   std::vector<Reader> readers(C);
   run_chunks(T, C, [&](std::size_t c, int) {
     const auto [v0, v1] = share(count_, static_cast<int>(C), static_cast<int>(c));

@@ -106,7 +106,7 @@ bool BoxSubdivision::link(int k) {
   for (std::vector<FaceRecord>& b : buckets_) b.clear();
   // Chunks taken in turn (a vertex has one or two 2-faces per tight
   // constraint): which thread's buckets a record lands in changes no pair.
-  const std::size_t C = T > 1 ? 16 * static_cast<std::size_t>(T) : 1;
+  const std::size_t C = chunks(T);
   run_chunks(T, C, [&](std::size_t c, int t) { face_records(C, c, t); });
   // Bucket b gathers every thread's part of it, in thread order; threads
   // pair contiguous runs of buckets (each slot is written by its own record).

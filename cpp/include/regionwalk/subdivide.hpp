@@ -76,6 +76,9 @@ class BoxSubdivision {
 
   bool refuse(std::string why);
   int team(std::size_t items) const;  // threads worth starting for this many items
+  // Chunks for `threads` to take in turn (run_chunks): enough that uneven work
+  // or a busy core costs no thread more than a sixteenth of its share.
+  static std::size_t chunks(int threads) { return threads > 1 ? 16 * static_cast<std::size_t>(threads) : 1; }
   void start_box();
   void bounds();
   void layer_values(int l);

@@ -312,13 +312,14 @@ bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vect
   return complete;
 }
 
-void Expander::pass_proofs(const FrontierItem& region, std::vector<FrontierItem>& out, std::size_t first) const {
-  // The proofs gathered on this region go to each neighbour they hold in.
+void Expander::pass_proofs(const FrontierItem& region, std::vector<FrontierItem>& out, std::size_t first) {
+  // The proofs gathered on this region go to each neighbour they hold in,
+  // gathered in scratch: the item's own list is then allocated once, to size.
   const int words = net_.pattern_words();
-  Pattern flipped;
+  Pattern& flipped = flipped_;
   for (std::size_t f = first; f < out.size(); ++f) {
     FrontierItem& it = out[f];
-    flipped = it.pattern;
+    flipped.assign(it.pattern.begin(), it.pattern.end());
     for (int w = 0; w < words; ++w) flipped[static_cast<size_t>(w)] ^= region.pattern[static_cast<size_t>(w)];
     int single = -1, bits = 0;
     for (int w = 0; w < words; ++w)
@@ -327,7 +328,8 @@ void Expander::pass_proofs(const FrontierItem& region, std::vector<FrontierItem>
         single = w * 64 + __builtin_ctzll(flipped[static_cast<size_t>(w)]);
       }
     it.crossed = bits == 1 ? single : -1;
-    proofs_.for_neighbour(flipped, layer_of_, it.crossed, it.proofs);
+    proofs_.for_neighbour(flipped, layer_of_, it.crossed, passed_);
+    it.proofs.assign(passed_.begin(), passed_.end());
   }
 }
 

@@ -6,7 +6,8 @@
 namespace regionwalk {
 
 VisitedSet::VisitedSet(int words, int point_dim, bool store_points, int shards)
-    : words_(words), dim_(point_dim), store_points_(store_points), shards_(static_cast<size_t>(shards)) {
+    : words_(words), dim_(point_dim), store_points_(store_points), locked_(shards > 1),
+      shards_(static_cast<size_t>(shards)) {
   for (Shard& s : shards_) s.slots.assign(64, 0);
 }
 
@@ -42,14 +43,14 @@ void VisitedSet::grow(Shard& s) const {
 bool VisitedSet::contains(const Word* p) const {
   const std::uint64_t h = hash_words(p, words_);
   Shard& s = shard_of(h);
-  std::lock_guard<std::mutex> lock(s.mu);
+  const auto lock = lock_of(s);
   return find_slot(s, p, words_, h) >= 0;
 }
 
 bool VisitedSet::insert(const Word* p, const double* point) {
   const std::uint64_t h = hash_words(p, words_);
   Shard& s = shard_of(h);
-  std::lock_guard<std::mutex> lock(s.mu);
+  const auto lock = lock_of(s);
   std::int64_t slot = find_slot(s, p, words_, h);
   if (slot >= 0) return false;
   if (s.entries == UINT32_MAX - 1) throw std::length_error("too many regions for one shard");
@@ -73,7 +74,7 @@ bool VisitedSet::insert(const Word* p, const double* point) {
 std::int64_t VisitedSet::bytes() const {
   std::int64_t n = 0;
   for (const Shard& s : shards_) {
-    std::lock_guard<std::mutex> lock(s.mu);
+    const auto lock = lock_of(s);
     n += static_cast<std::int64_t>(s.arena.capacity() * sizeof(Word) + s.points.capacity() * sizeof(double) +
                                    s.slots.capacity() * sizeof(std::uint32_t));
   }
@@ -84,7 +85,7 @@ void VisitedSet::collect(std::vector<Word>& patterns, std::vector<double>& point
   patterns.clear();
   points.clear();
   for (const Shard& s : shards_) {
-    std::lock_guard<std::mutex> lock(s.mu);
+    const auto lock = lock_of(s);
     patterns.insert(patterns.end(), s.arena.begin(), s.arena.end());
     points.insert(points.end(), s.points.begin(), s.points.end());
   }

@@ -18,7 +18,7 @@ using RegionVisitor = std::function<void(const Word* pattern, const double* poin
 
 class RegionCollector {
  public:
-  // `shards`: the visited set's locks (one will do for one thread).
+  // `shards`: the visited set's locks (one: used by one thread only, no lock taken).
   RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor = {}, int shards = 64);
 
   bool contains(const Word* pattern) const { return visited_.contains(pattern); }

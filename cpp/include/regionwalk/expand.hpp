@@ -74,7 +74,7 @@ class Expander {
   Crossing cross(const FrontierItem& region, int j, double margin, CrossingScratch& cs);
   // A carried proof that j is no facet here (kept for the neighbours).
   bool proof_settles(const FrontierItem& region, int j);
-  void pass_proofs(const FrontierItem& region, std::vector<FrontierItem>& out, std::size_t first) const;
+  void pass_proofs(const FrontierItem& region, std::vector<FrontierItem>& out, std::size_t first);
   // The region's forms into forms_ (the first region's also make plan_).
   void region_forms(const Word* pattern);
   // Distance of x to the loaded region's rows and (a ball) the domain's boundary.
@@ -105,6 +105,7 @@ class Expander {
   std::vector<double> alpha_;
   NoFacetProof proof_;
   CarriedProofs proofs_;
+  CarriedProofs::Cells passed_;
   Pattern nb_, flipped_;
   std::vector<double> point_, facet_point_, normal_, z_, forward_;
   LocalForms nb_forms_;

@@ -12,6 +12,8 @@ namespace regionwalk {
 
 class VisitedSet {
  public:
+  // One shard serves one thread and takes no lock (a lock per lookup costs a
+  // small walk a few percent); more shards lock each.
   VisitedSet(int words, int point_dim, bool store_points, int shards = 64);
 
   bool contains(const Word* p) const;
@@ -34,9 +36,13 @@ class VisitedSet {
   Shard& shard_of(std::uint64_t h) const { return shards_[h % shards_.size()]; }
   static std::int64_t find_slot(const Shard& s, const Word* p, int words, std::uint64_t h);
   void grow(Shard& s) const;
+  std::unique_lock<std::mutex> lock_of(const Shard& s) const {
+    return locked_ ? std::unique_lock<std::mutex>(s.mu) : std::unique_lock<std::mutex>();
+  }
 
   int words_, dim_;
   bool store_points_;
+  bool locked_;
   mutable std::vector<Shard> shards_;
 };
 

@@ -5,69 +5,93 @@
 
 namespace regionwalk {
 
+namespace {
+
+// Segment k holds entries [first (2^k - 1), first (2^(k+1) - 1)).
+struct Place {
+  int segment;
+  std::size_t offset;
+};
+
+Place place_of(std::uint32_t e, std::uint32_t first) {
+  const std::uint64_t q = e / first + 1;
+  const int k = 63 - __builtin_clzll(q);
+  return {k, e - static_cast<std::size_t>(first) * ((std::size_t{1} << k) - 1)};
+}
+
+}  // namespace
+
 VisitedSet::VisitedSet(int words, int point_dim, bool store_points, int shards)
     : words_(words), dim_(point_dim), store_points_(store_points), locked_(shards > 1),
       shards_(static_cast<size_t>(shards)) {
-  for (Shard& s : shards_) s.slots.assign(64, 0);
+  for (Shard& s : shards_) {
+    s.tables.push_back(std::make_unique<Table>(64));
+    s.table.store(s.tables.back().get(), std::memory_order_release);
+  }
 }
 
-std::int64_t VisitedSet::find_slot(const Shard& s, const Word* p, int words, std::uint64_t h) {
-  // Linear probing; the upper hash bits pick the slot (the lower ones picked the shard).
-  const size_t mask = s.slots.size() - 1;
-  size_t i = static_cast<size_t>(h >> 20) & mask;
-  const auto w = static_cast<size_t>(words);
-  for (;;) {
-    const std::uint32_t e = s.slots[i];
-    if (e == 0) return -static_cast<std::int64_t>(i) - 1;
-    const Word* q = &s.arena[(e - 1) * w];
-    if (std::equal(p, p + words, q)) return static_cast<std::int64_t>(i);
-    i = (i + 1) & mask;
+const Word* VisitedSet::entry(const Shard& s, std::uint32_t e) const {
+  const Place at = place_of(e, kFirst);
+  return s.segment[static_cast<size_t>(at.segment)].load(std::memory_order_acquire) +
+         at.offset * static_cast<size_t>(words_);
+}
+
+Word* VisitedSet::append(Shard& s) {
+  const Place at = place_of(s.entries, kFirst);
+  std::atomic<Word*>& seg = s.segment[static_cast<size_t>(at.segment)];
+  if (seg.load(std::memory_order_relaxed) == nullptr) {  // (made once: a failed insert may have made it)
+    const size_t n = (static_cast<size_t>(kFirst) << at.segment) * static_cast<size_t>(words_);
+    s.owned.reserve(s.owned.size() + 1);  // (no throw once the segment is made)
+    s.owned.push_back(std::make_unique<Word[]>(n));
+    seg.store(s.owned.back().get(), std::memory_order_release);
   }
+  return seg.load(std::memory_order_relaxed) + at.offset * static_cast<size_t>(words_);
 }
 
 void VisitedSet::grow(Shard& s) const {
-  // The new table is filled before it replaces the old one: an allocation
-  // failure (std::bad_alloc) leaves the shard as it was.
-  std::vector<std::uint32_t> slots(s.slots.size() * 2, 0);
-  const size_t mask = slots.size() - 1;
-  const auto w = static_cast<size_t>(words_);
-  for (std::uint32_t e : s.slots) {
-    if (e == 0) continue;
-    size_t i = static_cast<size_t>(hash_words(&s.arena[(e - 1) * w], words_) >> 20) & mask;
-    while (slots[i] != 0) i = (i + 1) & mask;
-    slots[i] = e;
+  // The new table is filled, then published: readers probe the old one or the
+  // new one, whole. An allocation failure (std::bad_alloc) leaves the shard as it was.
+  const Table& old = *s.table.load(std::memory_order_relaxed);
+  auto table = std::make_unique<Table>(2 * (old.mask + 1));
+  for (std::uint32_t e = 0; e < s.entries; ++e) {
+    size_t i = start(hash_words(entry(s, e), words_), *table);
+    while (table->slots[i].load(std::memory_order_relaxed) != 0) i = (i + 1) & table->mask;
+    table->slots[i].store(e + 1, std::memory_order_relaxed);
   }
-  s.slots.swap(slots);
+  s.tables.reserve(s.tables.size() + 1);
+  s.tables.push_back(std::move(table));
+  s.table.store(s.tables.back().get(), std::memory_order_release);
 }
 
 bool VisitedSet::contains(const Word* p) const {
   const std::uint64_t h = hash_words(p, words_);
-  Shard& s = shard_of(h);
-  const auto lock = lock_of(s);
-  return find_slot(s, p, words_, h) >= 0;
+  return holds(shard_of(h), p, h);
+}
+
+bool VisitedSet::holds(const Shard& s, const Word* p, std::uint64_t h) const {
+  const Table& t = *s.table.load(std::memory_order_acquire);
+  for (size_t i = start(h, t);; i = (i + 1) & t.mask) {
+    const std::uint32_t e = t.slots[i].load(std::memory_order_acquire);
+    if (e == 0) return false;
+    const Word* q = entry(s, e - 1);
+    if (std::equal(p, p + words_, q)) return true;
+  }
 }
 
 bool VisitedSet::insert(const Word* p, const double* point) {
   const std::uint64_t h = hash_words(p, words_);
   Shard& s = shard_of(h);
   const auto lock = lock_of(s);
-  std::int64_t slot = find_slot(s, p, words_, h);
-  if (slot >= 0) return false;
+  if (holds(s, p, h)) return false;  // under the lock: every insert is seen
   if (s.entries == UINT32_MAX - 1) throw std::length_error("too many regions for one shard");
-  if (2 * (static_cast<size_t>(s.entries) + 1) > s.slots.size()) {
-    grow(s);
-    slot = find_slot(s, p, words_, h);
-  }
-  s.arena.insert(s.arena.end(), p, p + words_);
-  if (store_points_) {
-    try {
-      s.points.insert(s.points.end(), point, point + dim_);
-    } catch (...) {
-      s.arena.resize(s.arena.size() - static_cast<size_t>(words_));  // as before the call
-      throw;
-    }
-  }
-  s.slots[static_cast<size_t>(-slot - 1)] = ++s.entries;
+  if (2 * (static_cast<size_t>(s.entries) + 1) > s.table.load(std::memory_order_relaxed)->mask + 1) grow(s);
+  Word* at = append(s);
+  if (store_points_) s.points.insert(s.points.end(), point, point + dim_);  // (a throw publishes nothing)
+  std::copy(p, p + words_, at);
+  const Table& t = *s.table.load(std::memory_order_relaxed);
+  size_t i = start(h, t);
+  while (t.slots[i].load(std::memory_order_relaxed) != 0) i = (i + 1) & t.mask;
+  t.slots[i].store(++s.entries, std::memory_order_release);  // publishes the words above
   return true;
 }
 
@@ -75,8 +99,11 @@ std::int64_t VisitedSet::bytes() const {
   std::int64_t n = 0;
   for (const Shard& s : shards_) {
     const auto lock = lock_of(s);
-    n += static_cast<std::int64_t>(s.arena.capacity() * sizeof(Word) + s.points.capacity() * sizeof(double) +
-                                   s.slots.capacity() * sizeof(std::uint32_t));
+    for (const auto& t : s.tables) n += static_cast<std::int64_t>((t->mask + 1) * sizeof(Slot));
+    for (size_t k = 0; k < s.segment.size(); ++k)
+      if (s.segment[k].load(std::memory_order_relaxed) != nullptr)
+        n += static_cast<std::int64_t>((static_cast<size_t>(kFirst) << k) * static_cast<size_t>(words_) * sizeof(Word));
+    n += static_cast<std::int64_t>(s.points.capacity() * sizeof(double));
   }
   return n;
 }
@@ -86,7 +113,7 @@ void VisitedSet::collect(std::vector<Word>& patterns, std::vector<double>& point
   points.clear();
   for (const Shard& s : shards_) {
     const auto lock = lock_of(s);
-    patterns.insert(patterns.end(), s.arena.begin(), s.arena.end());
+    for (std::uint32_t e = 0; e < s.entries; ++e) patterns.insert(patterns.end(), entry(s, e), entry(s, e) + words_);
     points.insert(points.end(), s.points.begin(), s.points.end());
   }
 }

@@ -1,12 +1,14 @@
 // Unit tests of the walk's parts, each alone: frontier-item bytes, carried
 // proofs, the visited set, the LP solver's degenerate and unbounded cases,
 // coincident groups, 2D clipping, the Expander and walk states.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "regionwalk/collect.hpp"
@@ -95,6 +97,49 @@ static void test_visited_set_grows_and_keeps_everything() {
   Pattern absent{0, 0x100};  // a bit no inserted pattern has
   CHECK(!set.contains(absent.data()));
   CHECK(set.bytes() >= static_cast<std::int64_t>(seen.size() * (2 * sizeof(Word) + sizeof(double))));
+}
+
+// Threads inserting overlapping patterns while they look others up (as
+// walkers do): each pattern is new to exactly one insert, a thread sees its
+// own inserts at once, and the set ends with each pattern once, with the
+// point of the insert that won.
+static void test_visited_set_under_concurrent_inserts_and_lookups() {
+  constexpr int kThreads = 4, kEach = 30000;
+  VisitedSet set(2, 1, true, 8);
+  auto pattern = [](std::uint64_t i) { return Pattern{i * 0x9E3779B97F4A7C15ULL, i & 7}; };
+  std::vector<std::vector<std::uint64_t>> won(kThreads);
+  std::vector<char> own_seen(kThreads, 1);
+  std::vector<std::thread> team;
+  for (int t = 0; t < kThreads; ++t)
+    team.emplace_back([&, t] {
+      std::mt19937_64 rng(static_cast<std::uint64_t>(t));
+      bool seen = true;
+      for (int n = 0; n < kEach; ++n) {
+        const std::uint64_t i = rng() % 60000;  // overlaps the other threads'
+        const Pattern p = pattern(i);
+        const double x = static_cast<double>(i);
+        if (set.insert(p.data(), &x)) won[static_cast<std::size_t>(t)].push_back(i);
+        seen = seen && set.contains(p.data());
+        set.contains(pattern(rng() % 60000).data());
+      }
+      own_seen[static_cast<std::size_t>(t)] = seen;
+    });
+  for (std::thread& th : team) th.join();
+  CHECK(std::all_of(own_seen.begin(), own_seen.end(), [](char c) { return c != 0; }));
+  std::vector<std::uint64_t> all;
+  for (const auto& w : won) all.insert(all.end(), w.begin(), w.end());
+  std::sort(all.begin(), all.end());
+  CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());  // new to one insert only
+  std::vector<Word> patterns;
+  std::vector<double> points;
+  set.collect(patterns, points);
+  CHECK(patterns.size() == 2 * all.size() && points.size() == all.size());
+  bool match = true;
+  for (std::size_t e = 0; e < points.size(); ++e) {
+    const Pattern p = pattern(static_cast<std::uint64_t>(points[e]));
+    match = match && p[0] == patterns[2 * e] && p[1] == patterns[2 * e + 1];
+  }
+  CHECK(match);
 }
 
 static void test_lp_degenerate_vertex_and_unbounded() {
@@ -260,6 +305,7 @@ int main() {
   test_item_bytes_roundtrip_and_reject_damage();
   test_proofs_follow_the_flip();
   test_visited_set_grows_and_keeps_everything();
+  test_visited_set_under_concurrent_inserts_and_lookups();
   test_lp_degenerate_vertex_and_unbounded();
   test_coincident_groups();
   test_planar_clip_of_a_square_cut_twice();

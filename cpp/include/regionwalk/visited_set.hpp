@@ -1,8 +1,16 @@
 // A sharded hash set of packed patterns, each with an optional witness point.
-// Patterns live in flat per-shard arenas (no allocation per pattern); each
-// shard has its own lock so that walker threads rarely contend.
+// Lookups take no lock: walker threads look a neighbour up some twenty times
+// per region, and a lock per lookup moves the shard's cache line between
+// cores every time. Inserts lock their shard. A pattern is published by its
+// slot (a release store), after its words; patterns live in segments that
+// never move, and a grown slot table leaves the old one to readers still
+// probing it (a lookup racing an insert may miss it, and say so: the insert
+// that follows finds it).
 #pragma once
+#include <array>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -12,29 +20,43 @@ namespace regionwalk {
 
 class VisitedSet {
  public:
-  // One shard serves one thread and takes no lock (a lock per lookup costs a
-  // small walk a few percent); more shards lock each.
+  // One shard serves one thread and takes no lock; more shards lock each insert.
   VisitedSet(int words, int point_dim, bool store_points, int shards = 64);
 
+  // True when p was inserted before (a racing insert may not be seen yet).
   bool contains(const Word* p) const;
   // Inserts p (with its point) unless present; returns true when inserted.
   bool insert(const Word* p, const double* point);
-  // Bytes held by the arenas and slot tables (capacity, not just use).
+  // Bytes held by the patterns, points and slot tables (capacity, not just use).
   std::int64_t bytes() const;
 
   // Every stored pattern and point, in shard order (the caller sorts).
   void collect(std::vector<Word>& patterns, std::vector<double>& points) const;
 
  private:
-  struct Shard {
+  using Slot = std::atomic<std::uint32_t>;  // 0 = empty, else entry index + 1
+  struct Table {
+    explicit Table(std::size_t size) : mask(size - 1), slots(std::make_unique<Slot[]>(size)) {}
+    std::size_t mask;
+    std::unique_ptr<Slot[]> slots;
+  };
+  // Segment k holds kFirst << k entries: 25 of them hold more than a shard's 2^32.
+  static constexpr std::uint32_t kFirst = 256;
+  static constexpr int kSegments = 25;
+  struct alignas(64) Shard {  // a line of its own: shards are locked by different threads
     mutable std::mutex mu;
-    std::vector<Word> arena;       // entries * words
-    std::vector<double> points;    // entries * dim, when stored
-    std::vector<std::uint32_t> slots;  // 0 = empty, else entry index + 1
+    std::atomic<const Table*> table{nullptr};
+    std::vector<std::unique_ptr<Table>> tables;  // the current one last; older ones may still be probed
+    std::array<std::atomic<Word*>, kSegments> segment{};
+    std::vector<std::unique_ptr<Word[]>> owned;  // the segments made
+    std::vector<double> points;  // entries * dim, when stored
     std::uint32_t entries = 0;
   };
   Shard& shard_of(std::uint64_t h) const { return shards_[h % shards_.size()]; }
-  static std::int64_t find_slot(const Shard& s, const Word* p, int words, std::uint64_t h);
+  bool holds(const Shard& s, const Word* p, std::uint64_t h) const;  // h: p's hash
+  const Word* entry(const Shard& s, std::uint32_t e) const;
+  Word* append(Shard& s);  // room for entry s.entries
+  static std::size_t start(std::uint64_t h, const Table& t) { return static_cast<std::size_t>(h >> 20) & t.mask; }
   void grow(Shard& s) const;
   std::unique_lock<std::mutex> lock_of(const Shard& s) const {
     return locked_ ? std::unique_lock<std::mutex>(s.mu) : std::unique_lock<std::mutex>();

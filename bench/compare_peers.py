@@ -58,7 +58,7 @@ def _timed(fn):
     return out, best
 
 
-def run_regionwalk(net, half):
+def run_regionwalk(net, half, engine="auto"):
     """Best of several runs on one thread and on two (see `_repeats`), the runs
     interleaved so that a slow spell of this shared machine hits both alike."""
     d = net.input_dim
@@ -69,7 +69,7 @@ def run_regionwalk(net, half):
     while i < rounds:
         for threads in (1, 2):
             t = time.perf_counter()
-            out = rw.count_regions(net, box, threads=threads)
+            out = rw.count_regions(net, box, threads=threads, engine=engine)
             secs = time.perf_counter() - t
             if secs < best[threads][1]:
                 best[threads] = (out, secs)
@@ -161,7 +161,7 @@ def _parse() -> argparse.Namespace:
                     help="relucent stops after this many regions; larger walks are compared by rate")
     ap.add_argument("--skip-relucent", action="store_true")
     ap.add_argument("--walk-engine", action="store_true",
-                    help="also time regionwalk's walk (engine='walk', 1 thread) beside its default engine")
+                    help="also time regionwalk's walk (engine='walk', 1 and 2 threads) beside its default engine")
     ap.add_argument("--edge-subdivision", metavar="PATH", default=None,
                     help="checkout of github.com/arturs-berzins/relu_edge_subdivision (peer skipped without it)")
     ap.add_argument("--edge-timeout", type=float, default=180.0, help="seconds per net for edge subdivision")
@@ -236,12 +236,13 @@ def _case_rows(name: str, net: rw.Network, half: float, args: argparse.Namespace
     print(ROW.format("", "rw 2 threads", count2, f"{secs2:.4f}", f"{count2 / secs2:,.0f}", f"{secs / secs2:.2f}")
           + agree)
     if args.walk_engine:
-        d = net.input_dim
-        box = rw.Box(np.full(d, -half), np.full(d, half))
-        count_w, secs_w = _timed(lambda: rw.count_regions(net, box, threads=1, engine="walk"))
+        (count_w, secs_w), (count_w2, secs_w2) = run_regionwalk(net, half, engine="walk")
         agree = _agree("regionwalk's walk", count_w, count, flags)
         print(ROW.format("", "rw walk engine", count_w, f"{secs_w:.4f}", f"{count_w / secs_w:,.0f}",
                          f"{secs_w / secs:.2f}") + agree)
+        agree = _agree("regionwalk's walk, 2 threads", count_w2, count, flags)
+        print(ROW.format("", "rw walk 2 thr", count_w2, f"{secs_w2:.4f}", f"{count_w2 / secs_w2:,.0f}",
+                         f"{secs_w / secs_w2:.2f}") + agree)
     _edge_row(net, half, count, secs, args, flags)
     _other_rows(net, half, count, rate, args, flags)
 
@@ -260,7 +261,8 @@ def main() -> int:
     if args.edge_subdivision is not None:
         print(f"edge subdivision: {args.edge_subdivision} at {checkout_version(args.edge_subdivision)}")
     print("last column: regionwalk's speed-up (1 thread) over the tool; for 'rw 2 threads', 2 threads over 1;"
-          " for 'rw walk engine', the default engine (1 thread) over the walk")
+          " for 'rw walk engine', the default engine (1 thread) over the walk; for 'rw walk 2 thr', the walk's 2 threads"
+          " over its 1")
     print(ROW.format("case", "tool", "regions", "seconds", "regions/s", "rw speed-up"))
     flags: list[str] = []
     for name, net, half in cases:

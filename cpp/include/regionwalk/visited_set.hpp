@@ -40,9 +40,10 @@ class VisitedSet {
     std::size_t mask;
     std::unique_ptr<Slot[]> slots;
   };
-  // Segment k holds kFirst << k entries: 25 of them hold more than a shard's 2^32.
-  static constexpr std::uint32_t kFirst = 256;
-  static constexpr int kSegments = 25;
+  // Segment k holds kFirst << k entries: 29 of them hold more than a shard's
+  // 2^32 (small first ones: a small walk on 64 shards fills a few entries each).
+  static constexpr std::uint32_t kFirst = 16;
+  static constexpr int kSegments = 29;
   struct alignas(64) Shard {  // a line of its own: shards are locked by different threads
     mutable std::mutex mu;
     std::atomic<const Table*> table{nullptr};

@@ -120,7 +120,7 @@ class Frontier {
   std::condition_variable cv_;
   std::deque<FrontierItem> queue_;
   int busy_ = 0;
-  std::atomic<int> waiting_{0};
+  alignas(64) std::atomic<int> waiting_{0};  // read on every item: kept off the lines each push writes
 };
 
 // Limits, cancellation and the stop reason, shared by the threads.

@@ -39,7 +39,8 @@ class RegionCollector {
   bool store_points_;
   VisitedSet visited_;
   RegionVisitor visitor_;
-  std::atomic<std::int64_t> count_{0};
+  // A line of its own: every insert writes it, and every lookup reads the set's fields above.
+  alignas(64) std::atomic<std::int64_t> count_{0};
 };
 
 }  // namespace regionwalk

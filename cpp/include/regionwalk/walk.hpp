@@ -48,7 +48,8 @@ struct WalkOptions {
 // poll (the walk runs on the calling thread, as one of its workers: see
 // Cancellation) and live counts.
 struct WalkControl : Cancellation {
-  std::atomic<std::int64_t> regions{0};
+  // Written as regions are found, away from the flag and poll that every step reads.
+  alignas(64) std::atomic<std::int64_t> regions{0};
   std::atomic<std::int64_t> frontier{0};  // regions found but not yet expanded
   std::atomic<std::int64_t> bytes{0};     // the walk's own data, estimated
 };

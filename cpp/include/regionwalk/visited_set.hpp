@@ -1,7 +1,8 @@
 // A sharded hash set of packed patterns, each with an optional witness point.
 // Lookups take no lock: walker threads look a neighbour up some twenty times
-// per region, and a lock per lookup moves the shard's cache line between
-// cores every time. Inserts lock their shard. A pattern is published by its
+// per region, and a lock per lookup writes its shard's lock line, which then
+// moves between the cores; a lookup now writes nothing shared. Inserts lock
+// their shard. A pattern is published by its
 // slot (a release store), after its words; patterns live in segments that
 // never move, and a grown slot table leaves the old one to readers still
 // probing it (a lookup racing an insert may miss it, and say so: the insert

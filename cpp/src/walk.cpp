@@ -6,18 +6,19 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #if __has_include(<unistd.h>)
 #include <unistd.h>  // sysconf: the machine's memory
 #endif
 
 #include "regionwalk/expand.hpp"
-#include "regionwalk/parallel.hpp"
 #include "regionwalk/stability.hpp"
 #include "regionwalk/subdivide.hpp"
 #include "regionwalk/walk_state.hpp"
@@ -157,6 +158,42 @@ class Limits {
   Clock::time_point t0_;
   std::atomic<bool> stop_{false};
   std::atomic<int> reason_{static_cast<int>(StopReason::Complete)};
+};
+
+// Workers 1 .. n-1, started by worker 0 (the caller's thread) once the walk
+// has lasted kAfter with regions waiting for them: a small walk (a small
+// ball: tens of regions, a fraction of a millisecond) is over before a
+// thread's start and hand-overs would pay off.
+class Helpers {
+ public:
+  static constexpr double kAfter = 250e-6;  // seconds
+
+  explicit Helpers(int threads) : threads_(threads) {}
+  Helpers(const Helpers&) = delete;
+  Helpers& operator=(const Helpers&) = delete;
+  ~Helpers() { join(); }
+  void bind(std::function<void(int)> worker) { worker_ = std::move(worker); }
+  void start_if_due(const Limits& limits, const WalkControl& control) {
+    if (started_ || limits.seconds() < kAfter || control.frontier.load(std::memory_order_relaxed) < threads_) return;
+    started_ = true;
+    for (int t = 1; t < threads_; ++t) {
+      try {
+        pool_.emplace_back(worker_, t);
+      } catch (...) {
+        break;  // no thread to be had: the walk goes on with fewer
+      }
+    }
+  }
+  void join() {
+    for (std::thread& th : pool_) th.join();
+    pool_.clear();
+  }
+
+ private:
+  int threads_;
+  bool started_ = false;
+  std::function<void(int)> worker_;
+  std::vector<std::thread> pool_;
 };
 
 // What an expansion inside the walk asks: the collector's regions, the limits.
@@ -315,6 +352,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   control.regions.store(regions.count());
   if (limits.at_region_cap(regions.count())) limits.halt(StopReason::MaxRegions);
 
+  Helpers helpers(threads);
   auto worker = [&](int t) {
     std::optional<Expander> own;
     Expander& expander =
@@ -329,6 +367,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
         for (; i < batch.size(); ++i) {
           if (!limits.keep_going(regions, (++expanded & 63) == 0)) break;
           if (!expander.expand(batch[i], sink, found)) break;
+          if (threads > 1 && t == 0) helpers.start_if_due(limits, control);
           if (threads > 1 && !found.empty() && frontier.hungry()) frontier.push(found);
         }
         frontier.put_back(batch, i);  // taken but not (fully) expanded: kept for a continued walk
@@ -347,7 +386,9 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
     res.stats.stable_neurons = expander.stats().stable_neurons;
   };
 
-  run_parallel(threads, worker);  // the caller's thread is worker 0
+  helpers.bind(worker);
+  worker(0);  // on the caller's thread
+  helpers.join();
   if (error) std::rethrow_exception(error);
 
   res.stop = limits.reason();

@@ -2,7 +2,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -109,6 +111,39 @@ static void test_box_threads_and_proofs() {
     CHECK(r.count == first && r.count > 100);
     CHECK(r.stats.rechecked_proofs > 0 && r.stats.proof_errors == 0);
   }
+}
+
+// Helpers join a walk once it has lasted a while with regions waiting: a
+// small walk stays on the caller's thread, a long one spreads over more, and
+// the regions are the same either way. (Which thread found each region is
+// told by the visitor, called by the thread that inserts it.)
+static void test_helpers_join_walks_with_work() {
+  auto walk_on = [](const Network& net, const Domain& dom, const double* seed, int threads,
+                    std::set<std::thread::id>& finders) {
+    std::mutex mu;
+    WalkOptions opt;
+    opt.threads = threads;
+    opt.subdivide = false;
+    opt.on_region = [&](const Word*, const double*) {
+      std::lock_guard<std::mutex> lock(mu);
+      finders.insert(std::this_thread::get_id());
+    };
+    WalkControl control;
+    return walk(net, dom, seed, opt, control).patterns;
+  };
+  const Network tiny = two_layers(3, 2, 2);
+  const double seed2[] = {0.1, 0.2};
+  std::set<std::thread::id> one, few;
+  CHECK(walk_on(tiny, Domain::box({-1.0, -1.0}, {1.0, 1.0}), seed2, 3, few) ==
+        walk_on(tiny, Domain::box({-1.0, -1.0}, {1.0, 1.0}), seed2, 1, one));
+  CHECK(few.size() == 1 && few == one);  // the caller's thread alone
+  const Network big = two_layers(5, 4, 14);  // thousands of regions: tens of milliseconds
+  const double seed4[] = {0.1, 0.2, -0.1, 0.3};
+  const Domain box = Domain::box(std::vector<double>(4, -1.0), std::vector<double>(4, 1.0));
+  std::set<std::thread::id> alone, many;
+  const std::vector<Word> serial = walk_on(big, box, seed4, 1, alone);
+  CHECK(walk_on(big, box, seed4, 3, many) == serial && serial.size() > 2000);
+  CHECK(alone.size() == 1 && many.size() >= 2);
 }
 
 // A plan's forms: the kept neurons' the same to the bit as without it, the
@@ -228,6 +263,7 @@ int main() {
   test_tent_maps();
   test_zaslavsky_and_threads();
   test_box_threads_and_proofs();
+  test_helpers_join_walks_with_work();
   if (failures == 0) std::printf("test_core: all checks passed\n");
   return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -439,7 +439,9 @@ def enumerate_regions(
         Stop after this many seconds (> 0); ``stop_reason="time_limit"``.
     threads
         Worker threads, an integer >= 1 (default: all cores). Counts and
-        patterns do not depend on it.
+        patterns do not depend on it. The walk starts on the calling thread
+        and brings in the others once it has run a quarter of a millisecond
+        with regions waiting: a small walk never pays for starting threads.
     tol
         Absolute tolerance, finite, > 0 and below the domain's scale: a region
         counts when it is reached across a facet whose piece inside the domain

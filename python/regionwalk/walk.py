@@ -441,7 +441,7 @@ def enumerate_regions(
         Worker threads, an integer >= 1 (default: all cores). Counts and
         patterns do not depend on it. The walk starts on the calling thread
         and brings in the others once it has run a quarter of a millisecond
-        with regions waiting: a small walk never pays for starting threads.
+        with regions waiting: a shorter walk never starts them.
     tol
         Absolute tolerance, finite, > 0 and below the domain's scale: a region
         counts when it is reached across a facet whose piece inside the domain

@@ -53,11 +53,8 @@ void VisitedSet::grow(Shard& s) const {
   // new one, whole. An allocation failure (std::bad_alloc) leaves the shard as it was.
   const Table& old = *s.table.load(std::memory_order_relaxed);
   auto table = std::make_unique<Table>(2 * (old.mask + 1));
-  for (std::uint32_t e = 0; e < s.entries; ++e) {
-    size_t i = start(hash_words(entry(s, e), words_), *table);
-    while (table->slots[i].load(std::memory_order_relaxed) != 0) i = (i + 1) & table->mask;
-    table->slots[i].store(e + 1, std::memory_order_relaxed);
-  }
+  for (std::uint32_t e = 0; e < s.entries; ++e)
+    table->slots[empty_slot(*table, hash_words(entry(s, e), words_))].store(e + 1, std::memory_order_relaxed);
   s.tables.reserve(s.tables.size() + 1);
   s.tables.push_back(std::move(table));
   s.table.store(s.tables.back().get(), std::memory_order_release);
@@ -89,9 +86,7 @@ bool VisitedSet::insert(const Word* p, const double* point) {
   if (store_points_) s.points.insert(s.points.end(), point, point + dim_);  // (a throw publishes nothing)
   std::copy(p, p + words_, at);
   const Table& t = *s.table.load(std::memory_order_relaxed);
-  size_t i = start(h, t);
-  while (t.slots[i].load(std::memory_order_relaxed) != 0) i = (i + 1) & t.mask;
-  t.slots[i].store(++s.entries, std::memory_order_release);  // publishes the words above
+  t.slots[empty_slot(t, h)].store(++s.entries, std::memory_order_release);  // publishes the words above
   return true;
 }
 
@@ -113,7 +108,10 @@ void VisitedSet::collect(std::vector<Word>& patterns, std::vector<double>& point
   points.clear();
   for (const Shard& s : shards_) {
     const auto lock = lock_of(s);
-    for (std::uint32_t e = 0; e < s.entries; ++e) patterns.insert(patterns.end(), entry(s, e), entry(s, e) + words_);
+    for (std::uint32_t e = 0; e < s.entries; ++e) {
+      const Word* p = entry(s, e);
+      patterns.insert(patterns.end(), p, p + words_);
+    }
     points.insert(points.end(), s.points.begin(), s.points.end());
   }
 }

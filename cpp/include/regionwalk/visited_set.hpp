@@ -59,6 +59,12 @@ class VisitedSet {
   const Word* entry(const Shard& s, std::uint32_t e) const;
   Word* append(Shard& s);  // room for entry s.entries
   static std::size_t start(std::uint64_t h, const Table& t) { return static_cast<std::size_t>(h >> 20) & t.mask; }
+  // The first empty slot from h's (under the shard's lock, or in a table not yet published).
+  static std::size_t empty_slot(const Table& t, std::uint64_t h) {
+    std::size_t i = start(h, t);
+    while (t.slots[i].load(std::memory_order_relaxed) != 0) i = (i + 1) & t.mask;
+    return i;
+  }
   void grow(Shard& s) const;
   std::unique_lock<std::mutex> lock_of(const Shard& s) const {
     return locked_ ? std::unique_lock<std::mutex>(s.mu) : std::unique_lock<std::mutex>();

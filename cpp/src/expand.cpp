@@ -119,12 +119,14 @@ Expander::Expander(const Network& net, const Domain& dom, std::vector<signed cha
   facet_point_.assign(d, 0.0);
   normal_.assign(d, 0.0);
   local_.stable_neurons = std::count_if(stable_.begin(), stable_.end(), [](signed char s) { return s != 0; });
+  fixed_ = net.fixed_inputs(stable_);
 }
 
 // The region's forms; the first region's, whole, also settle which stable
-// neurons later regions skip.
+// neurons later regions skip. Every region's start from the fixed terms, so
+// a region's forms do not depend on which region an Expander saw first.
 void Expander::region_forms(const Word* pattern) {
-  net_.local_forms(pattern, forms_, planned_ ? &plan_ : nullptr);
+  net_.local_forms(pattern, forms_, planned_ ? &plan_ : nullptr, &fixed_);
   if (planned_) return;
   plan_ = net_.plan_forms(stable_rows_only(stable_, forms_));
   planned_ = true;

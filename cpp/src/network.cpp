@@ -173,7 +173,8 @@ Pattern Network::pattern_of(const double* x) const {
   return p;
 }
 
-REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out, const FormsPlan* plan) const {
+REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out, const FormsPlan* plan,
+                                         const FixedInputs* fixed) const {
   const int d = input_dim();
   const auto N = static_cast<size_t>(hidden_);
   const auto dd = static_cast<size_t>(d);
@@ -197,18 +198,34 @@ REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out, c
   for (int l = 1; l <= last; ++l) {
     const Layer& L = layers_[static_cast<size_t>(l)];
     const auto cur = static_cast<size_t>(offsets_[static_cast<size_t>(l)]);
+    const auto n = static_cast<size_t>(L.out);
+    const FixedInputs* from_fixed = l == 1 && fixed != nullptr && !fixed->empty() && fixed->holds_for(pattern)
+                                        ? fixed : nullptr;
+    const char* skip = from_fixed != nullptr ? from_fixed->input.data() : nullptr;
     if (l < last || plan == nullptr || !plan->skips) {
-      std::copy(L.bias.begin(), L.bias.end(), &out.c[cur]);
-      layer_forms(l, pattern, out, transposed_[static_cast<size_t>(l)].data(), static_cast<size_t>(L.out),
-                  &out.a[cur], N, &out.c[cur]);
+      if (from_fixed != nullptr) {
+        std::copy(from_fixed->c.begin(), from_fixed->c.end(), &out.c[cur]);
+        for (size_t q = 0; q < dd; ++q) std::copy_n(&from_fixed->a[q * n], n, &out.a[q * N + cur]);
+      } else {
+        std::copy(L.bias.begin(), L.bias.end(), &out.c[cur]);
+      }
+      layer_forms(l, pattern, out, transposed_[static_cast<size_t>(l)].data(), n, &out.a[cur], N, &out.c[cur], skip);
       continue;
     }
     // The kept neurons only, in a compact block, then put in their rows.
     const size_t m = plan->keep.size();
-    out.part.assign((dd + 1) * m, 0.0);
+    out.part.resize((dd + 1) * m);
     double* c = out.part.data() + dd * m;  // (no element when every neuron is skipped)
-    std::copy(plan->bias.begin(), plan->bias.end(), c);
-    layer_forms(l, pattern, out, plan->weight.data(), m, out.part.data(), m, c);
+    if (from_fixed != nullptr) {
+      for (size_t q = 0; q <= dd; ++q) {
+        const double* col = q < dd ? &from_fixed->a[q * n] : from_fixed->c.data();
+        for (size_t t = 0; t < m; ++t) out.part[q * m + t] = col[plan->keep[t]];
+      }
+    } else {
+      std::fill_n(out.part.begin(), dd * m, 0.0);
+      std::copy(plan->bias.begin(), plan->bias.end(), c);
+    }
+    layer_forms(l, pattern, out, plan->weight.data(), m, out.part.data(), m, c, skip);
     std::fill_n(&out.c[cur], static_cast<size_t>(L.out), 0.0);
     for (size_t q = 0; q <= dd; ++q) {
       double* to = q < dd ? &out.a[q * N + cur] : &out.c[cur];
@@ -231,7 +248,7 @@ REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out, c
 }
 
 REGIONWALK_HOT void Network::layer_forms(int l, const Word* pattern, LocalForms& out, const double* wt, size_t n_out,
-                                         double* a, size_t stride, double* c) const {
+                                         double* a, size_t stride, double* c, const char* skip) const {
   const Layer& L = layers_[static_cast<size_t>(l)];
   const int d = input_dim();
   const auto N = static_cast<size_t>(hidden_);
@@ -243,7 +260,8 @@ REGIONWALK_HOT void Network::layer_forms(int l, const Word* pattern, LocalForms&
   std::vector<int>& live = out.live;
   live.clear();
   for (int k = 0; k < L.in; ++k)
-    if (alpha_ != 0.0 || get_bit(pattern, static_cast<int>(prev) + k)) live.push_back(k);
+    if ((alpha_ != 0.0 || get_bit(pattern, static_cast<int>(prev) + k)) && (skip == nullptr || skip[k] == 0))
+      live.push_back(k);
   auto slope = [&](int k) { return get_bit(pattern, static_cast<int>(prev) + k) ? 1.0 : alpha_; };
   // Column q of the forms (q == d: the constant term).
   auto src = [&](int q) { return q < d ? &out.a[static_cast<size_t>(q) * N + prev] : &out.c[prev]; };
@@ -266,6 +284,39 @@ REGIONWALK_HOT void Network::layer_forms(int l, const Word* pattern, LocalForms&
     const int k = live[b];
     for (int q = 0; q <= d; ++q) axpy(dst(q), &wt[static_cast<size_t>(k) * n_out], slope(k) * src(q)[k], n_out);
   }
+}
+
+FixedInputs Network::fixed_inputs(const std::vector<signed char>& stable) const {
+  FixedInputs fixed;
+  if (num_hidden_layers() < 2 || stable.size() != static_cast<size_t>(hidden_)) return fixed;
+  const Layer& first = layers_[0];
+  const Layer& second = layers_[1];
+  const auto d = static_cast<size_t>(first.in);
+  const auto n = static_cast<size_t>(second.out);
+  const std::vector<double>& wt = transposed_[1];  // column k of W_2 at k * n
+  fixed.input.assign(static_cast<size_t>(first.out), 0);
+  fixed.mask.assign(static_cast<size_t>(pattern_words()), 0);
+  fixed.bits.assign(fixed.mask.size(), 0);
+  std::vector<double> a(d * n, 0.0), c(second.bias);
+  bool any = false;
+  for (int k = 0; k < first.out; ++k) {
+    const signed char sign = stable[static_cast<size_t>(k)];
+    if (sign == 0) continue;
+    any = true;
+    fixed.input[static_cast<size_t>(k)] = 1;
+    fixed.mask[static_cast<size_t>(k >> 6)] |= Word{1} << (k & 63);
+    if (sign > 0) fixed.bits[static_cast<size_t>(k >> 6)] |= Word{1} << (k & 63);
+    const double slope = sign > 0 ? 1.0 : alpha_;
+    if (slope == 0.0) continue;
+    const double* col = &wt[static_cast<size_t>(k) * n];
+    const double* row = &first.weight[static_cast<size_t>(k) * d];  // neuron k's form: its weights
+    for (size_t q = 0; q < d; ++q) axpy(&a[q * n], col, slope * row[q], n);
+    axpy(c.data(), col, slope * first.bias[static_cast<size_t>(k)], n);
+  }
+  if (!any) return FixedInputs{};
+  fixed.a = std::move(a);
+  fixed.c = std::move(c);
+  return fixed;
 }
 
 FormsPlan Network::plan_forms(const std::vector<char>& skip) const {

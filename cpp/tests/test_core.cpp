@@ -185,6 +185,72 @@ static void test_forms_plan() {
   CHECK(!one.plan_forms(std::vector<char>(static_cast<size_t>(w1), 1)).skips);
 }
 
+// Forms that start from the fixed terms of stable first-layer neurons: the
+// same forms as summed from scratch, up to rounding, with and without a plan
+// (kept neurons the same to the bit as without the plan); a pattern that
+// gives a fixed neuron the other sign gets the forms summed from scratch.
+static void test_forms_from_fixed_inputs() {
+  std::mt19937_64 rng(8);
+  std::normal_distribution<double> g;
+  const int d = 5, w1 = 70, w2 = 7, w3 = 9;  // 70: the fixed bits span two pattern words
+  auto layer = [&](int in, int out) {
+    Layer l{in, out, std::vector<double>(static_cast<size_t>(in * out)), std::vector<double>(static_cast<size_t>(out))};
+    for (double& x : l.weight) x = g(rng);
+    for (double& x : l.bias) x = g(rng);
+    return l;
+  };
+  for (double alpha : {0.0, 0.1}) {
+    for (int depth : {2, 3}) {
+      std::vector<Layer> layers{layer(d, w1), layer(w1, w2)};
+      if (depth == 3) layers.push_back(layer(w2, w3));
+      layers.push_back(layer(depth == 3 ? w3 : w2, 1));
+      const Network net(layers, alpha);
+      const int N = net.hidden_neurons();
+      std::vector<signed char> stable(static_cast<size_t>(N), 0);
+      for (int k = 0; k < w1; k += 3) stable[static_cast<size_t>(k)] = g(rng) > 0 ? 1 : -1;
+      stable[static_cast<size_t>(w1 + 1)] = 1;  // a later layer's stable neuron adds no fixed term
+      const FixedInputs fixed = net.fixed_inputs(stable);
+      CHECK(!fixed.empty() && fixed.input[0] == 1 && fixed.input[1] == 0);
+      std::vector<char> skip(static_cast<size_t>(N), 0);
+      skip[static_cast<size_t>(N - 1)] = 1;
+      const FormsPlan plan = net.plan_forms(skip);
+      for (int round = 0; round < 8; ++round) {
+        Pattern p(static_cast<size_t>(net.pattern_words()), 0);
+        for (int k = 0; k < N; ++k) {
+          const signed char s = k < w1 ? stable[static_cast<size_t>(k)] : 0;
+          if (s > 0 || (s == 0 && g(rng) > 0)) set_bit(p.data(), k);
+        }
+        const bool agrees = round < 6;
+        if (!agrees) p[0] ^= Word{1} << 3;  // neuron 3 is fixed: give it the other sign
+        CHECK(fixed.holds_for(p.data()) == agrees);
+        LocalForms scratch, from_fixed, planned;
+        net.local_forms(p.data(), scratch);
+        net.local_forms(p.data(), from_fixed, nullptr, &fixed);
+        net.local_forms(p.data(), planned, &plan, &fixed);
+        for (int k = 0; k < N; ++k) {
+          const auto kk = static_cast<size_t>(k);
+          const double size = 1.0 + std::abs(scratch.c[kk]) + scratch.norm[kk];
+          CHECK(std::abs(from_fixed.c[kk] - scratch.c[kk]) <= 1e-12 * size);
+          CHECK(std::abs(from_fixed.norm[kk] - scratch.norm[kk]) <= 1e-12 * size);
+          for (int q = 0; q < d; ++q) {
+            CHECK(std::abs(from_fixed.coef(k, q) - scratch.coef(k, q)) <= 1e-12 * size);
+            if (!agrees) CHECK(from_fixed.coef(k, q) == scratch.coef(k, q));
+            if (skip[kk] == 0) CHECK(planned.coef(k, q) == from_fixed.coef(k, q));
+          }
+          if (skip[kk] == 0) CHECK(planned.c[kk] == from_fixed.c[kk]);
+        }
+        CHECK(from_fixed.zeros == scratch.zeros);
+      }
+    }
+  }
+  const Network one({layer(d, w1), layer(w1, 1)}, 0.0);
+  CHECK(one.fixed_inputs(std::vector<signed char>(static_cast<size_t>(w1), 1)).empty());
+  const Network two({layer(d, 4), layer(4, 3), layer(3, 1)}, 0.0);
+  std::vector<signed char> later_only(7, 0);
+  later_only[5] = 1;
+  CHECK(two.fixed_inputs(later_only).empty());
+}
+
 // Forms kept in one LocalForms from call to call (the first layer's are
 // reused for the same network) are those of a fresh one, to the bit, from
 // network to network, pattern to pattern, with and without a plan.
@@ -259,6 +325,7 @@ int main() {
   test_caller_poll_cancels();
   test_forms_plan();
   test_forms_reused();
+  test_forms_from_fixed_inputs();
   test_lp_square();
   test_tent_maps();
   test_zaslavsky_and_threads();

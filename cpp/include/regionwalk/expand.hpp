@@ -96,6 +96,7 @@ class Expander {
   PolytopeClip poly_;
   LocalForms forms_;
   FormsPlan plan_;  // the regions' forms skip the last layer's stable neurons
+  FixedInputs fixed_;  // the second layer's terms from first-layer neurons stable over the domain
   bool planned_ = false;
   WalkStats local_;
   // Scratch, per region.

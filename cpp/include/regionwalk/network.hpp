@@ -60,6 +60,28 @@ struct FormsPlan {
   bool skips = false;          // some neuron is skipped
 };
 
+// The terms of the second hidden layer's forms that are the same on every
+// region of a domain: those of first-layer neurons of fixed sign over it
+// (their forms are their weights, their slopes fixed). A small ball keeps
+// most of its first layer stable, and a region then sums only the terms of
+// its other inputs. The forms are a different sum of the same terms, so
+// they may differ from the unplanned ones in the last bit; a walk uses them
+// for every region alike.
+struct FixedInputs {
+  std::vector<char> input;   // per first-layer neuron: its term is in a and c
+  std::vector<Word> mask;    // pattern words: the fixed neurons' bits ...
+  std::vector<Word> bits;    // ... and their values
+  std::vector<double> a;     // d x n_2: a[q * n_2 + i], the terms summed in input order
+  std::vector<double> c;     // n_2: the second layer's biases and the terms' constants
+  bool empty() const { return a.empty(); }
+  // Does the pattern give the fixed neurons their fixed signs?
+  bool holds_for(const Word* pattern) const {
+    for (size_t w = 0; w < mask.size(); ++w)
+      if ((pattern[w] & mask[w]) != bits[w]) return false;
+    return true;
+  }
+};
+
 class Network {
  public:
   // layers[0..K-2] are followed by the activation, layers[K-1] is the output.
@@ -104,7 +126,13 @@ class Network {
   static double forward_cancel(int fan_in) { return 16.0 * std::sqrt(fan_in + 1.0) * 2.220446049250313e-16; }
   // Local affine forms of all hidden neurons on the region of `pattern`,
   // with their norms and the neurons whose forms vanish (see LocalForms).
-  void local_forms(const Word* pattern, LocalForms& out, const FormsPlan* plan = nullptr) const;
+  // With `fixed` (from fixed_inputs()) the second layer starts from its
+  // fixed terms on patterns that agree with them.
+  void local_forms(const Word* pattern, LocalForms& out, const FormsPlan* plan = nullptr,
+                   const FixedInputs* fixed = nullptr) const;
+  // The fixed terms given the neurons' signs fixed over a domain (one entry
+  // per hidden neuron, as stable_signs()); empty when there are none.
+  FixedInputs fixed_inputs(const std::vector<signed char>& stable) const;
   // The plan skipping the last hidden layer's neurons marked in `skip` (one
   // entry per hidden neuron; marks in earlier layers are ignored). With one
   // hidden layer nothing is skipped: its forms are its weights.
@@ -118,9 +146,10 @@ class Network {
   void derive(size_t l);
   void find_vanishing(const Word* pattern, LocalForms& out, const FormsPlan* plan) const;
   // Adds layer l's forms from layer l - 1's (in `out`) to the n_out rows of
-  // the columns at a + q * stride (q < d) and c, which hold their biases.
+  // the columns at a + q * stride (q < d) and c, which hold their biases
+  // (or their fixed terms: `skip` marks the inputs these hold already).
   void layer_forms(int l, const Word* pattern, LocalForms& out, const double* wt, size_t n_out, double* a,
-                   size_t stride, double* c) const;
+                   size_t stride, double* c, const char* skip = nullptr) const;
 
   std::vector<Layer> layers_;
   std::vector<std::vector<double>> transposed_;  // per layer, in x out: column k of W is contiguous

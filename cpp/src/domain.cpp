@@ -8,6 +8,14 @@
 
 namespace regionwalk {
 
+namespace {
+
+bool is_origin(const std::vector<double>& x) {
+  return std::all_of(x.begin(), x.end(), [](double v) { return v == 0.0; });
+}
+
+}  // namespace
+
 Domain Domain::box(std::vector<double> lo, std::vector<double> hi) {
   if (lo.empty() || lo.size() != hi.size())
     throw std::invalid_argument("box bounds lo and hi must be non-empty and of equal length");
@@ -23,6 +31,7 @@ Domain Domain::box(std::vector<double> lo, std::vector<double> hi) {
   }
   d.lo = std::move(lo);
   d.hi = std::move(hi);
+  d.at_origin = is_origin(d.center);
   return d;
 }
 
@@ -36,6 +45,7 @@ Domain Domain::ball(std::vector<double> center, double radius) {
   d.dim = static_cast<int>(center.size());
   d.center = std::move(center);
   d.radius = radius;
+  d.at_origin = is_origin(d.center);
   return d;
 }
 
@@ -45,6 +55,7 @@ Domain Domain::whole(int dim) {
   d.kind = DomainKind::Whole;
   d.dim = dim;
   d.center.assign(static_cast<size_t>(dim), 0.0);
+  d.at_origin = true;
   return d;
 }
 
@@ -52,16 +63,19 @@ bool Domain::hyperplane_meets(const double* a, double c) const {
   switch (kind) {
     case DomainKind::Whole:
       return true;
+    // At the origin the products with the centre are zeros, which leave the
+    // sum as it is: the constant alone is the same to the bit.
     case DomainKind::Ball: {
       double v = c;
-      for (int i = 0; i < dim; ++i) v += a[i] * center[static_cast<size_t>(i)];
+      if (!at_origin)
+        for (int i = 0; i < dim; ++i) v += a[i] * center[static_cast<size_t>(i)];
       return std::abs(v) < radius;
     }
     case DomainKind::Box: {
       double mid = c, half = 0.0;
       for (int i = 0; i < dim; ++i) {
         const auto k = static_cast<size_t>(i);
-        mid += a[i] * center[k];
+        if (!at_origin) mid += a[i] * center[k];
         half += std::abs(a[i]) * 0.5 * (hi[k] - lo[k]);
       }
       return std::abs(mid) < half;

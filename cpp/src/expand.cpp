@@ -130,6 +130,7 @@ void Expander::region_forms(const Word* pattern) {
   if (planned_) return;
   plan_ = net_.plan_forms(stable_rows_only(stable_, forms_));
   planned_ = true;
+  if (plan_.skips && !fixed_.empty()) fixed_ = net_.fixed_inputs(stable_, &plan_);  // the kept rows alone
 }
 
 FrontierItem Expander::seed(const double* seed) {

@@ -199,10 +199,12 @@ REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out, c
     const Layer& L = layers_[static_cast<size_t>(l)];
     const auto cur = static_cast<size_t>(offsets_[static_cast<size_t>(l)]);
     const auto n = static_cast<size_t>(L.out);
-    const FixedInputs* from_fixed = l == 1 && fixed != nullptr && !fixed->empty() && fixed->holds_for(pattern)
-                                        ? fixed : nullptr;
+    const bool planned = l == last && plan != nullptr && plan->skips;
+    const FixedInputs* from_fixed =
+        l == 1 && fixed != nullptr && !fixed->empty() && (planned || !fixed->compact) && fixed->holds_for(pattern)
+            ? fixed : nullptr;
     const char* skip = from_fixed != nullptr ? from_fixed->input.data() : nullptr;
-    if (l < last || plan == nullptr || !plan->skips) {
+    if (!planned) {
       if (from_fixed != nullptr) {
         std::copy(from_fixed->c.begin(), from_fixed->c.end(), &out.c[cur]);
         for (size_t q = 0; q < dd; ++q) std::copy_n(&from_fixed->a[q * n], n, &out.a[q * N + cur]);
@@ -216,7 +218,10 @@ REGIONWALK_HOT void Network::local_forms(const Word* pattern, LocalForms& out, c
     const size_t m = plan->keep.size();
     out.part.resize((dd + 1) * m);
     double* c = out.part.data() + dd * m;  // (no element when every neuron is skipped)
-    if (from_fixed != nullptr) {
+    if (from_fixed != nullptr && from_fixed->compact) {
+      std::copy(from_fixed->a.begin(), from_fixed->a.end(), out.part.begin());
+      std::copy(from_fixed->c.begin(), from_fixed->c.end(), c);
+    } else if (from_fixed != nullptr) {
       for (size_t q = 0; q <= dd; ++q) {
         const double* col = q < dd ? &from_fixed->a[q * n] : from_fixed->c.data();
         for (size_t t = 0; t < m; ++t) out.part[q * m + t] = col[plan->keep[t]];
@@ -286,18 +291,20 @@ REGIONWALK_HOT void Network::layer_forms(int l, const Word* pattern, LocalForms&
   }
 }
 
-FixedInputs Network::fixed_inputs(const std::vector<signed char>& stable) const {
+FixedInputs Network::fixed_inputs(const std::vector<signed char>& stable, const FormsPlan* plan) const {
   FixedInputs fixed;
   if (num_hidden_layers() < 2 || stable.size() != static_cast<size_t>(hidden_)) return fixed;
   const Layer& first = layers_[0];
   const Layer& second = layers_[1];
   const auto d = static_cast<size_t>(first.in);
-  const auto n = static_cast<size_t>(second.out);
-  const std::vector<double>& wt = transposed_[1];  // column k of W_2 at k * n
+  fixed.compact = plan != nullptr && plan->skips && num_hidden_layers() == 2;
+  const auto n = fixed.compact ? plan->keep.size() : static_cast<size_t>(second.out);
+  // Column k of W_2 (its kept rows) at k * n.
+  const std::vector<double>& wt = fixed.compact ? plan->weight : transposed_[1];
   fixed.input.assign(static_cast<size_t>(first.out), 0);
   fixed.mask.assign(static_cast<size_t>(pattern_words()), 0);
   fixed.bits.assign(fixed.mask.size(), 0);
-  std::vector<double> a(d * n, 0.0), c(second.bias);
+  std::vector<double> a(d * n, 0.0), c(fixed.compact ? plan->bias : second.bias);
   bool any = false;
   for (int k = 0; k < first.out; ++k) {
     const signed char sign = stable[static_cast<size_t>(k)];

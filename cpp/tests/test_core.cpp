@@ -214,6 +214,8 @@ static void test_forms_from_fixed_inputs() {
       std::vector<char> skip(static_cast<size_t>(N), 0);
       skip[static_cast<size_t>(N - 1)] = 1;
       const FormsPlan plan = net.plan_forms(skip);
+      const FixedInputs kept_rows = net.fixed_inputs(stable, &plan);  // compact where layer 2 is the last
+      CHECK(kept_rows.compact == (depth == 2));
       for (int round = 0; round < 8; ++round) {
         Pattern p(static_cast<size_t>(net.pattern_words()), 0);
         for (int k = 0; k < N; ++k) {
@@ -223,10 +225,14 @@ static void test_forms_from_fixed_inputs() {
         const bool agrees = round < 6;
         if (!agrees) p[0] ^= Word{1} << 3;  // neuron 3 is fixed: give it the other sign
         CHECK(fixed.holds_for(p.data()) == agrees);
-        LocalForms scratch, from_fixed, planned;
+        LocalForms scratch, from_fixed, planned, compact, unplanned;
         net.local_forms(p.data(), scratch);
         net.local_forms(p.data(), from_fixed, nullptr, &fixed);
         net.local_forms(p.data(), planned, &plan, &fixed);
+        net.local_forms(p.data(), compact, &plan, &kept_rows);
+        CHECK(compact.a == planned.a && compact.c == planned.c && compact.norm == planned.norm);
+        net.local_forms(p.data(), unplanned, nullptr, &kept_rows);  // compact terms serve their plan only
+        CHECK(unplanned.a == (depth == 2 ? scratch.a : from_fixed.a));
         for (int k = 0; k < N; ++k) {
           const auto kk = static_cast<size_t>(k);
           const double size = 1.0 + std::abs(scratch.c[kk]) + scratch.norm[kk];

@@ -12,6 +12,9 @@ struct Domain {
   std::vector<double> lo, hi;   // Box
   std::vector<double> center;   // Ball (also the box's midpoint)
   double radius = 0.0;          // Ball
+  // The centre is the origin (as in the walk's reduced coordinates): a
+  // hyperplane's offset from it is its constant, with no dot product.
+  bool at_origin = false;
 
   static Domain box(std::vector<double> lo, std::vector<double> hi);
   static Domain ball(std::vector<double> center, double radius);

@@ -71,9 +71,12 @@ struct FixedInputs {
   std::vector<char> input;   // per first-layer neuron: its term is in a and c
   std::vector<Word> mask;    // pattern words: the fixed neurons' bits ...
   std::vector<Word> bits;    // ... and their values
-  std::vector<double> a;     // d x n_2: a[q * n_2 + i], the terms summed in input order
-  std::vector<double> c;     // n_2: the second layer's biases and the terms' constants
-  bool empty() const { return a.empty(); }
+  std::vector<double> a;     // d x n: a[q * n + i], the terms summed in input order
+  std::vector<double> c;     // n: the second layer's biases and the terms' constants
+  // n is the second layer's width, or (compact) the number of neurons its
+  // plan keeps when it is the last hidden layer: they come out the same.
+  bool compact = false;
+  bool empty() const { return c.empty(); }
   // Does the pattern give the fixed neurons their fixed signs?
   bool holds_for(const Word* pattern) const {
     for (size_t w = 0; w < mask.size(); ++w)
@@ -131,8 +134,10 @@ class Network {
   void local_forms(const Word* pattern, LocalForms& out, const FormsPlan* plan = nullptr,
                    const FixedInputs* fixed = nullptr) const;
   // The fixed terms given the neurons' signs fixed over a domain (one entry
-  // per hidden neuron, as stable_signs()); empty when there are none.
-  FixedInputs fixed_inputs(const std::vector<signed char>& stable) const;
+  // per hidden neuron, as stable_signs()); empty when there are none. With a
+  // plan that skips neurons of the second layer, only those it keeps: such
+  // terms serve local_forms() with that plan only.
+  FixedInputs fixed_inputs(const std::vector<signed char>& stable, const FormsPlan* plan = nullptr) const;
   // The plan skipping the last hidden layer's neurons marked in `skip` (one
   // entry per hidden neuron; marks in earlier layers are ignored). With one
   // hidden layer nothing is skipped: its forms are its weights.

@@ -23,12 +23,7 @@ Place place_of(std::uint32_t e, std::uint32_t first) {
 
 VisitedSet::VisitedSet(int words, int point_dim, bool store_points, int shards)
     : words_(words), dim_(point_dim), store_points_(store_points), locked_(shards > 1),
-      shards_(static_cast<size_t>(shards)) {
-  for (Shard& s : shards_) {
-    s.tables.push_back(std::make_unique<Table>(64));
-    s.table.store(s.tables.back().get(), std::memory_order_release);
-  }
-}
+      shards_(static_cast<size_t>(shards)) {}  // tables come with a shard's first insert
 
 const Word* VisitedSet::entry(const Shard& s, std::uint32_t e) const {
   const Place at = place_of(e, kFirst);
@@ -51,8 +46,8 @@ Word* VisitedSet::append(Shard& s) {
 void VisitedSet::grow(Shard& s) const {
   // The new table is filled, then published: readers probe the old one or the
   // new one, whole. An allocation failure (std::bad_alloc) leaves the shard as it was.
-  const Table& old = *s.table.load(std::memory_order_relaxed);
-  auto table = std::make_unique<Table>(2 * (old.mask + 1));
+  const Table* old = s.table.load(std::memory_order_relaxed);
+  auto table = std::make_unique<Table>(old != nullptr ? 2 * (old->mask + 1) : 64);
   for (std::uint32_t e = 0; e < s.entries; ++e)
     table->slots[empty_slot(*table, hash_words(entry(s, e), words_))].store(e + 1, std::memory_order_relaxed);
   s.tables.reserve(s.tables.size() + 1);
@@ -66,7 +61,9 @@ bool VisitedSet::contains(const Word* p) const {
 }
 
 bool VisitedSet::holds(const Shard& s, const Word* p, std::uint64_t h) const {
-  const Table& t = *s.table.load(std::memory_order_acquire);
+  const Table* table = s.table.load(std::memory_order_acquire);
+  if (table == nullptr) return false;  // nothing inserted yet
+  const Table& t = *table;
   for (size_t i = start(h, t);; i = (i + 1) & t.mask) {
     const std::uint32_t e = t.slots[i].load(std::memory_order_acquire);
     if (e == 0) return false;
@@ -81,7 +78,8 @@ bool VisitedSet::insert(const Word* p, const double* point) {
   const auto lock = lock_of(s);
   if (holds(s, p, h)) return false;  // under the lock: every insert is seen
   if (s.entries == UINT32_MAX - 1) throw std::length_error("too many regions for one shard");
-  if (2 * (static_cast<size_t>(s.entries) + 1) > s.table.load(std::memory_order_relaxed)->mask + 1) grow(s);
+  const Table* now = s.table.load(std::memory_order_relaxed);
+  if (now == nullptr || 2 * (static_cast<size_t>(s.entries) + 1) > now->mask + 1) grow(s);
   Word* at = append(s);
   if (store_points_) s.points.insert(s.points.end(), point, point + dim_);  // (a throw publishes nothing)
   std::copy(p, p + words_, at);
@@ -114,6 +112,16 @@ void VisitedSet::collect(std::vector<Word>& patterns, std::vector<double>& point
     }
     points.insert(points.end(), s.points.begin(), s.points.end());
   }
+}
+
+void VisitedSet::reshard(int shards) {
+  std::vector<Shard> old(static_cast<size_t>(std::max(1, shards)));
+  old.swap(shards_);  // (shards hold locks and atomics: the vectors swap, the shards stay put)
+  locked_ = false;    // alone here
+  const auto d = static_cast<size_t>(dim_);
+  for (const Shard& s : old)
+    for (std::uint32_t e = 0; e < s.entries; ++e) insert(entry(s, e), store_points_ ? &s.points[e * d] : nullptr);
+  locked_ = shards_.size() > 1;
 }
 
 }  // namespace regionwalk

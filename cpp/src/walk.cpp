@@ -167,15 +167,19 @@ class Limits {
 class Helpers {
  public:
   static constexpr double kAfter = 250e-6;  // seconds
+  static constexpr int kShards = 64;       // the visited set's, once threads share it
 
   explicit Helpers(int threads) : threads_(threads) {}
   Helpers(const Helpers&) = delete;
   Helpers& operator=(const Helpers&) = delete;
   ~Helpers() { join(); }
   void bind(std::function<void(int)> worker) { worker_ = std::move(worker); }
-  void start_if_due(const Limits& limits, const WalkControl& control) {
+  // The collector is worker 0's alone until then (one shard, no locks): it is
+  // spread over shards that lock before another thread can touch it.
+  void start_if_due(const Limits& limits, const WalkControl& control, RegionCollector& regions) {
     if (started_ || limits.seconds() < kAfter || control.frontier.load(std::memory_order_relaxed) < threads_) return;
     started_ = true;
+    regions.reshard(kShards);
     for (int t = 1; t < threads_; ++t) {
       try {
         pool_.emplace_back(worker_, t);
@@ -325,7 +329,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   const double tol = opt.tol > 0 ? opt.tol : 1e-9 * dom.scale();
   const int threads = std::max(1, opt.threads);
   const std::vector<signed char> stable = stable_signs(net, dom);
-  RegionCollector regions(net.pattern_words(), dom.dim, opt.store_points, opt.on_region, threads > 1 ? 64 : 1);
+  RegionCollector regions(net.pattern_words(), dom.dim, opt.store_points, opt.on_region, 1);  // see Helpers
   Frontier frontier(control);
   Limits limits(opt, control, frontier);
   WalkResult res;
@@ -367,7 +371,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
         for (; i < batch.size(); ++i) {
           if (!limits.keep_going(regions, (++expanded & 63) == 0)) break;
           if (!expander.expand(batch[i], sink, found)) break;
-          if (threads > 1 && t == 0) helpers.start_if_due(limits, control);
+          if (threads > 1 && t == 0) helpers.start_if_due(limits, control, regions);
           if (threads > 1 && !found.empty() && frontier.hungry()) frontier.push(found);
         }
         frontier.put_back(batch, i);  // taken but not (fully) expanded: kept for a continued walk

@@ -9,6 +9,7 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "regionwalk/collect.hpp"
@@ -97,6 +98,42 @@ static void test_visited_set_grows_and_keeps_everything() {
   Pattern absent{0, 0x100};  // a bit no inserted pattern has
   CHECK(!set.contains(absent.data()));
   CHECK(set.bytes() >= static_cast<std::int64_t>(seen.size() * (2 * sizeof(Word) + sizeof(double))));
+}
+
+// A set filled on one shard and spread over many (as a walk does when its
+// helper threads start) keeps every pattern with its point, finds each, and
+// takes new ones; an empty set reshards too.
+static void test_visited_set_reshards() {
+  VisitedSet set(2, 1, true, 1);
+  std::mt19937_64 rng(5);
+  std::vector<Pattern> seen;
+  for (int i = 0; i < 3000; ++i) {
+    Pattern p{rng(), rng() & 0xF};
+    const double x = static_cast<double>(p[0] % 1000);
+    if (set.insert(p.data(), &x)) seen.push_back(p);
+  }
+  std::vector<Word> before, after;
+  std::vector<double> points_before, points_after;
+  set.collect(before, points_before);
+  set.reshard(64);
+  set.collect(after, points_after);
+  auto pairs = [](const std::vector<Word>& w, const std::vector<double>& x) {
+    std::vector<std::tuple<Word, Word, double>> out;
+    for (size_t i = 0; i < x.size(); ++i) out.emplace_back(w[2 * i], w[2 * i + 1], x[i]);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(after.size() == 2 * seen.size() && pairs(before, points_before) == pairs(after, points_after));
+  bool all = true;
+  for (const Pattern& p : seen) all = all && set.contains(p.data()) && !set.insert(p.data(), nullptr);
+  CHECK(all);
+  const Pattern fresh{1, 0x10};  // a bit no earlier pattern has
+  const double x = 7.0;
+  CHECK(!set.contains(fresh.data()) && set.insert(fresh.data(), &x) && set.contains(fresh.data()));
+  VisitedSet empty(1, 0, false, 1);
+  empty.reshard(8);
+  const Word w = 3;
+  CHECK(!empty.contains(&w) && empty.insert(&w, nullptr) && empty.contains(&w));
 }
 
 // Threads inserting overlapping patterns while they look others up (as
@@ -344,6 +381,7 @@ int main() {
   test_item_bytes_roundtrip_and_reject_damage();
   test_proofs_follow_the_flip();
   test_visited_set_grows_and_keeps_everything();
+  test_visited_set_reshards();
   test_visited_set_under_concurrent_inserts_and_lookups();
   test_lp_degenerate_vertex_and_unbounded();
   test_coincident_groups();

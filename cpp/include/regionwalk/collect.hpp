@@ -27,6 +27,8 @@ class RegionCollector {
   bool add(const Word* pattern, const double* point, bool quiet = false);
   std::int64_t count() const { return count_.load(std::memory_order_relaxed); }
   std::int64_t bytes() const { return visited_.bytes(); }
+  // See VisitedSet::reshard (only while no other thread uses the collector).
+  void reshard(int shards) { visited_.reshard(shards); }
   bool stores_points() const { return store_points_; }
 
   // Every region kept, in no particular order.

@@ -33,6 +33,10 @@ class VisitedSet {
 
   // Every stored pattern and point, in shard order (the caller sorts).
   void collect(std::vector<Word>& patterns, std::vector<double>& points) const;
+  // Spreads the entries over `shards` shards (more than one: inserts lock).
+  // Only while no other thread uses the set: a walk starts on one shard and
+  // reshards before its helper threads start.
+  void reshard(int shards);
 
  private:
   using Slot = std::atomic<std::uint32_t>;  // 0 = empty, else entry index + 1

@@ -8,6 +8,7 @@ by witness points; on the degenerate families too."""
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -60,6 +61,49 @@ def test_a_small_ball_in_many_dimensions_has_the_reference_walkers_regions(width
     ref = reference_walk(ws, bs, ("ball", ball.center, ball.radius), ball.center, alpha=alpha)
     assert res.complete and res.count >= 3
     assert _as_set(res.patterns) == ref
+
+
+def _three_cuts_in_72_dimensions(alpha: float):
+    """A 100-72-72-1 net whose first layer is active (linear) over a ball, and whose
+    second layer's hyperplanes all miss the ball but three, though bound propagation
+    proves none of them stable: the walk runs in 72 dimensions (where long rows take
+    the wide products and the dual projection's floors) for a handful of regions."""
+    rng = np.random.default_rng(5)
+    d, n1, n2, r = 100, 72, 72, 0.3
+    c = rng.uniform(-0.5, 0.5, d)
+    w1, b1 = rng.normal(size=(n1, d)) / np.sqrt(d), np.full(n1, 10.0)
+    w2 = rng.normal(size=(n2, n1)) / np.sqrt(n1)
+    g = w2 @ w1  # the second layer's hyperplanes in x, over the ball
+    t = rng.uniform(1.3, 3.0, n2) * rng.choice([-1.0, 1.0], n2)  # offsets in radii: misses ...
+    t[:3] = rng.uniform(-0.4, 0.4, 3)  # ... but three cuts
+    b2 = t * r * np.linalg.norm(g, axis=1) - w2 @ (w1 @ c + b1)
+    ws, bs = [w1, w2, rng.normal(size=(1, n2))], [b1, b2, np.zeros(1)]
+    return rw.Network(ws, bs, alpha=alpha), rw.Ball(c, r), g[:3], (g @ c + w2 @ b1 + b2)[:3]
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.2], ids=["relu", "leaky"])
+def test_a_ball_walked_in_72_dimensions_has_the_arrangements_regions(alpha):
+    net, ball, a, z = _three_cuts_in_72_dimensions(alpha)
+    assert _restricted_dim(net, ball) >= 64
+    # The exact count of three hyperplanes in the ball (DESIGN.md section 4):
+    # one region, plus one per subset whose flat meets the open ball.
+    exact = 1
+    for k in (1, 2, 3):
+        for s in itertools.combinations(range(3), k):
+            a_s, z_s = a[list(s)], z[list(s)]
+            exact += np.linalg.norm(a_s.T @ np.linalg.solve(a_s @ a_s.T, z_s)) < ball.radius
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = rw.enumerate_regions(net, ball, threads=1)
+    assert res.complete and res.count == exact >= 5
+    sampled = rw.sample_patterns(net, ball, 20_000, seed=2)
+    assert _as_set(sampled.patterns_bool) <= _as_set(res.patterns)
+    varying = np.flatnonzero(res.patterns.min(axis=0) != res.patterns.max(axis=0))
+    assert list(varying) == [72, 73, 74]  # the three cutting neurons, nothing else
+    for i in range(res.count):  # each witness inside the ball, with its region's pattern
+        x = res.points[i]
+        assert np.linalg.norm(x - ball.center) < ball.radius
+        assert np.array_equal(net.patterns(x[None])[0], res.patterns[i])
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

@@ -3,14 +3,20 @@
 #include <algorithm>
 #include <cmath>
 
+#include "regionwalk/simd.hpp"
+
 namespace regionwalk {
 
 void BallQp::build_dual(const RegionRows& rows) {
   const auto d = static_cast<size_t>(dom_.dim);
   near_.reset(dom_.dim);
   near_row_.clear();
+  floor_.clear();
   better_.resize(d);
   row_.resize(d);
+  double centre_norm = 0.0;
+  for (double c : dom_.center) centre_norm += c * c;
+  centre_norm = std::sqrt(centre_norm);
   const std::vector<int>& neurons = rows.neurons();
   for (size_t i = 0; i < neurons.size(); ++i) {
     const int k = neurons[i];
@@ -19,8 +25,14 @@ void BallQp::build_dual(const RegionRows& rows) {
     const double sg = rows.sign(k);
     const double* ua = rows.unit_a(k);
     for (size_t q = 0; q < d; ++q) row_[q] = -sg * ua[q];
-    near_.add_row(row_.data(), sg * rows.unit_c(k));
+    const double rhs = sg * rows.unit_c(k);
+    near_.add_row(row_.data(), rhs);
     near_row_.push_back(static_cast<int>(i));
+    // The slack at the centre, and a guard far above the rounding of it, of
+    // a row's value at a point and of |x - c| (all relative ~1e-15).
+    double slack = rhs;
+    for (size_t q = 0; q < d; ++q) slack -= row_[q] * dom_.center[q];
+    floor_.push_back(slack - 1e-9 * (dom_.radius + centre_norm + std::abs(rhs)));
   }
 }
 
@@ -34,14 +46,15 @@ void BallQp::build(const ActiveSetLp& lp, int neuron_rows) {
   }
 }
 
-double BallQp::checked_margin(const double* y) const {
-  // Rows not near keep slack >= r at the centre, so >= the ball's gap at y.
+REGIONWALK_HOT double BallQp::checked_margin(const double* y) const {
+  // Rows not near keep slack >= r at the centre, so >= the ball's gap at y;
+  // nor does a row whose floor keeps it above the least slack so far.
   double m = ball_gap(y);
+  const double reached = dom_.radius - m;  // |y - c|
+  const bool skip = floors();
   for (int i : scan_) {
-    double slack = near_.rhs(i);
-    const double* a = near_.row(i);
-    for (int q = 0; q < dom_.dim; ++q) slack -= a[q] * y[q];
-    m = std::min(m, slack);
+    if (skip && floor_[static_cast<size_t>(i)] - reached > m) continue;
+    m = std::min(m, near_.rhs(i) - wide_dot(near_.row(i), y, static_cast<size_t>(dom_.dim)));
   }
   return m;
 }
@@ -49,8 +62,8 @@ double BallQp::checked_margin(const double* y) const {
 DualProjection::Status BallQp::project(const double* eq, double eq_rhs, double shrink, double* y,
                                        GeometryStats& stats) {
   const int max_iter = 50 * (dom_.dim + 1) + 2 * near_.rows() + 100;
-  const DualProjection::Status st = dual_.solve(near_, dom_.dim, scan_, shrink, eq, eq_rhs,
-                                                dom_.center.data(), dom_.radius - shrink, max_iter, y);
+  const DualProjection::Status st = dual_.solve(near_, dom_.dim, scan_, shrink, eq, eq_rhs, dom_.center.data(),
+                                                dom_.radius - shrink, max_iter, y, floors() ? floor_.data() : nullptr);
   ++stats.qp_solves;
   stats.lp_iterations += dual_.last_iterations();
   return st;  // Undecided is no verdict yet: the primal solvers take over

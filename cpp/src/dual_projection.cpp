@@ -10,19 +10,7 @@ namespace regionwalk {
 namespace {
 constexpr double kDependent = 1e-10;  // a normal this close to the active rows' span adds no direction
 
-// Four partial sums: they vectorise without reassociating anything.
-inline double dot(const double* a, const double* b, int n) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  int q = 0;
-  for (; q + 4 <= n; q += 4) {
-    s0 += a[q] * b[q];
-    s1 += a[q + 1] * b[q + 1];
-    s2 += a[q + 2] * b[q + 2];
-    s3 += a[q + 3] * b[q + 3];
-  }
-  for (; q < n; ++q) s0 += a[q] * b[q];
-  return (s0 + s1) + (s2 + s3);
-}
+inline double dot(const double* a, const double* b, int n) { return dot4(a, b, static_cast<std::size_t>(n)); }
 }  // namespace
 
 struct DualProjection::Problem {
@@ -173,7 +161,7 @@ REGIONWALK_HOT DualProjection::Added DualProjection::add(const Problem& pb, int 
 
 REGIONWALK_HOT DualProjection::Status DualProjection::solve(const ActiveSetLp& rows, int dim, const std::vector<int>& scan,
                                              double shrink, const double* eq, double eq_rhs, const double* centre,
-                                             double reach, int max_iterations, double* x) {
+                                             double reach, int max_iterations, double* x, const double* floor) {
   n_ = dim;
   const auto n = static_cast<size_t>(n_);
   iterations_ = 0;
@@ -204,8 +192,14 @@ REGIONWALK_HOT DualProjection::Status DualProjection::solve(const ActiveSetLp& r
   for (;;) {
     int worst = -1;
     double most = eps;
+    double reached = 0.0;  // |x - c|: rows whose floor - shrink is above it hold here
+    if (floor != nullptr) {
+      for (size_t q = 0; q < n; ++q) reached += (x[q] - centre[q]) * (x[q] - centre[q]);
+      reached = std::sqrt(reached) + shrink;
+    }
     for (int i : scan) {
-      const double v = dot(rows.row(i), x, n_) - (rows.rhs(i) - shrink);
+      if (floor != nullptr && floor[i] > reached) continue;
+      const double v = wide_dot(rows.row(i), x, n) - (rows.rhs(i) - shrink);
       // (An active row is tight: never "most violated", but for rounding.)
       if (v > most && std::find(active_.begin(), active_.end(), i) != active_.end()) continue;
       if (v > most) {

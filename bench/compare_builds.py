@@ -43,6 +43,9 @@ CASES = {
     "100-32x2 ball r=0.3": ((100, 32, 32, 1), 2, "ball_at_point", 0.3, None),
     "100-32x2 ball r=0.4": ((100, 32, 32, 1), 2, "ball_at_point", 0.4, 30_000),
     "100-32x2 ball r=0.5": ((100, 32, 32, 1), 2, "ball_at_point", 0.5, 30_000),
+    # Wider MNIST-sized nets: long rows, walked in 256 and 512 dimensions (capped).
+    "784-256x2 ball r=0.5": ((784, 256, 256, 1), 2, "ball_at_point", 0.5, 3_000),
+    "784-512x2 ball r=0.3": ((784, 512, 512, 1), 2, "ball_at_point", 0.3, 2_000),
 }
 
 CHILD = r"""

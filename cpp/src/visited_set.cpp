@@ -117,10 +117,17 @@ void VisitedSet::collect(std::vector<Word>& patterns, std::vector<double>& point
 void VisitedSet::reshard(int shards) {
   std::vector<Shard> old(static_cast<size_t>(std::max(1, shards)));
   old.swap(shards_);  // (shards hold locks and atomics: the vectors swap, the shards stay put)
-  locked_ = false;    // alone here
+  const bool was_locked = locked_;
+  locked_ = false;  // alone here
   const auto d = static_cast<size_t>(dim_);
-  for (const Shard& s : old)
-    for (std::uint32_t e = 0; e < s.entries; ++e) insert(entry(s, e), store_points_ ? &s.points[e * d] : nullptr);
+  try {
+    for (const Shard& s : old)
+      for (std::uint32_t e = 0; e < s.entries; ++e) insert(entry(s, e), store_points_ ? &s.points[e * d] : nullptr);
+  } catch (...) {  // (std::bad_alloc) the set stays as it was
+    old.swap(shards_);
+    locked_ = was_locked;
+    throw;
+  }
   locked_ = shards_.size() > 1;
 }
 

@@ -28,12 +28,11 @@ class DualProjection {
   // `rows`: n_i (the first `dim` entries of rows.row(i)) and h_i = rows.rhs(i),
   // unshrunk; only the rows listed in `scan` are looked at. `eq`, when not
   // null, is the equality's normal (dim entries) with right-hand side eq_rhs.
-  // `floor`, when not null, has per row a bound below its unshrunk slack at
-  // every point within that distance of the centre, counting rounding (unit
-  // n_i: the slack at the centre less a guard). The search for the most
-  // violated row then passes over the rows whose floor exceeds the shrink
-  // plus |x - c| (x only moves away from the centre): the same rows are
-  // chosen, and the answer is the same to the bit.
+  // `floor`, when not null, holds per row an F_i with slack_i(x) >= F_i -
+  // |x - c| everywhere, rounding included (unit n_i: the slack at the centre
+  // less a guard). The search for the most violated row then passes over the
+  // rows with F_i above |x - c| plus the shrink, which cannot be violated at
+  // x: the same rows are chosen, and the answer is the same to the bit.
   Status solve(const ActiveSetLp& rows, int dim, const std::vector<int>& scan, double shrink, const double* eq,
                double eq_rhs, const double* centre, double reach, int max_iterations, double* x,
                const double* floor = nullptr);

@@ -17,6 +17,15 @@
 using namespace regionwalk;
 
 
+// A dense layer with weights and biases drawn from g (its draws in order:
+// weights row by row, then biases).
+static Layer gaussian_layer(std::mt19937_64& rng, std::normal_distribution<double>& g, int in, int out) {
+  Layer l{in, out, std::vector<double>(static_cast<size_t>(in * out)), std::vector<double>(static_cast<size_t>(out))};
+  for (double& x : l.weight) x = g(rng);
+  for (double& x : l.bias) x = g(rng);
+  return l;
+}
+
 static Network tent(int L) {
   std::vector<Layer> layers;
   layers.push_back({1, 2, {1.0, 1.0}, {0.0, -0.5}});
@@ -152,12 +161,7 @@ static void test_forms_plan() {
   std::mt19937_64 rng(4);
   std::normal_distribution<double> g;
   const int d = 5, w1 = 6, w2 = 7, w3 = 9;
-  auto layer = [&](int in, int out) {
-    Layer l{in, out, std::vector<double>(static_cast<size_t>(in * out)), std::vector<double>(static_cast<size_t>(out))};
-    for (double& x : l.weight) x = g(rng);
-    for (double& x : l.bias) x = g(rng);
-    return l;
-  };
+  auto layer = [&](int in, int out) { return gaussian_layer(rng, g, in, out); };
   for (double alpha : {0.0, 0.1}) {
     Network net({layer(d, w1), layer(w1, w2), layer(w2, w3), layer(w3, 1)}, alpha);
     const int N = net.hidden_neurons();
@@ -193,12 +197,7 @@ static void test_forms_from_fixed_inputs() {
   std::mt19937_64 rng(8);
   std::normal_distribution<double> g;
   const int d = 5, w1 = 70, w2 = 7, w3 = 9;  // 70: the fixed bits span two pattern words
-  auto layer = [&](int in, int out) {
-    Layer l{in, out, std::vector<double>(static_cast<size_t>(in * out)), std::vector<double>(static_cast<size_t>(out))};
-    for (double& x : l.weight) x = g(rng);
-    for (double& x : l.bias) x = g(rng);
-    return l;
-  };
+  auto layer = [&](int in, int out) { return gaussian_layer(rng, g, in, out); };
   for (double alpha : {0.0, 0.1}) {
     for (int depth : {2, 3}) {
       std::vector<Layer> layers{layer(d, w1), layer(w1, w2)};
@@ -263,12 +262,7 @@ static void test_forms_from_fixed_inputs() {
 static void test_forms_reused() {
   std::mt19937_64 rng(6);
   std::normal_distribution<double> g;
-  auto layer = [&](int in, int out) {
-    Layer l{in, out, std::vector<double>(static_cast<size_t>(in * out)), std::vector<double>(static_cast<size_t>(out))};
-    for (double& x : l.weight) x = g(rng);
-    for (double& x : l.bias) x = g(rng);
-    return l;
-  };
+  auto layer = [&](int in, int out) { return gaussian_layer(rng, g, in, out); };
   const Network a({layer(4, 6), layer(6, 5), layer(5, 1)}, 0.0);
   const Network b({layer(4, 6), layer(6, 5), layer(5, 1)}, 0.2);  // same shapes, other weights
   std::vector<char> skip(11, 0);

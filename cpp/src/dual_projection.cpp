@@ -9,6 +9,7 @@ namespace regionwalk {
 
 namespace {
 constexpr double kDependent = 1e-10;  // a normal this close to the active rows' span adds no direction
+constexpr int kAnchorDim = 128;       // floors at x0 pay from here (see solve)
 
 inline double dot(const double* a, const double* b, int n) { return dot4(a, b, static_cast<std::size_t>(n)); }
 }  // namespace
@@ -189,17 +190,39 @@ REGIONWALK_HOT DualProjection::Status DualProjection::solve(const ActiveSetLp& r
     if (a != Added::Yes) return Status::Undecided;
   }
   const double eps = 1e-12 * reach;
+  // With floors and an equality, the first scan (at x0, the centre's
+  // projection on the hyperplane) also gives each row a floor at x0: its
+  // slack there less a guard, or its centre floor less |x0 - c| where that
+  // row was passed over. Later scans pass over a row by either floor. (From
+  // kAnchorDim dimensions: 1.2x in 256 and 512, 0.94x in 64.)
+  const bool anchors = floor != nullptr && eq != nullptr && n_ >= kAnchorDim;
+  bool anchored = false;
+  if (anchors) {
+    anchor_.assign(x, x + n);
+    near_floor_.resize(static_cast<size_t>(rows.rows()));
+  }
+  const double scale = reach + shrink + std::sqrt(dot(x, x, n_));  // of x0, for the guard
   for (;;) {
     int worst = -1;
     double most = eps;
-    double reached = 0.0;  // |x - c|: rows whose floor - shrink is above it hold here
+    double reached = 0.0, moved = 0.0;  // |x - c| and |x - x0|, each plus the shrink
     if (floor != nullptr) {
       for (size_t q = 0; q < n; ++q) reached += (x[q] - centre[q]) * (x[q] - centre[q]);
       reached = std::sqrt(reached) + shrink;
     }
+    if (anchored) {
+      for (size_t q = 0; q < n; ++q) moved += (x[q] - anchor_[q]) * (x[q] - anchor_[q]);
+      moved = std::sqrt(moved) + shrink;
+    }
     for (int i : scan) {
-      if (floor != nullptr && floor[i] > reached) continue;
+      if (floor != nullptr && floor[i] > reached) {
+        if (anchors && !anchored) near_floor_[static_cast<size_t>(i)] = floor[i] - (reached - shrink);
+        continue;
+      }
+      if (anchored && near_floor_[static_cast<size_t>(i)] > moved) continue;
       const double v = wide_dot(rows.row(i), x, n) - (rows.rhs(i) - shrink);
+      if (anchors && !anchored)
+        near_floor_[static_cast<size_t>(i)] = (shrink - v) - 1e-9 * (scale + std::abs(rows.rhs(i)));
       // (An active row is tight: never "most violated", but for rounding.)
       if (v > most && std::find(active_.begin(), active_.end(), i) != active_.end()) continue;
       if (v > most) {
@@ -207,6 +230,7 @@ REGIONWALK_HOT DualProjection::Status DualProjection::solve(const ActiveSetLp& r
         worst = i;
       }
     }
+    anchored = anchors;
     if (worst < 0) {
       double dist2 = 0.0;
       for (size_t q = 0; q < n; ++q) dist2 += (x[q] - centre[q]) * (x[q] - centre[q]);

@@ -183,20 +183,32 @@ void test_floors_change_no_answer() {
   // From the centre x goes to x0 = -1.3 (|x - c| = 1.3), where the second
   // row's 1.287 exceeds its 1.1: its floor (1.4) is below |x - c| + shrink,
   // so it is scanned, and x moves on.
-  Rows r(70);
-  std::vector<double> a(70, 0.0), b(70, 0.0);
+  constexpr int kDim = 130;  // floors at x0 (DualProjection's anchors) work from 128
+  Rows r(kDim);
+  std::vector<double> a(kDim, 0.0), b(kDim, 0.0);
   a[0] = 1.0;
   b[0] = -0.99;
   b[1] = std::sqrt(1.0 - 0.99 * 0.99);
   r.add(a, -1.0);
   r.add(b, 1.4);
-  const std::vector<double> c(70, 0.0), floor{-1.0 - 1e-9, 1.4 - 1e-9};
-  std::vector<double> x0(70), x1(70);
+  const std::vector<double> c(kDim, 0.0), floor{-1.0 - 1e-9, 1.4 - 1e-9};
+  std::vector<double> x0(kDim), x1(kDim);
   DualProjection plain, floored;
-  CHECK(plain.solve(r.lp, 70, r.all, 0.3, nullptr, 0.0, c.data(), 5.0, 100, x0.data()) == Status::Within);
-  CHECK(floored.solve(r.lp, 70, r.all, 0.3, nullptr, 0.0, c.data(), 5.0, 100, x1.data(), floor.data()) ==
+  CHECK(plain.solve(r.lp, kDim, r.all, 0.3, nullptr, 0.0, c.data(), 5.0, 100, x0.data()) == Status::Within);
+  CHECK(floored.solve(r.lp, kDim, r.all, 0.3, nullptr, 0.0, c.data(), 5.0, 100, x1.data(), floor.data()) ==
         Status::Within);
   CHECK(x0 == x1 && x1[1] < -1e-3);
+  // The same rows seen from the hyperplane x2 = 1.2: the first scan is at
+  // x0 = (0, 0, 1.2, ...), 1.2 from the centre, and reads the second row's
+  // slack there, 1.4; x then moves 1.3 from x0, and the row (floor 1.4 at
+  // x0, below 1.3 + shrink) is scanned again and added.
+  std::vector<double> e(kDim, 0.0), x2(kDim), x3(kDim);
+  e[2] = 1.0;
+  DualProjection plain_eq, floored_eq;
+  CHECK(plain_eq.solve(r.lp, kDim, r.all, 0.3, e.data(), 1.2, c.data(), 5.0, 100, x2.data()) == Status::Within);
+  CHECK(floored_eq.solve(r.lp, kDim, r.all, 0.3, e.data(), 1.2, c.data(), 5.0, 100, x3.data(), floor.data()) ==
+        Status::Within);
+  CHECK(x2 == x3 && x3[1] < -1e-3 && std::abs(x3[2] - 1.2) < 1e-12);
 }
 
 }  // namespace

@@ -63,6 +63,7 @@ class DualProjection {
   std::vector<double> normals_;     // active normals, n_ each (the equality's oriented)
   std::vector<double> Q_, R_;       // A_W = Q R: Q n x k orthonormal columns, R k x k upper triangular
   std::vector<double> qn_, z_, r_, w_, eq_normal_;
+  std::vector<double> anchor_, near_floor_;  // x0 and the rows' floors there (see solve)
   double eq_rhs_ = 0.0;
   std::vector<int> proof_rows_;
   std::vector<double> proof_u_;

@@ -130,7 +130,7 @@ void Expander::region_forms(const Word* pattern) {
   if (planned_) return;
   plan_ = net_.plan_forms(stable_rows_only(stable_, forms_));
   planned_ = true;
-  if (plan_.skips && !fixed_.empty()) fixed_ = net_.fixed_inputs(stable_, &plan_);  // the kept rows alone
+  fixed_ = fixed_.kept_rows(plan_, net_.num_hidden_layers() == 2);
 }
 
 FrontierItem Expander::seed(const double* seed) {

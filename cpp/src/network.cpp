@@ -291,39 +291,65 @@ REGIONWALK_HOT void Network::layer_forms(int l, const Word* pattern, LocalForms&
   }
 }
 
-FixedInputs Network::fixed_inputs(const std::vector<signed char>& stable, const FormsPlan* plan) const {
+REGIONWALK_HOT FixedInputs Network::fixed_inputs(const std::vector<signed char>& stable) const {
   FixedInputs fixed;
   if (num_hidden_layers() < 2 || stable.size() != static_cast<size_t>(hidden_)) return fixed;
   const Layer& first = layers_[0];
   const Layer& second = layers_[1];
   const auto d = static_cast<size_t>(first.in);
-  fixed.compact = plan != nullptr && plan->skips && num_hidden_layers() == 2;
-  const auto n = fixed.compact ? plan->keep.size() : static_cast<size_t>(second.out);
-  // Column k of W_2 (its kept rows) at k * n.
-  const std::vector<double>& wt = fixed.compact ? plan->weight : transposed_[1];
+  const auto n = static_cast<size_t>(second.out);
+  const std::vector<double>& wt = transposed_[1];  // column k of W_2 at k * n
   fixed.input.assign(static_cast<size_t>(first.out), 0);
   fixed.mask.assign(static_cast<size_t>(pattern_words()), 0);
   fixed.bits.assign(fixed.mask.size(), 0);
-  std::vector<double> a(d * n, 0.0), c(fixed.compact ? plan->bias : second.bias);
-  bool any = false;
+  std::vector<int> terms;  // the fixed neurons with a nonzero slope, ascending
   for (int k = 0; k < first.out; ++k) {
     const signed char sign = stable[static_cast<size_t>(k)];
     if (sign == 0) continue;
-    any = true;
     fixed.input[static_cast<size_t>(k)] = 1;
     fixed.mask[static_cast<size_t>(k >> 6)] |= Word{1} << (k & 63);
     if (sign > 0) fixed.bits[static_cast<size_t>(k >> 6)] |= Word{1} << (k & 63);
-    const double slope = sign > 0 ? 1.0 : alpha_;
-    if (slope == 0.0) continue;
-    const double* col = &wt[static_cast<size_t>(k) * n];
-    const double* row = &first.weight[static_cast<size_t>(k) * d];  // neuron k's form: its weights
-    for (size_t q = 0; q < d; ++q) axpy(&a[q * n], col, slope * row[q], n);
-    axpy(c.data(), col, slope * first.bias[static_cast<size_t>(k)], n);
+    if (sign > 0 || alpha_ != 0.0) terms.push_back(k);
   }
-  if (!any) return FixedInputs{};
-  fixed.a = std::move(a);
-  fixed.c = std::move(c);
+  if (std::none_of(fixed.input.begin(), fixed.input.end(), [](char f) { return f != 0; })) return FixedInputs{};
+  auto slope = [&](int k) { return stable[static_cast<size_t>(k)] > 0 ? 1.0 : alpha_; };
+  // Column by column, so that each stays in cache while every term is added
+  // to it, four at a time (each entry's terms still summed in neuron order).
+  fixed.a.assign(d * n, 0.0);
+  fixed.c = second.bias;
+  const double* w[4];
+  double m[4];
+  for (size_t q = 0; q <= d; ++q) {
+    double* col = q < d ? &fixed.a[q * n] : fixed.c.data();
+    auto coef = [&](int k) {
+      return slope(k) * (q < d ? first.weight[static_cast<size_t>(k) * d + q] : first.bias[static_cast<size_t>(k)]);
+    };
+    size_t b = 0;
+    for (; b + 4 <= terms.size(); b += 4) {
+      for (size_t t = 0; t < 4; ++t) {
+        w[t] = &wt[static_cast<size_t>(terms[b + t]) * n];
+        m[t] = coef(terms[b + t]);
+      }
+      axpy4(col, w, m, n);
+    }
+    for (; b < terms.size(); ++b) axpy(col, &wt[static_cast<size_t>(terms[b]) * n], coef(terms[b]), n);
+  }
   return fixed;
+}
+
+FixedInputs FixedInputs::kept_rows(const FormsPlan& plan, bool second_is_last) const {
+  FixedInputs out = *this;
+  if (empty() || !plan.skips || !second_is_last || compact) return out;
+  const size_t n = c.size(), m = plan.keep.size(), d = a.size() / n;
+  out.compact = true;
+  out.a.resize(d * m);
+  out.c.resize(m);
+  for (size_t t = 0; t < m; ++t) {
+    const auto i = static_cast<size_t>(plan.keep[t]);
+    for (size_t q = 0; q < d; ++q) out.a[q * m + t] = a[q * n + i];
+    out.c[t] = c[i];
+  }
+  return out;
 }
 
 FormsPlan Network::plan_forms(const std::vector<char>& skip) const {

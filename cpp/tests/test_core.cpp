@@ -213,7 +213,7 @@ static void test_forms_from_fixed_inputs() {
       std::vector<char> skip(static_cast<size_t>(N), 0);
       skip[static_cast<size_t>(N - 1)] = 1;
       const FormsPlan plan = net.plan_forms(skip);
-      const FixedInputs kept_rows = net.fixed_inputs(stable, &plan);  // compact where layer 2 is the last
+      const FixedInputs kept_rows = fixed.kept_rows(plan, depth == 2);  // compact where layer 2 is the last
       CHECK(kept_rows.compact == (depth == 2));
       for (int round = 0; round < 8; ++round) {
         Pattern p(static_cast<size_t>(net.pattern_words()), 0);

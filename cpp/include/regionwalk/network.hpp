@@ -83,6 +83,10 @@ struct FixedInputs {
       if ((pattern[w] & mask[w]) != bits[w]) return false;
     return true;
   }
+  // These terms (of the whole second layer) for the rows a plan keeps, when
+  // the second layer is its last: the same numbers, compact. They serve
+  // local_forms() with that plan only. Otherwise a copy.
+  FixedInputs kept_rows(const FormsPlan& plan, bool second_is_last) const;
 };
 
 class Network {
@@ -134,10 +138,8 @@ class Network {
   void local_forms(const Word* pattern, LocalForms& out, const FormsPlan* plan = nullptr,
                    const FixedInputs* fixed = nullptr) const;
   // The fixed terms given the neurons' signs fixed over a domain (one entry
-  // per hidden neuron, as stable_signs()); empty when there are none. With a
-  // plan that skips neurons of the second layer, only those it keeps: such
-  // terms serve local_forms() with that plan only.
-  FixedInputs fixed_inputs(const std::vector<signed char>& stable, const FormsPlan* plan = nullptr) const;
+  // per hidden neuron, as stable_signs()); empty when there are none.
+  FixedInputs fixed_inputs(const std::vector<signed char>& stable) const;
   // The plan skipping the last hidden layer's neurons marked in `skip` (one
   // entry per hidden neuron; marks in earlier layers are ignored). With one
   // hidden layer nothing is skipped: its forms are its weights.

@@ -83,18 +83,30 @@ static void test_proofs_follow_the_flip() {
   CHECK(CarriedProofs::valid(out, 6) && !CarriedProofs::valid(out, 5));
 }
 
-static void test_visited_set_grows_and_keeps_everything() {
-  VisitedSet set(2, 1, true, 4);
-  std::mt19937_64 rng(1);
+// Inserts n random two-word patterns (the second word's bits within `high`),
+// point i with the i-th; returns those that were new.
+static std::vector<Pattern> insert_random(VisitedSet& set, unsigned seed, int n, Word high) {
+  std::mt19937_64 rng(seed);
   std::vector<Pattern> seen;
-  for (int i = 0; i < 50000; ++i) {
-    Pattern p{rng(), rng() & 0xFF};
+  for (int i = 0; i < n; ++i) {
+    Pattern p{rng(), rng() & high};
     const double x = i;
     if (set.insert(p.data(), &x)) seen.push_back(p);
   }
+  return seen;
+}
+
+// Each pattern is found, and inserting it again is refused.
+static bool holds_all(VisitedSet& set, const std::vector<Pattern>& seen) {
   bool all = true;
   for (const Pattern& p : seen) all = all && set.contains(p.data()) && !set.insert(p.data(), nullptr);
-  CHECK(all);
+  return all;
+}
+
+static void test_visited_set_grows_and_keeps_everything() {
+  VisitedSet set(2, 1, true, 4);
+  const std::vector<Pattern> seen = insert_random(set, 1, 50000, 0xFF);
+  CHECK(holds_all(set, seen));
   Pattern absent{0, 0x100};  // a bit no inserted pattern has
   CHECK(!set.contains(absent.data()));
   CHECK(set.bytes() >= static_cast<std::int64_t>(seen.size() * (2 * sizeof(Word) + sizeof(double))));
@@ -105,13 +117,7 @@ static void test_visited_set_grows_and_keeps_everything() {
 // takes new ones; an empty set reshards too.
 static void test_visited_set_reshards() {
   VisitedSet set(2, 1, true, 1);
-  std::mt19937_64 rng(5);
-  std::vector<Pattern> seen;
-  for (int i = 0; i < 3000; ++i) {
-    Pattern p{rng(), rng() & 0xF};
-    const double x = static_cast<double>(p[0] % 1000);
-    if (set.insert(p.data(), &x)) seen.push_back(p);
-  }
+  const std::vector<Pattern> seen = insert_random(set, 5, 3000, 0xF);
   std::vector<Word> before, after;
   std::vector<double> points_before, points_after;
   set.collect(before, points_before);
@@ -124,9 +130,7 @@ static void test_visited_set_reshards() {
     return out;
   };
   CHECK(after.size() == 2 * seen.size() && pairs(before, points_before) == pairs(after, points_after));
-  bool all = true;
-  for (const Pattern& p : seen) all = all && set.contains(p.data()) && !set.insert(p.data(), nullptr);
-  CHECK(all);
+  CHECK(holds_all(set, seen));
   const Pattern fresh{1, 0x10};  // a bit no earlier pattern has
   const double x = 7.0;
   CHECK(!set.contains(fresh.data()) && set.insert(fresh.data(), &x) && set.contains(fresh.data()));

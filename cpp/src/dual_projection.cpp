@@ -12,6 +12,13 @@ constexpr double kDependent = 1e-10;  // a normal this close to the active rows'
 constexpr int kAnchorDim = 128;       // floors at x0 pay from here (see solve)
 
 inline double dot(const double* a, const double* b, int n) { return dot4(a, b, static_cast<std::size_t>(n)); }
+
+// |a - b|^2, summed in coordinate order.
+inline double squared_distance(const double* a, const double* b, std::size_t n) {
+  double s = 0.0;
+  for (std::size_t q = 0; q < n; ++q) s += (a[q] - b[q]) * (a[q] - b[q]);
+  return s;
+}
 }  // namespace
 
 struct DualProjection::Problem {
@@ -136,9 +143,7 @@ REGIONWALK_HOT DualProjection::Added DualProjection::add(const Problem& pb, int 
       for (size_t q = 0; q < n; ++q) x[q] -= t * z_[q];
     for (size_t i = 0; i < k; ++i) u_[i] -= t * r_[i];
     up += t;
-    double dist2 = 0.0;
-    for (size_t q = 0; q < n; ++q) dist2 += (x[q] - pb.centre[q]) * (x[q] - pb.centre[q]);
-    const bool far = dist2 >= pb.reach * pb.reach;
+    const bool far = squared_distance(x, pb.centre, n) >= pb.reach * pb.reach;
     if (t2 <= t1) {
       active_.push_back(p);
       u_.push_back(up);
@@ -201,19 +206,13 @@ REGIONWALK_HOT DualProjection::Status DualProjection::solve(const ActiveSetLp& r
     anchor_.assign(x, x + n);
     near_floor_.resize(static_cast<size_t>(rows.rows()));
   }
-  const double scale = reach + shrink + std::sqrt(dot(x, x, n_));  // of x0, for the guard
+  const double scale = anchors ? reach + shrink + std::sqrt(dot(x, x, n_)) : 0.0;  // of x0, for the guard
   for (;;) {
     int worst = -1;
     double most = eps;
     double reached = 0.0, moved = 0.0;  // |x - c| and |x - x0|, each plus the shrink
-    if (floor != nullptr) {
-      for (size_t q = 0; q < n; ++q) reached += (x[q] - centre[q]) * (x[q] - centre[q]);
-      reached = std::sqrt(reached) + shrink;
-    }
-    if (anchored) {
-      for (size_t q = 0; q < n; ++q) moved += (x[q] - anchor_[q]) * (x[q] - anchor_[q]);
-      moved = std::sqrt(moved) + shrink;
-    }
+    if (floor != nullptr) reached = std::sqrt(squared_distance(x, centre, n)) + shrink;
+    if (anchored) moved = std::sqrt(squared_distance(x, anchor_.data(), n)) + shrink;
     for (int i : scan) {
       if (floor != nullptr && floor[i] > reached) {
         if (anchors && !anchored) near_floor_[static_cast<size_t>(i)] = floor[i] - (reached - shrink);
@@ -232,9 +231,7 @@ REGIONWALK_HOT DualProjection::Status DualProjection::solve(const ActiveSetLp& r
     }
     anchored = anchors;
     if (worst < 0) {
-      double dist2 = 0.0;
-      for (size_t q = 0; q < n; ++q) dist2 += (x[q] - centre[q]) * (x[q] - centre[q]);
-      if (dist2 < reach * reach) return Status::Within;
+      if (squared_distance(x, centre, n) < reach * reach) return Status::Within;
       return certify_bound(pb, -2, 0.0, nullptr, 0.0) ? Status::Beyond : Status::Undecided;
     }
     const Added a = add(pb, worst, x);

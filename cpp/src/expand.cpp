@@ -123,7 +123,7 @@ Expander::Expander(const Network& net, const Domain& dom, std::vector<signed cha
 }
 
 // The region's forms; the first region's, whole, also settle which stable
-// neurons later regions skip. Every region's start from the fixed terms, so
+// neurons later regions skip. Every region's forms start from the fixed terms, so
 // a region's forms do not depend on which region an Expander saw first.
 void Expander::region_forms(const Word* pattern) {
   net_.local_forms(pattern, forms_, planned_ ? &plan_ : nullptr, &fixed_);

@@ -150,7 +150,7 @@ def register_sample(sub: Any, model_command: ModelCommand) -> None:
     p = model_command(sub, "sample", "sampled pattern counts and estimates against the exact count",
                       "Distinct activation patterns among uniform samples of the domain (a lower bound), "
                       "Chao1 and jackknife estimates, beside the exact count.")
-    add_walk_args(p)
+    add_walk_args(p, device_flag=False)  # its --device is the sampler's
     p.add_argument("--budgets", nargs="+", type=positive_int, default=[1000, 10000, 100000], metavar="N",
                    help="numbers of sample points, one table row each (default 1000 10000 100000)")
     p.add_argument("--device", default="cpu", help="torch device of the forward passes: cpu or cuda")

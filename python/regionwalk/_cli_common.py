@@ -132,8 +132,9 @@ def add_domain_args(p: argparse.ArgumentParser, required: bool = True) -> None:
                    help="box half side around --center-file: the box [c - H, c + H]")
 
 
-def add_walk_args(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
-    """``--threads --max-regions --time-limit --tol --engine --quiet`` (and ``--json`` unless ``json_flag=False``)."""
+def add_walk_args(p: argparse.ArgumentParser, json_flag: bool = True, device_flag: bool = True) -> None:
+    """``--threads --max-regions --time-limit --tol --engine --device --quiet`` (``--json`` unless
+    ``json_flag=False``, ``--device`` unless ``device_flag=False``)."""
     p.add_argument("--threads", type=positive_int, default=None, metavar="N",
                    help="worker threads (default: all cores); results do not depend on it")
     p.add_argument("--max-regions", type=positive_int, default=None, metavar="N",
@@ -145,6 +146,10 @@ def add_walk_args(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
     p.add_argument("--engine", choices=("auto", "walk"), default="auto",
                    help="boxes of 3-8 inputs: 'auto' cuts the whole complex first (faster; no partial count on "
                         "Ctrl-C, progress shows 0 until it is done), 'walk' walks region by region")
+    if device_flag:
+        p.add_argument("--device", dest="walk_device", default=None, metavar="DEV",
+                       help="with --engine auto: build a box's complex with torch on this device ('cuda', "
+                            "'cuda:1'); default: the compiled core on the CPU")
     if json_flag:
         p.add_argument("--json", action="store_true", help="print one JSON document on stdout instead of a table")
     p.add_argument("-q", "--quiet", "--no-progress", dest="quiet", action="store_true",
@@ -251,6 +256,7 @@ def walk_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "threads": getattr(args, "threads", None),
         "tol": getattr(args, "tol", None),
         "engine": getattr(args, "engine", "auto"),
+        "device": getattr(args, "walk_device", None),
         "progress": show_progress(args),
     }
 

@@ -64,7 +64,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--backend", choices=("threads", "ray"), default="threads",
                    help="walk the balls on a thread pool here (default) or in Ray tasks")
     p.add_argument("--address", default=None, help="with --backend ray: the Ray cluster to join")
-    add_walk_args(p)
+    add_walk_args(p, device_flag=False)
     p.set_defaults(func=_cmd_local)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from regionwalk import _core
+from regionwalk import _core, _torch_complex
 from regionwalk._segments import WalkJob, run_walk, scale_options
 from regionwalk.domains import Ball, Box, Domain
 from regionwalk.geometry import check_measures, with_measures
@@ -111,6 +111,8 @@ class Regions:
     """Per-region measures asked for with ``enumerate_regions(measures=...)``, by name."""
     refusal: str | None = field(default=None, repr=False)
     """Why the box's complex handed the box to the walk (None where it did not)."""
+    device: str | None = field(default=None, repr=False)
+    """The torch device whose complex answered (``enumerate_regions(device=...)``); None: the compiled core."""
 
     def __repr__(self) -> str:
         pts = "None" if self.points is None else f"{self.points.shape}"
@@ -145,7 +147,7 @@ class Regions:
         reason also in ``refusal``); ``"complex (interrupted)"`` when Ctrl-C
         stopped the complex before it was done."""
         if self.stats.get("subdivision_vertices", 0) > 0:
-            return "complex"
+            return f"complex (torch on {self.device})" if self.device else "complex"
         if not self.stats.get("subdivision_refusals", 0):
             return "walk"
         if self.refusal == "cancelled":  # Ctrl-C while the complex was being built: nothing was walked
@@ -419,6 +421,7 @@ def enumerate_regions(
     checkpoint_every: float = 60.0,
     resume: str | os.PathLike[str] | None = None,
     engine: str = "auto",
+    device: str | None = None,
 ) -> Regions:
     """Enumerate, exactly, every region of ``net`` whose interior meets ``domain``.
 
@@ -498,6 +501,15 @@ def enumerate_regions(
         all at once (progress shows 0 regions until it is done) and Ctrl-C
         there returns no partial regions. ``stats["subdivision_vertices"]`` is
         the complex's size when it answered. ``"walk"``: always the walk.
+    device
+        ``None`` (default): the compiled core on the CPU's threads. A torch
+        device (``"cuda"``, ``"cuda:1"``, ``"cpu"``): where ``engine="auto"``
+        would build a box's complex, it is built with torch on that device
+        (whole-array steps, the same checks, the same patterns), and
+        ``Regions.engine`` says so; anything else, or a complex that device
+        refuses (degenerate, past ``max_memory`` or half the device's free
+        memory), goes to the compiled core as without it. On ``"cpu"`` it is
+        slower than the compiled complex: it is there for machines with a GPU.
 
     Returns
     -------
@@ -521,6 +533,7 @@ def enumerate_regions(
         raise TypeError(f"net must be a regionwalk.Network, got {type(net).__name__}")
     if engine not in ("auto", "walk"):
         raise ValueError(f"engine must be 'auto' or 'walk', got {engine!r}")
+    torch_device = None if device is None else _torch_complex.resolve_device(device)
     measure_names = check_measures(measures) if measures else ()
     if isinstance(domain, Plane):  # the 2-input net restricted to the plane, walked in its box
         from regionwalk.plane import enumerate_on_plane
@@ -546,9 +559,13 @@ def enumerate_regions(
     callback = None if progress is False else _progress_callback(progress)
     memory = -1 if max_memory is None else parse_memory(max_memory)
     limits = (regions, seconds, nthreads, memory)
-    if opts.plain:  # the local walk in one piece
+    raw, answered = None, None
+    if torch_device is not None and engine == "auto" and opts.plain and _torch_complex.applies(domain, limits):
+        raw, _ = _torch_complex.device_raw(net, domain, abs_tol, memory, store_points, torch_device)
+        answered = None if raw is None else str(torch_device)
+    if raw is None and opts.plain:  # the local walk in one piece
         raw = _run_core(core_net, core_domain, y0, abs_tol, limits, store_points, callback, subdivide=engine == "auto")
-    else:  # on Ray, or in segments with checkpoints
+    elif raw is None:  # on Ray, or in segments with checkpoints
         raw = run_walk(WalkJob(net, domain, x0, core_net, core_domain, y0, abs_tol, limits, store_points, callback,
                                subdivide=engine == "auto"), opts)
     if progress is True and callback is not None:
@@ -569,6 +586,7 @@ def enumerate_regions(
         network=net,
         domain=domain,
         refusal=raw.get("subdivision_refusal"),
+        device=answered,
     )
     if res.stop_reason == "interrupted":
         raise Interrupted(res)

@@ -4,11 +4,14 @@ nets the tests do not hold (integer weights, no biases, duplicated, parallel
 and zero neurons, weights scaled by 1e-4..1e4; boxes off-centre, thin and
 unequal; balls of several radii). Prints the walks whose patterns differ.
 With --engines, this build's two engines instead: the box's complex
-(engine="auto", no region cap) against the walk (engine="walk").
+(engine="auto", no region cap) against the walk (engine="walk"); with
+--engines --device DEV, the complex built with torch on DEV against the
+compiled one (both engine="auto", no region cap).
 
     pip install --no-build-isolation --no-deps --target /tmp/base_site <old checkout>
     python bench/stress_builds.py --base /tmp/base_site --domain box --walks 300 [--seed 3]
     python bench/stress_builds.py --engines --walks 300 --min-dim 3 --max-dim 8 [--threads 2]
+    python bench/stress_builds.py --engines --device cpu --walks 300 --min-dim 3 --max-dim 8
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ def domain_of(rng, kind, d, fam):
         half = np.full(d, float(rng.choice([0.1, 1.0, 2.0])))
     return rw.Box(c - half, c + half)
 
-kind, seed, walks, lo, hi, cap, engine, threads = json.loads(sys.argv[1])
+kind, seed, walks, lo, hi, cap, engine, threads, device = json.loads(sys.argv[1])
 top = np.random.default_rng(seed)
 out = {"core": rw._core.__file__}
 for i in range(walks):
@@ -66,23 +69,26 @@ for i in range(walks):
     dom = domain_of(rng, kind, d, fam)
     try:
         kw = {} if engine is None else {"engine": engine}
+        if device is not None:
+            kw["device"] = device
         res = rw.enumerate_regions(net, dom, threads=threads, store_points=False, max_regions=cap, **kw)
         h = hashlib.sha1(np.packbits(res.patterns, axis=1).tobytes()).hexdigest()[:12]
         out[str(i)] = [fam, widths, res.count, bool(res.complete), bool(res.certified), h]
         out["complex"] = out.get("complex", 0) + (res.stats.get("subdivision_vertices", 0) > 0)
+        out["device"] = out.get("device", 0) + (getattr(res, "device", None) is not None)
     except Exception as e:  # reported, not fatal: a crash is a finding too
         out[str(i)] = [fam, widths, "error", str(e)[:100]]
 print(json.dumps(out))
 """
 
 
-def run(site: str | None, args: argparse.Namespace, engine: str | None = None) -> dict:
+def run(site: str | None, args: argparse.Namespace, engine: str | None = None, device: str | None = None) -> dict:
     env = dict(os.environ)
     if site:
         env["PYTHONPATH"] = site + os.pathsep + env.get("PYTHONPATH", "")
         env["RW_COMPARE_BASE"] = "1"
     cap = None if args.engines else args.cap
-    spec = [args.domain, args.seed, args.walks, args.min_dim, args.max_dim, cap, engine, args.threads]
+    spec = [args.domain, args.seed, args.walks, args.min_dim, args.max_dim, cap, engine, args.threads, device]
     out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], env=env, capture_output=True, text=True,
                          check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -99,19 +105,27 @@ def main() -> None:
     ap.add_argument("--max-dim", type=int, default=6)
     ap.add_argument("--cap", type=int, default=30_000, help="regions per walk at most")
     ap.add_argument("--threads", type=int, default=1, help="threads of every walk (both builds or engines)")
+    ap.add_argument("--device", help="with --engines: the torch complex on this device against the compiled one")
     args = ap.parse_args()
     if args.engines == (args.base is not None):
         raise SystemExit("give either --base SITE or --engines")
+    if args.device and not args.engines:
+        raise SystemExit("--device goes with --engines")
     if args.engines:
-        this, base = run(None, args, "auto"), run(None, args, "walk")
+        this, base = run(None, args, "auto", args.device), run(None, args, "auto" if args.device else "walk")
         this.pop("core"), base.pop("core")
-        print(f"the complex answered {this.pop('complex', 0)} walks")
-        base.pop("complex", None)
+        if args.device:
+            print(f"the torch complex answered {this.pop('device', 0)} walks, the compiled one {base.pop('complex', 0)}")
+        else:
+            print(f"the complex answered {this.pop('complex', 0)} walks")
+        for v in (this, base):
+            v.pop("complex", None), v.pop("device", None)
     else:
         this, base = run(None, args), run(args.base, args)
         if this.pop("core") == base.pop("core"):
             raise SystemExit("both builds import the same core: check --base")
-        this.pop("complex", None), base.pop("complex", None)
+        for v in (this, base):
+            v.pop("complex", None), v.pop("device", None)
     # Threads stopped at the region cap keep whichever regions they reached
     # first: such walks agree only in their count.
     def capped(v: list) -> bool:

@@ -162,6 +162,8 @@ def _parse() -> argparse.Namespace:
     ap.add_argument("--skip-relucent", action="store_true")
     ap.add_argument("--walk-engine", action="store_true",
                     help="also time regionwalk's walk (engine='walk', 1 and 2 threads) beside its default engine")
+    ap.add_argument("--device", metavar="DEV", default=None,
+                    help="also time regionwalk's complex built with torch on DEV (enumerate_regions(device=DEV))")
     ap.add_argument("--edge-subdivision", metavar="PATH", default=None,
                     help="checkout of github.com/arturs-berzins/relu_edge_subdivision (peer skipped without it)")
     ap.add_argument("--edge-timeout", type=float, default=180.0, help="seconds per net for edge subdivision")
@@ -243,8 +245,23 @@ def _case_rows(name: str, net: rw.Network, half: float, args: argparse.Namespace
         agree = _agree("regionwalk's walk, 2 threads", count_w2, count, flags)
         print(ROW.format("", "rw walk 2 thr", count_w2, f"{secs_w2:.4f}", f"{count_w2 / secs_w2:,.0f}",
                          f"{secs_w / secs_w2:.2f}") + agree)
+    if args.device:
+        _device_row(net, half, count, secs, args.device, flags)
     _edge_row(net, half, count, secs, args, flags)
     _other_rows(net, half, count, rate, args, flags)
+
+
+def _device_row(net: rw.Network, half: float, count: int, secs: float, device: str, flags: list[str]) -> None:
+    """The torch complex on `device`: best of several runs (a first, untimed run loads
+    the device), its time over the compiled engine's on one thread."""
+    box = rw.Box(np.full(net.input_dim, -half), np.full(net.input_dim, half))
+    res = rw.enumerate_regions(net, box, store_points=False, device=device)
+    res, secs_d = _timed(lambda: rw.enumerate_regions(net, box, store_points=False, device=device))
+    agree = _agree(f"regionwalk on {device}", res.count, count, flags)
+    if res.device is None:
+        agree += f"  (the compiled core answered: {res.engine})"
+    print(ROW.format("", f"rw {device}"[:12], res.count, f"{secs_d:.4f}", f"{res.count / secs_d:,.0f}",
+                     f"{secs_d / secs:.2f}") + agree)
 
 
 def _sampling_rows(cases: list[tuple[str, rw.Network, float]]) -> None:

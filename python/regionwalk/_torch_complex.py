@@ -9,8 +9,11 @@ vertices along a fixed direction (checked against their highest ones).
 
 Vertices carry a sign per constraint (``int8``: neurons first, then the box's
 faces ``lo_q, hi_q``; 0 where the vertex is tight, 1 for a neuron not yet cut)
-and the sorted list of their ``d`` tight constraints; edges are pairs of
-vertex indices. The box is the core's unit box ``[-1, 1]^d``.
+and the sorted list of their ``d`` tight constraints; edges live in slots,
+``nbr[v, 2 r + side]`` being v's neighbour off its r-th tight constraint on
+that side (-1: none, as off a box face outwards). A cut knows every slot it
+fills, so no step searches for an edge's ends. The box is the core's unit box
+``[-1, 1]^d``.
 
 It answers only on a complex in general position and checks that as it goes,
 as the compiled complex does: a vertex on (or within rounding of) a neuron's
@@ -93,9 +96,8 @@ class _Complex:
         self.s = torch.ones(2**d, n + 2 * d, dtype=torch.int8, device=self.dev)
         self.t = n + 2 * torch.arange(d, device=self.dev) + bits  # tight on lo_q or hi_q, sorted by q
         self.s.scatter_(1, self.t, 0)
-        low = idx[:, None].expand(-1, d)[bits == 0]
-        q = torch.arange(d, device=self.dev).expand(2**d, -1)[bits == 0]
-        self.e = torch.stack([low, low | (1 << q)], 1)
+        self.nbr = torch.full((2**d, 2 * d), -1, dtype=torch.int64, device=self.dev)
+        self.nbr[:, 1::2] = idx[:, None] ^ (1 << torch.arange(d, device=self.dev))  # inwards off face q
 
     def _layer_values(self, l: int) -> None:
         """Every vertex's values of layer ``l``'s neurons, by a forward pass."""
@@ -125,7 +127,7 @@ class _Complex:
     def _bytes(self) -> int:
         v, c = self.x.shape[0], self.s.shape[1]
         width = 0 if self.z is None else self.z.shape[1]
-        return v * (16 * self.d + c + 8 * width) + 16 * self.e.shape[0]
+        return v * (32 * self.d + c + 8 * width)
 
     def _cut(self, k: int, j: int) -> None:
         """Cut by neuron ``k`` (``j``-th of its layer): a vertex on every edge it crosses,
@@ -138,12 +140,18 @@ class _Complex:
             raise Refused(f"a vertex lies on (or within rounding of) neuron {k}'s zero set")
         up = z > 0
         self.s[:, k] = torch.where(up, 1, -1).to(torch.int8)
-        a, b = self.e[:, 0], self.e[:, 1]
-        cross = up[a] != up[b]
-        ca, cb = a[cross], b[cross]
+        count, nbr = len(self.x), self.nbr
+        ends = nbr.clamp(min=0)
+        crossed = (nbr > torch.arange(count, device=self.dev)[:, None]) & (up[ends] != up[:, None])  # each edge once
+        ca, slot_a = crossed.nonzero(as_tuple=True)
         m = len(ca)
         if m == 0:
             return
+        cb = nbr[ca, slot_a]
+        back = nbr[cb] == ca[:, None]
+        if not bool((back.sum(1) == 1).all()):
+            raise Refused("an edge held in more than one slot")
+        slot_b = back.long().argmax(1)
         frac = (z[ca] / (z[ca] - z[cb]))[:, None]
         xm = self.x[ca] + frac * (self.x[cb] - self.x[ca])
         zm = self.z[ca] + frac * (self.z[cb] - self.z[ca])
@@ -154,21 +162,30 @@ class _Complex:
         if not bool((tight.sum(1) == self.d).all()):
             raise Refused(f"an edge crossed by neuron {k} is not on {self.d - 1} constraints")
         tm = tight.nonzero()[:, 1].view(m, self.d)
-        ids = torch.arange(len(self.x), len(self.x) + m, device=self.dev)
-        linked = self._link(k, sm, tm, ids)
-        self.e = torch.cat([self.e[~cross], torch.stack([ca, ids], 1), torch.stack([ids, cb], 1), linked])
+        ids = torch.arange(count, count + m, device=self.dev)
+        rows = torch.arange(m, device=self.dev)
+        new = torch.full((m, 2 * self.d), -1, dtype=torch.int64, device=self.dev)
+        at_k = 2 * (tm == k).long().argmax(1)
+        new[rows, at_k + up[ca].long()] = ca  # off neuron k, on each end's side
+        new[rows, at_k + up[cb].long()] = cb
+        nbr[ca, slot_a], nbr[cb, slot_b] = ids, ids
+        self._link(k, sm, tm, new)
+        self.nbr = torch.cat([nbr, new])
         self.x = torch.cat([self.x, xm])
         self.z = torch.cat([self.z, zm])
         self.s = torch.cat([self.s, sm])
         self.t = torch.cat([self.t, tm])
 
-    def _link(self, k: int, sm: Any, tm: Any, ids: Any) -> Any:
-        """The cut's own edges: the two new vertices on each 2-face it crosses. A new
-        vertex's 2-faces drop one of its edge's constraints, on either side (a box face:
-        inside only); their sign vectors are hashed, sorted, and must pair up exactly."""
+    def _link(self, k: int, sm: Any, tm: Any, new: Any) -> None:
+        """The cut's own edges, into the new vertices' slots ``new``: the two new vertices
+        on each 2-face it crosses. A new vertex's 2-faces drop one of its edge's
+        constraints, on either side (a box face: inside only); their sign vectors are
+        hashed, sorted, and must pair up exactly."""
         torch, d, n = self.torch, self.d, self.n
         m = len(sm)
-        cols = tm[tm != k].view(m, d - 1)
+        other = tm != k
+        cols = tm[other].view(m, d - 1)
+        at = torch.arange(d, device=self.dev).expand(m, -1)[other].view(m, d - 1)
         side = torch.tensor([-1, 1], device=self.dev)
         base = (sm.long() * self.salt).sum(1)
         keys = base[:, None, None] + self.salt[cols][:, :, None] * side  # (m, d - 1, 2)
@@ -177,6 +194,7 @@ class _Complex:
         vertex = torch.arange(m, device=self.dev)[:, None, None].expand(-1, d - 1, 2).flatten()[ok]
         col = cols[:, :, None].expand(-1, -1, 2).flatten()[ok]
         sides = side.expand(m, d - 1, -1).flatten()[ok]
+        slot = (2 * at[:, :, None] + (side > 0)).flatten()[ok]
         order = torch.argsort(keys)
         h = keys[order]
         if len(h) % 2 or not bool((h[0::2] == h[1::2]).all()) or bool((h[1:-1:2] == h[2::2]).any()):
@@ -185,7 +203,9 @@ class _Complex:
         if not bool((self._face_key(sm, vertex[p], col[p], sides[p]) ==
                      self._face_key(sm, vertex[q], col[q], sides[q])).all()):
             raise Refused(f"a 2-face not crossed exactly twice by neuron {k}")
-        return torch.stack([ids[vertex[p]], ids[vertex[q]]], 1)
+        first = len(self.x)
+        new[vertex[p], slot[p]] = first + vertex[q]
+        new[vertex[q], slot[q]] = first + vertex[p]
 
     def _face_key(self, sm: Any, vertex: Any, col: Any, side: Any) -> Any:
         key = sm[vertex].clone()
@@ -201,12 +221,11 @@ class _Complex:
         direction = 0.3 + (0.5 + 1.3 * q * q).sin().abs()
         height = self.x @ (direction / direction.norm())
         nbr = self._slots()
-        a, b = self.e[:, 0], self.e[:, 1]
-        if not bool(((height[a] - height[b]).abs() > 1e-12 * height.abs().max()).all()):
-            raise Refused("an edge level along the direction")
         there = nbr >= 0
-        rise = there & (height[nbr.clamp(min=0)] > height[:, None])
-        fall = there & ~rise
+        climb = height[nbr.clamp(min=0)] - height[:, None]
+        if not bool((climb.abs() > 1e-12 * height.abs().max())[there].all()):
+            raise Refused("an edge level along the direction")
+        rise, fall = there & (climb > 0), there & (climb < 0)
         low, low_points = self._cells(rise, nbr)
         high, _ = self._cells(fall, nbr, points=False)
         low, low_points = _sorted(low, low_points)
@@ -217,27 +236,12 @@ class _Complex:
         return low, low_points
 
     def _slots(self) -> Any:
-        """``nbr[v, 2 r + side]``: v's neighbour off its r-th tight constraint, on that
-        side (-1: none); every slot filled once, but a box face's outer one."""
-        torch, d, n = self.torch, self.d, self.n
-        a, b = self.e[:, 0], self.e[:, 1]
-        nbr = torch.full((len(self.x) * 2 * d,), -1, dtype=torch.int64, device=self.dev)
-        filled = torch.zeros(len(self.x) * 2 * d, dtype=torch.int64, device=self.dev)
-        for u, w in ((a, b), (b, a)):
-            shared = (self.t[u][:, :, None] == self.t[w][:, None, :]).any(2)
-            if not bool(((~shared).sum(1) == 1).all()):
-                raise Refused("an edge whose ends share other than d - 1 constraints")
-            r = (~shared).long().argmax(1)
-            side = self.s[w, self.t[u, r]]
-            slot = u * 2 * d + 2 * r + (side > 0).long()
-            nbr[slot] = w
-            filled.index_add_(0, slot, torch.ones_like(slot))
-        nbr = nbr.view(-1, 2 * d)
-        need = torch.ones(len(self.x), 2 * d, dtype=torch.bool, device=self.dev)
-        need[:, 0::2] = self.t < n
-        if not bool((filled.view(-1, 2 * d) == need.long()).all()):
+        """The slots, checked: every one filled, but a box face's outer one."""
+        need = self.torch.ones_like(self.nbr, dtype=self.torch.bool)
+        need[:, 0::2] = self.t < self.n
+        if not bool(((self.nbr >= 0) == need).all()):
             raise Refused("a vertex misses an edge")
-        return nbr
+        return self.nbr
 
     def _cells(self, rise: Any, nbr: Any, points: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         """The cells whose lowest vertex (along ``rise``) is v: one per choice of a rising

@@ -206,3 +206,23 @@ def test_the_cli_builds_the_complex_on_the_device_it_is_given(tmp_path, capsys):
     assert counts[0]["engine"] == "complex" and counts[1]["engine"] == "complex (torch on cpu)"
     assert main(["count", str(path), *box, "--device", "tpu9"]) == 2
     assert "device" in capsys.readouterr().err
+
+
+def test_the_vertices_hashes_follow_their_signs():
+    """A new vertex's hashes are derived from one end's, not summed afresh: after every
+    cut they must still be the hashes of the signs it holds."""
+    net = random_mlp((5, 9, 7, 1), seed=3)
+    box = _odd_box(5, 3)
+    weights, biases = _torch_complex._unit_box_layers(net, box)
+    cx = _torch_complex._Complex(weights, biases, 0.0, 1e-9, torch.device("cpu"), 1 << 30)
+    cut = cx._cut
+    checked = []
+
+    def cut_and_check(k, j):
+        cut(k, j)
+        assert torch.equal(cx.hash, cx._full_hash(cx.s))
+        checked.append(k)
+
+    cx._cut = cut_and_check
+    cx.run()
+    assert len(checked) == 16 and len(cx.x) > 2**5

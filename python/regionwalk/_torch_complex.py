@@ -68,8 +68,10 @@ class _Complex:
         self.n = sum(int(w.shape[0]) for w in weights)
         if not MIN_DIM <= self.d <= MAX_DIM:
             raise Refused(f"not a box of {MIN_DIM} to {MAX_DIM} dimensions")
-        gen = torch.Generator().manual_seed(20)  # fixed: the hashes only group, pairs are compared in full
-        self.salt = torch.randint(-(2**62), 2**62, (self.n + 2 * self.d,), generator=gen).to(device)
+        # Two independent linear hashes of sign vectors (wrapping int64 sums): the first
+        # sorts the 2-faces' records, the second must agree on every pair as well.
+        gen = torch.Generator().manual_seed(20)
+        self.salt = torch.randint(-(2**62), 2**62, (2, self.n + 2 * self.d), generator=gen).to(device)
         self._bounds()
 
     # -- set-up ---------------------------------------------------------------------
@@ -96,8 +98,13 @@ class _Complex:
         self.s = torch.ones(2**d, n + 2 * d, dtype=torch.int8, device=self.dev)
         self.t = n + 2 * torch.arange(d, device=self.dev) + bits  # tight on lo_q or hi_q, sorted by q
         self.s.scatter_(1, self.t, 0)
+        self.hash = self._full_hash(self.s)
         self.nbr = torch.full((2**d, 2 * d), -1, dtype=torch.int64, device=self.dev)
         self.nbr[:, 1::2] = idx[:, None] ^ (1 << torch.arange(d, device=self.dev))  # inwards off face q
+
+    def _full_hash(self, signs: Any) -> Any:
+        """Both hashes of each row of ``signs`` ``(V, 2)``; kept up to date as vertices come."""
+        return (signs.long()[:, None, :] * self.salt).sum(2)
 
     def _layer_values(self, l: int) -> None:
         """Every vertex's values of layer ``l``'s neurons, by a forward pass."""
@@ -127,7 +134,7 @@ class _Complex:
     def _bytes(self) -> int:
         v, c = self.x.shape[0], self.s.shape[1]
         width = 0 if self.z is None else self.z.shape[1]
-        return v * (32 * self.d + c + 8 * width)
+        return v * (32 * self.d + c + 8 * width + 16)
 
     def _cut(self, k: int, j: int) -> None:
         """Cut by neuron ``k`` (``j``-th of its layer): a vertex on every edge it crosses,
@@ -140,6 +147,7 @@ class _Complex:
             raise Refused(f"a vertex lies on (or within rounding of) neuron {k}'s zero set")
         up = z > 0
         self.s[:, k] = torch.where(up, 1, -1).to(torch.int8)
+        self.hash += (self.s[:, k].long() - 1)[:, None] * self.salt[:, k]  # was 1, as for a neuron not yet cut
         count, nbr = len(self.x), self.nbr
         ends = nbr.clamp(min=0)
         crossed = (nbr > torch.arange(count, device=self.dev)[:, None]) & (up[ends] != up[:, None])  # each edge once
@@ -162,6 +170,11 @@ class _Complex:
         if not bool((tight.sum(1) == self.d).all()):
             raise Refused(f"an edge crossed by neuron {k} is not on {self.d - 1} constraints")
         tm = tight.nonzero()[:, 1].view(m, self.d)
+        # The new vertex's signs are ca's but off its tight constraint across the edge (cb's
+        # side) and at neuron k (0): its hashes follow from ca's.
+        dropped = self.t[ca, slot_a // 2]
+        hm = (self.hash[ca] + self.salt[:, dropped].T * (2 * (slot_a % 2) - 1)[:, None]
+              - self.salt[:, k] * self.s[ca, k].long()[:, None])
         ids = torch.arange(count, count + m, device=self.dev)
         rows = torch.arange(m, device=self.dev)
         new = torch.full((m, 2 * self.d), -1, dtype=torch.int64, device=self.dev)
@@ -169,48 +182,39 @@ class _Complex:
         new[rows, at_k + up[ca].long()] = ca  # off neuron k, on each end's side
         new[rows, at_k + up[cb].long()] = cb
         nbr[ca, slot_a], nbr[cb, slot_b] = ids, ids
-        self._link(k, sm, tm, new)
+        self._link(k, hm, tm, new)
         self.nbr = torch.cat([nbr, new])
         self.x = torch.cat([self.x, xm])
         self.z = torch.cat([self.z, zm])
         self.s = torch.cat([self.s, sm])
         self.t = torch.cat([self.t, tm])
+        self.hash = torch.cat([self.hash, hm])
 
-    def _link(self, k: int, sm: Any, tm: Any, new: Any) -> None:
+    def _link(self, k: int, hm: Any, tm: Any, new: Any) -> None:
         """The cut's own edges, into the new vertices' slots ``new``: the two new vertices
         on each 2-face it crosses. A new vertex's 2-faces drop one of its edge's
-        constraints, on either side (a box face: inside only); their sign vectors are
-        hashed, sorted, and must pair up exactly."""
+        constraints, on either side (a box face: inside only): their sign vectors'
+        hashes (the vertex's ``hm`` and that one sign) are sorted and must pair up
+        exactly, under both hashes."""
         torch, d, n = self.torch, self.d, self.n
-        m = len(sm)
+        m = len(hm)
         other = tm != k
         cols = tm[other].view(m, d - 1)
         at = torch.arange(d, device=self.dev).expand(m, -1)[other].view(m, d - 1)
         side = torch.tensor([-1, 1], device=self.dev)
-        base = (sm.long() * self.salt).sum(1)
-        keys = base[:, None, None] + self.salt[cols][:, :, None] * side  # (m, d - 1, 2)
         ok = ((cols < n)[:, :, None] | (side > 0)).flatten()
-        keys = keys.flatten()[ok]
+        keys = [(hm[:, h, None, None] + self.salt[h][cols][:, :, None] * side).flatten()[ok] for h in (0, 1)]
         vertex = torch.arange(m, device=self.dev)[:, None, None].expand(-1, d - 1, 2).flatten()[ok]
-        col = cols[:, :, None].expand(-1, -1, 2).flatten()[ok]
-        sides = side.expand(m, d - 1, -1).flatten()[ok]
         slot = (2 * at[:, :, None] + (side > 0)).flatten()[ok]
-        order = torch.argsort(keys)
-        h = keys[order]
-        if len(h) % 2 or not bool((h[0::2] == h[1::2]).all()) or bool((h[1:-1:2] == h[2::2]).any()):
-            raise Refused(f"a 2-face not crossed exactly twice by neuron {k}")
+        order = torch.argsort(keys[0])
+        h = keys[0][order]
         p, q = order[0::2], order[1::2]
-        if not bool((self._face_key(sm, vertex[p], col[p], sides[p]) ==
-                     self._face_key(sm, vertex[q], col[q], sides[q])).all()):
+        if len(h) % 2 or not bool((h[0::2] == h[1::2]).all()) or bool((h[1:-1:2] == h[2::2]).any()) \
+                or not bool((keys[1][p] == keys[1][q]).all()):
             raise Refused(f"a 2-face not crossed exactly twice by neuron {k}")
         first = len(self.x)
         new[vertex[p], slot[p]] = first + vertex[q]
         new[vertex[q], slot[q]] = first + vertex[p]
-
-    def _face_key(self, sm: Any, vertex: Any, col: Any, side: Any) -> Any:
-        key = sm[vertex].clone()
-        key[self.torch.arange(len(vertex), device=self.dev), col] = side.to(self.torch.int8)
-        return key
 
     # -- the cells ------------------------------------------------------------------------
     def _read_cells(self) -> tuple[np.ndarray, np.ndarray]:

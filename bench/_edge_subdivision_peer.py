@@ -144,13 +144,14 @@ def _float64_net(weights, biases, checkout: str):
     return net
 
 
-def _worker(weights, biases, half: float, checkout: str, memory_gb: float, queue) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (int(memory_gb * 2**30),) * 2)
+def _worker(weights, biases, half: float, checkout: str, memory_gb: float, queue, device: str = "cpu") -> None:
+    if device == "cpu":  # CUDA maps far more address space than it uses
+        resource.setrlimit(resource.RLIMIT_AS, (int(memory_gb * 2**30),) * 2)
     import torch
 
     torch.set_num_threads(1)
     torch.set_default_dtype(torch.float64)
-    net = _float64_net(weights, biases, checkout)
+    net = _float64_net(weights, biases, checkout).to(device)
     import edge_subdivision
 
     best, runs = np.inf, 0
@@ -158,8 +159,11 @@ def _worker(weights, biases, half: float, checkout: str, memory_gb: float, queue
         t = time.perf_counter()
         with torch.no_grad():
             vs, edges, v_sv = edge_subdivision.skeletal_subdivision(
-                net, bbox=(-half, half), device="cpu", verbose=False)
+                net, bbox=(-half, half), device=device, verbose=False)
+        if device != "cpu":
+            torch.cuda.synchronize()
         best, runs = min(best, time.perf_counter() - t), runs + 1
+    vs, edges, v_sv = vs.cpu(), edges.cpu(), v_sv.cpu()
     t = time.perf_counter()
     regions = count_cells(vs, edges, v_sv)
     count_seconds = time.perf_counter() - t
@@ -172,16 +176,17 @@ def _worker(weights, biases, half: float, checkout: str, memory_gb: float, queue
 
 
 def run_edge_subdivision(net, half: float, checkout: str | None, timeout: float,
-                         memory_gb: float) -> tuple[EdgeResult | None, str]:
-    """Edge subdivision on the box ``[-half, half]^d`` in a forked child: the
-    result, or None and why not (no checkout, timeout, failure)."""
+                         memory_gb: float, device: str = "cpu") -> tuple[EdgeResult | None, str]:
+    """Edge subdivision on the box ``[-half, half]^d`` in a child process (forked on
+    the CPU, spawned for CUDA) on torch ``device``: the result, or None and why not
+    (no checkout, timeout, failure)."""
     if checkout is None:
         return None, f"not run ({CLONE_HINT})"
     if not os.path.isfile(os.path.join(checkout, "edge_subdivision.py")):
         return None, f"no edge_subdivision.py in {checkout} ({CLONE_HINT})"
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context("fork" if device == "cpu" else "spawn")
     q = ctx.Queue()
-    p = ctx.Process(target=_worker, args=(net.weights, net.biases, half, checkout, memory_gb, q))
+    p = ctx.Process(target=_worker, args=(net.weights, net.biases, half, checkout, memory_gb, q, device))
     p.start()
     p.join(timeout)
     if p.is_alive():

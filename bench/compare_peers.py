@@ -8,13 +8,17 @@ ratios. Peers are optional benchmark dependencies:
     python bench/compare_peers.py [--relucent-timeout 300] [--relucent-regions 4000] \
         [--edge-subdivision /work/scratch/relu_edge_subdivision] [--edge-timeout 180] \
         [--cases 3-16x3 8-12x2]        # only the cases whose names contain one of these
+    python bench/compare_peers.py --skip-relucent --device cuda --edge-device cuda \
+        --edge-subdivision /work/scratch/relu_edge_subdivision   # both on a GPU
 
 Edge subdivision (Berzins, ICML 2023) is never installed or imported here: it
-runs from the checkout given, in a forked child on torch CPU, float64, one
-thread, with cells counted from its vertices and edges
+runs from the checkout given, in a child process on torch CPU (float64, one
+thread; or on --edge-device), with cells counted from its vertices and edges
 (`_edge_subdivision_peer.py` says how). Its time is the subdivision alone, best
 of 3 when under 5 s; counting the cells is shown apart. regionwalk's own
-times are the best of 3-15 runs when under 5 s, of one run above.
+times are the best of 3-15 runs when under 5 s, of one run above. `--device DEV`
+adds regionwalk's complex built with torch on DEV (`enumerate_regions(device=DEV)`;
+on the CPU with one torch thread).
 
 A missing peer is reported, not fatal. Sampling (our own, CPU) is listed for
 scale: it finds a lower bound only. relucent manages some 50-100 regions per
@@ -167,6 +171,8 @@ def _parse() -> argparse.Namespace:
     ap.add_argument("--edge-subdivision", metavar="PATH", default=None,
                     help="checkout of github.com/arturs-berzins/relu_edge_subdivision (peer skipped without it)")
     ap.add_argument("--edge-timeout", type=float, default=180.0, help="seconds per net for edge subdivision")
+    ap.add_argument("--edge-device", default="cpu", metavar="DEV",
+                    help="torch device of edge subdivision (default cpu, one thread; 'cuda' beside --device cuda)")
     ap.add_argument("--edge-memory", type=float, default=8.0, help="address-space limit (GiB) of its child process")
     ap.add_argument("--cases", nargs="+", metavar="TEXT",
                     help="run only the cases whose names contain one of these, e.g. 3-16x3 8-12x2")
@@ -193,8 +199,9 @@ def _agree(tool: str, peer: int, ours: int, flags: list[str]) -> str:
 
 def _edge_row(net: rw.Network, half: float, count: int, secs: float, args: argparse.Namespace,
               flags: list[str]) -> None:
-    res, why = run_edge_subdivision(net, half, args.edge_subdivision, args.edge_timeout, args.edge_memory)
-    tool = "edge subdiv"
+    res, why = run_edge_subdivision(net, half, args.edge_subdivision, args.edge_timeout, args.edge_memory,
+                                    args.edge_device)
+    tool = "edge subdiv" if args.edge_device == "cpu" else f"edge {args.edge_device}"[:12]
     if res is None:
         bound = f"> {args.edge_timeout / secs:.2f}" if why.startswith("timeout") else ""
         print(ROW.format("", tool, "", "", "", bound) + f"  {why}")
@@ -253,11 +260,24 @@ def _case_rows(name: str, net: rw.Network, half: float, args: argparse.Namespace
 
 def _device_row(net: rw.Network, half: float, count: int, secs: float, device: str, flags: list[str]) -> None:
     """The torch complex on `device`: best of several runs (a first, untimed run loads
-    the device), its time over the compiled engine's on one thread."""
+    the device), its time over the compiled engine's on one thread. On the CPU torch
+    runs on one thread too."""
+    import torch
+
     box = rw.Box(np.full(net.input_dim, -half), np.full(net.input_dim, half))
-    res = rw.enumerate_regions(net, box, store_points=False, device=device)
-    res, secs_d = _timed(lambda: rw.enumerate_regions(net, box, store_points=False, device=device))
+    threads = torch.get_num_threads()
+    if torch.device(device).type == "cpu":
+        torch.set_num_threads(1)
+    try:
+        res = rw.enumerate_regions(net, box, store_points=False, device=device)
+        res, secs_d = _timed(lambda: rw.enumerate_regions(net, box, store_points=False, device=device))
+    finally:
+        torch.set_num_threads(threads)
     agree = _agree(f"regionwalk on {device}", res.count, count, flags)
+    compiled = rw.enumerate_regions(net, box, store_points=False, threads=1)
+    if res.count == count and not np.array_equal(res.packed, compiled.packed):
+        flags.append(f"regionwalk on {device}: the same count, other patterns")
+        agree += "  *** PATTERNS DIFFER ***"
     if res.device is None:
         agree += f"  (the compiled core answered: {res.engine})"
     print(ROW.format("", f"rw {device}"[:12], res.count, f"{secs_d:.4f}", f"{res.count / secs_d:,.0f}",

@@ -78,7 +78,8 @@ class _Complex:
     def _bounds(self) -> None:
         """Per neuron over the box: a bound on |grad z| (``lip``) and the values that count as 0."""
         leak = max(1.0, abs(self.alpha))
-        lips, sizes = [], []
+        lips: list[Any] = []
+        sizes: list[Any] = []
         for l, (w, b) in enumerate(zip(self.ws, self.bs)):
             if l == 0:
                 lip, size = w.norm(dim=1), b.abs() + w.abs().sum(1)
@@ -237,6 +238,7 @@ class _Complex:
             raise Refused("the cells read off lowest and highest vertices differ")
         if len(low) > 1 and bool((low[1:] == low[:-1]).all(1).any()):
             raise Refused("a pattern found twice")
+        assert low_points is not None
         return low, low_points
 
     def _slots(self) -> Any:
@@ -374,10 +376,10 @@ def device_raw(net: Any, domain: Any, tol: float, max_memory: int, store_points:
                     time.perf_counter() - start, 0, "cancelled"), "cancelled"
     except MemoryError:
         return None, "out of memory"
-    except RuntimeError as err:  # torch's out-of-memory errors on a device
-        if "out of memory" not in str(err):
+    except RuntimeError as err:  # torch's out-of-memory errors (CUDA's, the CPU allocator's)
+        if "out of memory" not in str(err) and "can't allocate memory" not in str(err):
             raise
-        return None, "out of device memory"
+        return None, "out of memory on the device"
     points = cx.points if store_points else None
     return _raw(cx.patterns, points, "complete", time.perf_counter() - start, cx.vertices, None), ""
 
@@ -401,8 +403,8 @@ def _unit_box_layers(net: Any, domain: Any) -> tuple[list[np.ndarray], list[np.n
 
 
 def _budget(device: Any, max_memory: int) -> int:
-    """The complex's own bytes: ``max_memory``, else half the device's free memory (a
-    quarter of the machine's on the CPU)."""
+    """The complex's own bytes: ``max_memory``, else a quarter of the device's free
+    memory (of the machine's on the CPU): a cut briefly holds its arrays twice."""
     if max_memory > 0:
         return max_memory
     import os
@@ -410,5 +412,5 @@ def _budget(device: Any, max_memory: int) -> int:
     import torch
 
     if device.type == "cuda":
-        return int(torch.cuda.mem_get_info(device)[0]) // 2
+        return int(torch.cuda.mem_get_info(device)[0]) // 4
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4

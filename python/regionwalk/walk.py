@@ -141,7 +141,9 @@ class Regions:
     @property
     def engine(self) -> str:
         """Which engine answered: ``"complex"`` (the box's whole complex, see
-        ``enumerate_regions(engine=...)``), ``"walk"``, or ``"walk (the complex
+        ``enumerate_regions(engine=...)``), ``"complex (torch on cuda:0)"`` (that
+        complex built on a torch device, ``enumerate_regions(device=...)``),
+        ``"walk"``, or ``"walk (the complex
         refused: ...)"`` when the complex met a degenerate net, a region thinner
         than ``tol`` or its memory budget and handed the box to the walk (the
         reason also in ``refusal``); ``"complex (interrupted)"`` when Ctrl-C
@@ -507,8 +509,8 @@ def enumerate_regions(
         would build a box's complex, it is built with torch on that device
         (whole-array steps, the same checks, the same patterns), and
         ``Regions.engine`` says so; anything else, or a complex that device
-        refuses (degenerate, past ``max_memory`` or half the device's free
-        memory), goes to the compiled core as without it. On ``"cpu"`` it is
+        refuses (degenerate, past ``max_memory`` or a quarter of the device's
+        free memory), goes to the compiled core as without it. On ``"cpu"`` it is
         slower than the compiled complex: it is there for machines with a GPU.
 
     Returns

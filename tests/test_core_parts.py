@@ -144,3 +144,30 @@ def test_reduce_with_the_cached_row_space_is_the_same_to_the_bit():
         _core.reduce(net._core, _core.Domain.ball(center, 0.7), np.zeros((39, 12)))
     with pytest.raises(ValueError, match="weight must have shape"):
         _core.reduce(net._core, _core.Domain.ball(center, 0.7), net._row_space(), np.zeros((11, 12)))
+
+
+def test_a_network_with_another_first_bias_is_the_one_built_with_it():
+    """``with_first_bias`` copies what was derived from the weights: it must be the
+    network built from the arrays with that bias, and refuse what they would refuse."""
+    from regionwalk.nets import random_mlp
+
+    net = random_mlp((6, 9, 7, 1), seed=5, alpha=0.1)
+    rng = np.random.default_rng(5)
+    bias = rng.normal(size=9)
+    base = _core.Network(net.weights, net.biases, net.alpha)
+    copied = base.with_first_bias(bias)
+    built = _core.Network(net.weights, [bias, *net.biases[1:]], net.alpha)
+    for x in rng.normal(size=(20, 6)):
+        assert np.array_equal(copied.pattern_of(x), built.pattern_of(x))
+        pattern = built.pattern_of(x)
+        for got, want in zip(copied.local_forms(pattern), built.local_forms(pattern)):
+            assert np.array_equal(got, want)
+    # the copy is its own: the base keeps its bias
+    x = rng.normal(size=6)
+    assert np.array_equal(base.pattern_of(x), _core.Network(net.weights, net.biases, net.alpha).pattern_of(x))
+    assert np.array_equal(base.local_forms(np.ones(16, bool))[1],
+                          _core.Network(net.weights, net.biases, net.alpha).local_forms(np.ones(16, bool))[1])
+    with pytest.raises(ValueError, match="bias must have length 9"):
+        base.with_first_bias(np.zeros(8))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        base.with_first_bias(np.full(9, np.nan))

@@ -48,6 +48,12 @@ void bind_network(py::module_& m) {
         auto v = to_vector(x, "x", n.input_dim());
         return unpack(n.pattern_of(v.data()), n.hidden_neurons());
       }, "Activation pattern of one point.")
+      .def("with_first_bias", [](const Network& n, const array_t<double>& bias) {
+        auto b = to_vector(bias, "bias", n.layers().front().out);
+        py::gil_scoped_release release;  // copying megabytes needs no Python
+        return n.with_first_bias(std::move(b));
+      }, py::arg("bias"),
+         "This network with its first layer's bias replaced; its weights' derived data copied, not derived again.")
       .def("local_forms", [](const Network& n, const array_t<bool>& pattern) {
         if (pattern.ndim() != 1 || pattern.shape(0) != n.hidden_neurons())
           throw std::invalid_argument("pattern must be a bool vector of length hidden_neurons");

@@ -32,6 +32,11 @@ class BallReduction:
         r = self.basis.shape[1]
         self.rank = r if 0 < r < net.input_dim else 0
         self.w0 = net._row_weight() if self.rank else None
+        # The reduced network for every centre but the first layer's bias, built once: a
+        # ball's is this one with its bias (a copy, where building it anew from the arrays
+        # derives every layer again: milliseconds for 512-wide layers).
+        self._reduced = None if self.w0 is None else _core.Network(
+            [self.w0, *net.weights[1:]], [np.zeros(self.w0.shape[0]), *net.biases[1:]], net.alpha)
 
     def biases(self, centres: np.ndarray) -> np.ndarray:
         """``b_1 + W_1 c`` for each centre ``(m, d)``, summed in the core's order: ``(m, n_1)``."""
@@ -49,8 +54,8 @@ class BallReduction:
         if not self.rank:
             core_net, domain, seed = net._core, _core.Domain.ball(center, radius), center
         else:
-            assert self.w0 is not None and bias is not None
-            core_net = _core.Network([self.w0, *net.weights[1:]], [bias, *net.biases[1:]], net.alpha)
+            assert self._reduced is not None and bias is not None
+            core_net = self._reduced.with_first_bias(bias)
             domain, seed = _core.Domain.ball(np.zeros(self.rank), radius), np.zeros(self.rank)
         restricted = _core.restrict_ball(core_net, domain)
         if restricted is None:

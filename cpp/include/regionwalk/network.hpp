@@ -99,6 +99,10 @@ class Network {
   // This network with its first layer replaced (of the same width): the
   // later layers are copied with what was derived from them.
   Network with_first_layer(Layer first) const;
+  // This network with the first layer's bias replaced (same width, finite):
+  // everything derived from the weights is copied, not derived again (balls
+  // around many centres of one network differ in that bias alone).
+  Network with_first_bias(std::vector<double> bias) const;
 
   int input_dim() const { return layers_.front().in; }
   int hidden_neurons() const { return hidden_; }

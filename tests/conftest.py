@@ -24,3 +24,17 @@ def small_net():
 
     ws, bs = random_weights((2, 8, 8, 1), seed=3)
     return rw.Network(ws, bs)
+
+
+@pytest.fixture
+def box_model_file(tmp_path):
+    """A torch 4-8-8-1 ReLU model saved to a file, and the CLI's arguments for the box
+    [-1, 1]^4 with JSON output and no progress line."""
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8), torch.nn.ReLU(),
+                                torch.nn.Linear(8, 1)).double()
+    path = tmp_path / "m.pt"
+    torch.save(model, path)
+    return str(path), ["--box", *["-1"] * 4, *["1"] * 4, "--json", "--quiet"]

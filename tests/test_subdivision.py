@@ -37,8 +37,9 @@ def _odd_box(d, seed):
 
 
 def _answered_by_complex(res):
+    """By the compiled complex, or (``enumerate_regions(device=...)``) by the torch one."""
     answered = res.stats["subdivision_vertices"] > 0 and res.stats["subdivision_refusals"] == 0
-    assert (res.engine == "complex") == answered
+    assert (res.engine == ("complex" if res.device is None else f"complex (torch on {res.device})")) == answered
     return answered
 
 
@@ -114,41 +115,45 @@ def test_degenerate_nets_are_walked_and_count_exactly(family):
     assert _as_set(res.patterns) == reference_walk(ws, bs, ("box", box.lo, box.hi), np.full(3, 0.013))
 
 
-def test_a_neuron_zero_everywhere_splits_nothing_in_the_complex():
+@pytest.mark.parametrize("device", [None, "cpu"])  # the compiled complex, the torch one
+def test_a_neuron_zero_everywhere_splits_nothing_in_the_complex(device):
     ws, bs = random_weights((4, 8, 8, 1), seed=6)
     ws[0][3], bs[0][3] = 0.0, 0.0
     ws[1][5], bs[1][5] = 0.0, 0.0
     net = rw.Network(ws, bs)
     box = rw.Box(-np.ones(4), np.ones(4))
-    res = rw.enumerate_regions(net, box, threads=1)
-    assert _answered_by_complex(res)
+    res = rw.enumerate_regions(net, box, threads=1, device=device)
+    assert _answered_by_complex(res) and res.device == device
     assert not res.patterns[:, 3].any() and not res.patterns[:, 8 + 5].any()
     assert _as_set(res.patterns) == reference_walk(ws, bs, ("box", box.lo, box.hi), np.zeros(4))
 
 
-def test_a_region_thinner_than_tol_sends_the_box_to_the_walk():
+@pytest.mark.parametrize("device", [None, "cpu"])  # the torch complex refuses too, then the compiled one
+def test_a_region_thinner_than_tol_sends_the_box_to_the_walk(device):
     ws, bs = random_weights((3, 6, 1), seed=8)
     ws[0][1], bs[0][1] = ws[0][0], bs[0][0] + 1e-6 * np.linalg.norm(ws[0][0])  # a slab 1e-6 thick
     net = rw.Network(ws, bs)
     box = rw.Box(-np.ones(3), np.ones(3))
-    thin = rw.enumerate_regions(net, box, tol=1e-5)
-    assert thin.stats["subdivision_refusals"] == 1 and thin.refusal is not None
+    thin = rw.enumerate_regions(net, box, tol=1e-5, device=device)
+    assert thin.stats["subdivision_refusals"] == 1 and thin.refusal is not None and thin.device is None
     walked = rw.enumerate_regions(net, box, tol=1e-5, engine="walk")
     assert np.array_equal(thin.packed, walked.packed)
-    assert _answered_by_complex(rw.enumerate_regions(net, box, tol=1e-9))
+    thick = rw.enumerate_regions(net, box, tol=1e-9, device=device)
+    assert _answered_by_complex(thick) and thick.device == device
 
 
+@pytest.mark.parametrize("device", [None, "cpu"])  # neither the compiled nor the torch complex
 @pytest.mark.parametrize("case", ["max_regions", "time_limit", "ball", "two_inputs", "engine_walk", "whole"])
-def test_the_walk_answers_where_the_complex_does_not_apply(case):
+def test_the_walk_answers_where_the_complex_does_not_apply(case, device):
     d = 2 if case == "two_inputs" else 4
     net = random_mlp((d, 8, 8, 1), seed=1)
     box = rw.Box(-np.ones(d), np.ones(d))
     kwargs = {"max_regions": {"max_regions": 10**6}, "time_limit": {"time_limit": 60.0},
               "engine_walk": {"engine": "walk"}}.get(case, {})
     domain = {"ball": rw.Ball(np.zeros(d), 1.0), "whole": None}.get(case, box)
-    res = rw.enumerate_regions(net, domain, **kwargs)
+    res = rw.enumerate_regions(net, domain, device=device, **kwargs)
     assert res.stats["subdivision_vertices"] == 0 and res.stats["subdivision_refusals"] == 0
-    assert res.complete and res.engine == "walk"
+    assert res.complete and res.engine == "walk" and res.device is None
 
 
 def test_engine_must_be_auto_or_walk():
@@ -194,19 +199,12 @@ def test_threads_give_the_same_complex_patterns_and_points():
         assert np.array_equal(many.packed, one.packed) and np.array_equal(many.points, one.points)
 
 
-def test_the_cli_counts_the_same_with_either_engine(tmp_path, capsys):
+def test_the_cli_counts_the_same_with_either_engine(box_model_file, capsys):
     import json
-
-    import torch
 
     from regionwalk.cli import main
 
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8), torch.nn.ReLU(),
-                                torch.nn.Linear(8, 1)).double()
-    path = tmp_path / "m.pt"
-    torch.save(model, path)
-    box = ["--box", *["-1"] * 4, *["1"] * 4, "--json", "--quiet"]
+    path, box = box_model_file
     counts = []
     for engine in ("auto", "walk"):
         assert main(["count", str(path), *box, "--engine", engine]) == 0

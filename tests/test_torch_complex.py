@@ -4,9 +4,9 @@
 The torch complex shares no code with the compiled one: agreement, pattern for
 pattern, with it and with the reference walker (HiGHS LPs) on random and
 degenerate nets is the evidence. Where it refuses (a degenerate net, its memory
-budget) or does not apply (other domains, limits), the compiled core answers as
-without ``device``; bad devices get one-line errors. The CUDA test runs only
-where torch sees a GPU.
+budget) or does not apply (other domains, limits: ``test_subdivision.py`` with
+``device="cpu"``), the compiled core answers as without ``device``; bad devices
+get one-line errors. The CUDA test runs only where torch sees a GPU.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import torch
 from conftest import random_weights
 from oracles import reference_walk
 from test_degenerate import FAMILIES
+from test_subdivision import _odd_box as odd_box
 
 import regionwalk as rw
 from regionwalk import _torch_complex
@@ -30,10 +31,8 @@ def _as_set(patterns):
 
 
 def _odd_box(d, seed):
-    rng = np.random.default_rng(seed)
-    centre = rng.normal(scale=0.2, size=d)
-    half = rng.uniform(0.5, 1.2, size=d)
-    return rw.Box(centre - half, centre + half)
+    """Off-centre, with unequal sides (the compiled complex's tests' boxes)."""
+    return odd_box(d, seed)[1]
 
 
 def _compiled_and_torch(net, box, **kwargs):
@@ -92,28 +91,6 @@ def test_a_vertex_on_a_zero_set_is_refused_with_its_reason():
     assert raw is None and "zero set" in why
 
 
-def test_a_neuron_zero_everywhere_is_inactive_everywhere():
-    ws, bs = random_weights((4, 8, 8, 1), seed=6)
-    ws[0][3], bs[0][3] = 0.0, 0.0
-    ws[1][5], bs[1][5] = 0.0, 0.0
-    net = rw.Network(ws, bs)
-    box = rw.Box(-np.ones(4), np.ones(4))
-    res = rw.enumerate_regions(net, box, device="cpu")
-    assert res.device == "cpu"
-    assert not res.patterns[:, 3].any() and not res.patterns[:, 8 + 5].any()
-    assert _as_set(res.patterns) == reference_walk(ws, bs, ("box", box.lo, box.hi), np.zeros(4))
-
-
-def test_a_region_thinner_than_tol_is_refused():
-    ws, bs = random_weights((3, 6, 1), seed=8)
-    ws[0][1], bs[0][1] = ws[0][0], bs[0][0] + 1e-6 * np.linalg.norm(ws[0][0])  # a slab 1e-6 thick
-    net = rw.Network(ws, bs)
-    box = rw.Box(-np.ones(3), np.ones(3))
-    thick = rw.enumerate_regions(net, box, tol=1e-5, device="cpu")
-    assert thick.device is None and thick.refusal is not None  # both complexes refused; walked
-    assert rw.enumerate_regions(net, box, tol=1e-9, device="cpu").device == "cpu"
-
-
 def test_past_its_memory_budget_the_compiled_core_answers():
     net = random_mlp((5, 12, 12, 1), seed=2)
     box = rw.Box(-np.ones(5), np.ones(5))
@@ -125,19 +102,6 @@ def test_past_its_memory_budget_the_compiled_core_answers():
         res = rw.enumerate_regions(net, box, store_points=False, max_memory=100_000, device="cpu")
     assert res.device is None and res.stop_reason == "memory"  # the compiled core, under the same limit
     assert _as_set(res.patterns) <= _as_set(full.patterns)
-
-
-@pytest.mark.parametrize("case", ["max_regions", "time_limit", "ball", "two_inputs", "engine_walk", "whole"])
-def test_the_compiled_core_answers_where_the_torch_complex_does_not_apply(case):
-    d = 2 if case == "two_inputs" else 4
-    net = random_mlp((d, 8, 8, 1), seed=1)
-    box = rw.Box(-np.ones(d), np.ones(d))
-    kwargs = {"max_regions": {"max_regions": 10**6}, "time_limit": {"time_limit": 60.0},
-              "engine_walk": {"engine": "walk"}}.get(case, {})
-    domain = {"ball": rw.Ball(np.zeros(d), 1.0), "whole": None}.get(case, box)
-    plain = rw.enumerate_regions(net, domain, **kwargs)
-    res = rw.enumerate_regions(net, domain, device="cpu", **kwargs)
-    assert res.device is None and res.engine == plain.engine and np.array_equal(res.packed, plain.packed)
 
 
 def test_ctrl_c_in_the_torch_complex_returns_no_partial_regions(monkeypatch):
@@ -187,17 +151,12 @@ def test_on_cuda_the_patterns_are_the_compiled_complexs():
     assert np.array_equal(net.patterns(on_gpu.points), on_gpu.patterns)
 
 
-def test_the_cli_builds_the_complex_on_the_device_it_is_given(tmp_path, capsys):
+def test_the_cli_builds_the_complex_on_the_device_it_is_given(box_model_file, capsys):
     import json
 
     from regionwalk.cli import main
 
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8), torch.nn.ReLU(),
-                                torch.nn.Linear(8, 1)).double()
-    path = tmp_path / "m.pt"
-    torch.save(model, path)
-    box = ["--box", *["-1"] * 4, *["1"] * 4, "--json", "--quiet"]
+    path, box = box_model_file
     counts = []
     for extra in ([], ["--device", "cpu"]):
         assert main(["count", str(path), *box, *extra]) == 0

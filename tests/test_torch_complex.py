@@ -170,7 +170,9 @@ def test_the_cli_builds_the_complex_on_the_device_it_is_given(box_model_file, ca
 def test_the_vertices_hashes_follow_their_signs():
     """A new vertex's hashes are derived from one end's, not summed afresh: after every
     cut they must still be the hashes of the signs it holds."""
-    net = random_mlp((5, 9, 7, 1), seed=3)
+    ws, bs = random_weights((5, 9, 7, 1), seed=3)
+    ws[1][2], bs[1][2] = 0.0, 0.0  # a neuron zero everywhere is set inactive, hashes too
+    net = rw.Network(ws, bs)
     box = _odd_box(5, 3)
     weights, biases = _torch_complex._unit_box_layers(net, box)
     cx = _torch_complex._Complex(weights, biases, 0.0, 1e-9, torch.device("cpu"), 1 << 30)

@@ -144,6 +144,7 @@ class _Complex:
         if bool((z.abs() <= self.near[k]).any()):
             if bool((z == 0).all()):  # zero on every vertex, so on every cell: inactive everywhere
                 self.s[:, k] = -1
+                self.hash -= 2 * self.salt[:, k]  # was 1, as for a neuron not yet cut
                 return
             raise Refused(f"a vertex lies on (or within rounding of) neuron {k}'s zero set")
         up = z > 0

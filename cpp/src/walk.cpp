@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -19,6 +17,7 @@
 #endif
 
 #include "regionwalk/expand.hpp"
+#include "regionwalk/frontier.hpp"
 #include "regionwalk/stability.hpp"
 #include "regionwalk/subdivide.hpp"
 #include "regionwalk/walk_state.hpp"
@@ -30,99 +29,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 // How often a worker waiting for the frontier still polls (Ctrl-C, limits).
 constexpr std::chrono::milliseconds kWaitPoll{20};
-
-// Frontier shared by the worker threads; empty and nobody busy means done.
-// Its size and bytes are published to the caller's WalkControl.
-class Frontier {
- public:
-  explicit Frontier(WalkControl& control) : control_(control) {}
-  void push(std::vector<FrontierItem>& items) {
-    if (items.empty()) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    for (FrontierItem& it : items) {
-      bytes_ += it.bytes();
-      queue_.push_back(std::move(it));
-    }
-    items.clear();
-    publish();
-    cv_.notify_all();
-  }
-  // Blocks until items are available (true) or the walk is over (false);
-  // takes a few at a time so that threads meet at the lock less often, but
-  // never more than a fair share of the queue. While it waits, `poll()` runs
-  // every `every` (the caller's thread must still look for Ctrl-C).
-  template <class Poll>
-  bool pop(std::vector<FrontierItem>& out, const std::atomic<bool>& stop, int threads, Poll&& poll,
-           std::chrono::milliseconds every) {
-    std::unique_lock<std::mutex> lock(mu_);
-    ++waiting_;
-    const auto ready = [&] { return stop.load() || !queue_.empty() || busy_ == 0; };
-    while (!cv_.wait_for(lock, every, ready)) {
-      lock.unlock();
-      poll();
-      lock.lock();
-    }
-    --waiting_;
-    if (stop.load() || queue_.empty()) {
-      cv_.notify_all();
-      return false;
-    }
-    const size_t take = std::clamp<size_t>(queue_.size() / static_cast<size_t>(2 * threads), 1, 8);
-    out.clear();
-    for (size_t i = 0; i < take; ++i) {
-      bytes_ -= queue_.front().bytes();
-      out.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-    publish();
-    ++busy_;
-    return true;
-  }
-  // Items taken but not expanded go back, for a walk to be continued.
-  void put_back(std::vector<FrontierItem>& items, size_t from) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (size_t i = from; i < items.size(); ++i) {
-      bytes_ += items[i].bytes();
-      queue_.push_back(std::move(items[i]));
-    }
-    publish();
-  }
-  void done() {
-    std::lock_guard<std::mutex> lock(mu_);
-    --busy_;
-    cv_.notify_all();
-  }
-  void wake_all() {
-    std::lock_guard<std::mutex> lock(mu_);
-    cv_.notify_all();
-  }
-  // Some thread waits for work: worth handing over regions found so far
-  // rather than at the end of a batch.
-  bool hungry() const { return waiting_.load(std::memory_order_relaxed) > 0; }
-  std::int64_t bytes() const { return bytes_published_.load(std::memory_order_relaxed); }
-  // After the walk: what is left.
-  std::vector<FrontierItem> drain() {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<FrontierItem> out(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
-    queue_.clear();
-    return out;
-  }
-
- private:
-  void publish() {  // under mu_
-    control_.frontier.store(static_cast<std::int64_t>(queue_.size()), std::memory_order_relaxed);
-    bytes_published_.store(bytes_, std::memory_order_relaxed);
-  }
-
-  WalkControl& control_;
-  std::int64_t bytes_ = 0;
-  std::atomic<std::int64_t> bytes_published_{0};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<FrontierItem> queue_;
-  int busy_ = 0;
-  alignas(64) std::atomic<int> waiting_{0};  // read on every item: kept off the lines each push writes
-};
 
 // Limits, cancellation and the stop reason, shared by the threads.
 class Limits {
@@ -330,7 +236,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   const int threads = std::max(1, opt.threads);
   const std::vector<signed char> stable = stable_signs(net, dom);
   RegionCollector regions(net.pattern_words(), dom.dim, opt.store_points, opt.on_region, 1);  // see Helpers
-  Frontier frontier(control);
+  Frontier frontier(control, net, threads);
   Limits limits(opt, control, frontier);
   WalkResult res;
   if (subdivision_applies(dom, opt, resume)) {
@@ -351,7 +257,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   Expander first(net, dom, stable, tol, opt.audit_proofs, opt.solver ? opt.solver() : nullptr);
   {
     std::vector<FrontierItem> items = start(net, dom, first, seed, resume, regions, carried);
-    frontier.push(items);
+    frontier.push(items, 0);
   }
   control.regions.store(regions.count());
   if (limits.at_region_cap(regions.count())) limits.halt(StopReason::MaxRegions);
@@ -365,17 +271,17 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
     try {
       std::vector<FrontierItem> batch, found;
       std::int64_t expanded = 0;
-      const auto poll = [&] { limits.keep_going(regions, false); };
-      while (frontier.pop(batch, limits.stopped(), threads, poll, kWaitPoll)) {
+      const std::function<void()> poll = [&] { limits.keep_going(regions, false); };
+      while (frontier.pop(batch, t, limits.stopped(), poll, kWaitPoll)) {
         size_t i = 0;
         for (; i < batch.size(); ++i) {
           if (!limits.keep_going(regions, (++expanded & 63) == 0)) break;
           if (!expander.expand(batch[i], sink, found)) break;
           if (threads > 1 && t == 0) helpers.start_if_due(limits, control, regions);
-          if (threads > 1 && !found.empty() && frontier.hungry()) frontier.push(found);
+          if (threads > 1 && !found.empty() && frontier.hungry()) frontier.push(found, t);
         }
-        frontier.put_back(batch, i);  // taken but not (fully) expanded: kept for a continued walk
-        frontier.push(found);
+        frontier.put_back(batch, i, t);  // taken but not (fully) expanded: kept for a continued walk
+        frontier.push(found, t);
         frontier.done();
       }
     } catch (const std::bad_alloc&) {

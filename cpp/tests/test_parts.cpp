@@ -1,10 +1,12 @@
-// Unit tests of the walk's parts, each alone: frontier-item bytes, carried
+// Unit tests of the walk's parts, each alone: the frontier's order, frontier-item bytes, carried
 // proofs, the visited set, the LP solver's degenerate and unbounded cases,
 // coincident groups, 2D clipping, the Expander and walk states.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <utility>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -14,6 +16,7 @@
 
 #include "regionwalk/collect.hpp"
 #include "regionwalk/expand.hpp"
+#include "regionwalk/frontier.hpp"
 #include "regionwalk/frontier_item.hpp"
 #include "regionwalk/lp.hpp"
 #include "regionwalk/planar_clip.hpp"
@@ -37,6 +40,117 @@ static bool throws_invalid(F f) {
     return true;
   }
   return false;
+}
+
+// A net of three hidden layers (2, 2 and 1 neurons) for the frontier's levels.
+static Network three_layers() {
+  return Network({Layer{2, 2, {1, 0, 0, 1}, {0, 0}}, Layer{2, 2, {1, 0, 0, 1}, {0, 0}}, Layer{2, 1, {1, 1}, {0}},
+                  Layer{1, 1, {1}, {0}}},
+                 0.0);
+}
+
+// An item known by its first coordinate, reached across `crossed`.
+static FrontierItem item(double id, int crossed) { return FrontierItem{Pattern(1, 0), {id, 0.0}, {}, crossed}; }
+
+static std::vector<double> ids(const std::vector<FrontierItem>& items) {
+  std::vector<double> out;
+  for (const FrontierItem& it : items) out.push_back(it.point[0]);
+  return out;
+}
+
+static void test_frontier_expands_entries_of_early_layers_first() {
+  const Network net = three_layers();  // neurons 0-1: layer 0; 2-3: layer 1; 4: layer 2
+  WalkControl control;
+  Frontier frontier(control, net, 1);
+  std::vector<FrontierItem> items;
+  for (auto [id, crossed] : {std::pair{1.0, 4}, {2.0, 2}, {3.0, 0}, {4.0, 3}, {5.0, -1}, {6.0, 4}}) items.push_back(item(id, crossed));
+  frontier.push(items, 0);
+  CHECK(items.empty() && control.frontier.load() == 6);
+  const std::atomic<bool> stop{false};
+  const std::function<void()> poll = [] {};
+  std::vector<double> order;
+  std::vector<FrontierItem> batch;
+  while (frontier.pop(batch, 0, stop, poll, std::chrono::milliseconds(1))) {
+    const std::vector<double> got = ids(batch);
+    order.insert(order.end(), got.begin(), got.end());
+    frontier.done();
+  }
+  // Layer 0 (and several neurons, or none) first, then layer 1, then 2; each level in order of finding.
+  CHECK((order == std::vector<double>{3, 5, 2, 4, 1, 6}));
+  CHECK(control.frontier.load() == 0 && frontier.bytes() == 0);
+}
+
+// An item of pattern `bits` (neurons 0-4 of three_layers()).
+static FrontierItem item_of(double id, Word bits, int crossed) { return FrontierItem{Pattern{bits}, {id, 0.0}, {}, crossed}; }
+
+static void test_frontier_gives_each_cell_of_the_early_layers_one_worker() {
+  const Network net = three_layers();  // cells of layers 0-1: bits 0-3; the last layer: bit 4
+  WalkControl control;
+  Frontier frontier(control, net, 2);
+  int owned[2] = {0, 0};
+  Word cell_of[2] = {0, 0};  // a cell of each worker
+  for (Word cell = 0; cell < 16; ++cell) {
+    const int o = frontier.owner(item_of(0, cell, 4), 0);
+    // Whoever found it, whatever its last layer's bit.
+    CHECK(frontier.owner(item_of(0, cell | 16, 4), 1) == o && frontier.owner(item_of(0, cell, 2), 1) == o);
+    ++owned[o];
+    cell_of[o] = cell;
+  }
+  CHECK(owned[0] > 0 && owned[1] > 0);
+  // With one hidden layer, an item stays with the worker that found it.
+  const Network one({Layer{2, 2, {1, 0, 0, 1}, {0, 0}}, Layer{2, 1, {1, 1}, {0}}}, 0.0);
+  Frontier flat(control, one, 2);
+  CHECK(flat.owner(item_of(0, 1, 0), 0) == 0 && flat.owner(item_of(0, 1, 0), 1) == 1);
+
+  // A worker takes its own items first, though another's wait at a lower level...
+  std::vector<FrontierItem> found;
+  for (double id : {1.0, 2.0, 3.0, 4.0}) found.push_back(item_of(id, cell_of[0], 2));
+  found.push_back(item_of(10.0, cell_of[1], 4));
+  frontier.push(found, 0);
+  const std::atomic<bool> stop{false};
+  const std::function<void()> poll = [] {};
+  std::vector<FrontierItem> batch;
+  CHECK(frontier.pop(batch, 1, stop, poll, std::chrono::milliseconds(1)) && ids(batch) == std::vector<double>{10});
+  frontier.done();
+  // ... and, with none left, another's, from the front, at most a fair share (a quarter of 4, at least 1).
+  CHECK(frontier.pop(batch, 1, stop, poll, std::chrono::milliseconds(1)) && ids(batch) == std::vector<double>{1});
+  // Items taken and not expanded go back; the saved frontier holds every item, lowest level first.
+  frontier.put_back(batch, 0, 1);
+  frontier.done();
+  std::vector<FrontierItem> rest{item_of(7.0, cell_of[1], 0)};
+  frontier.push(rest, 0);
+  CHECK((ids(frontier.drain()) == std::vector<double>{7, 2, 3, 4, 1}));
+  CHECK(control.frontier.load() == 0 && frontier.bytes() == 0);
+}
+
+static void test_frontier_ends_when_empty_and_nobody_busy() {
+  const Network net = three_layers();
+  WalkControl control;
+  Frontier frontier(control, net, 2);
+  std::vector<FrontierItem> items{item(1.0, -1)};
+  frontier.push(items, 0);
+  const std::atomic<bool> stop{false};
+  const std::function<void()> poll = [] {};
+  std::vector<FrontierItem> batch;
+  CHECK(frontier.pop(batch, 0, stop, poll, std::chrono::milliseconds(1)));
+  std::atomic<int> taken{0};
+  const auto work = [&](int t) {
+    std::vector<FrontierItem> mine;
+    while (frontier.pop(mine, t, stop, poll, std::chrono::milliseconds(1))) {
+      taken += static_cast<int>(mine.size());
+      frontier.done();
+    }
+  };
+  // Worker 1 waits while worker 0 is busy, though the frontier is empty...
+  std::thread other(work, 1);
+  while (!frontier.hungry()) std::this_thread::yield();
+  // ... until worker 0's find, which one of them takes; then both see the end.
+  std::vector<FrontierItem> found{item(2.0, 3)};
+  frontier.push(found, 0);
+  frontier.done();
+  work(0);
+  other.join();
+  CHECK(taken.load() == 1);
 }
 
 static void test_item_bytes_roundtrip_and_reject_damage() {
@@ -380,6 +494,9 @@ static void test_a_ball_restricted_to_its_unstable_span() {
 }
 
 int main() {
+  test_frontier_expands_entries_of_early_layers_first();
+  test_frontier_gives_each_cell_of_the_early_layers_one_worker();
+  test_frontier_ends_when_empty_and_nobody_busy();
   test_expansions_do_not_depend_on_the_first_region();
   test_a_ball_restricted_to_its_unstable_span();
   test_item_bytes_roundtrip_and_reject_damage();

@@ -5,8 +5,9 @@
 
 namespace regionwalk {
 
-RegionCollector::RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor, int shards)
-    : words_(words), dim_(dim), store_points_(store_points), visited_(words, dim, store_points, shards),
+RegionCollector::RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor, int shards,
+                                 int cell_bits)
+    : words_(words), dim_(dim), store_points_(store_points), visited_(words, dim, store_points, shards, cell_bits),
       visitor_(std::move(visitor)) {}
 
 bool RegionCollector::add(const Word* pattern, const double* point, bool quiet) {

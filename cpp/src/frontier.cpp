@@ -6,9 +6,14 @@
 
 namespace regionwalk {
 
+int cell_bits(const Network& net) {
+  const int layers = net.num_hidden_layers();
+  return layers > 1 ? net.layer_offset(layers - 1) : 0;
+}
+
 Frontier::Frontier(WalkControl& control, const Network& net, int threads)
     : control_(control), net_(net), threads_(std::max(1, threads)),
-      cell_bits_(net.num_hidden_layers() > 1 ? net.layer_offset(net.num_hidden_layers() - 1) : 0),
+      cell_bits_(cell_bits(net)),
       queues_(static_cast<std::size_t>(threads_),
               std::vector<Queue>(static_cast<std::size_t>(std::max(1, net.num_hidden_layers())))) {}
 
@@ -17,16 +22,11 @@ std::size_t Frontier::level(const FrontierItem& it) const {
 }
 
 // The worker of the item's cell of the layers before the last (their bits of
-// its pattern, hashed); with one hidden layer, the worker that found it.
+// its pattern, hashed); with one hidden layer, the worker that found it. (The
+// visited set's shards are a multiple of the workers: a shard is one worker's.)
 int Frontier::owner(const FrontierItem& it, int t) const {
   if (threads_ == 1 || cell_bits_ == 0) return t;
-  const int full = cell_bits_ / 64, rest = cell_bits_ % 64;
-  std::uint64_t h = hash_words(it.pattern.data(), full);
-  if (rest > 0) {
-    const Word last = it.pattern[static_cast<std::size_t>(full)] & ((Word{1} << rest) - 1);
-    h ^= hash_words(&last, 1);
-  }
-  return static_cast<int>((h >> 32) % static_cast<std::uint64_t>(threads_));
+  return static_cast<int>(hash_bits(it.pattern.data(), cell_bits_) % static_cast<std::uint64_t>(threads_));
 }
 
 void Frontier::push(std::vector<FrontierItem>& items, int t) {

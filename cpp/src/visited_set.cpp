@@ -21,8 +21,8 @@ Place place_of(std::uint32_t e, std::uint32_t first) {
 
 }  // namespace
 
-VisitedSet::VisitedSet(int words, int point_dim, bool store_points, int shards)
-    : words_(words), dim_(point_dim), store_points_(store_points), locked_(shards > 1),
+VisitedSet::VisitedSet(int words, int point_dim, bool store_points, int shards, int cell_bits)
+    : words_(words), dim_(point_dim), cell_bits_(cell_bits), store_points_(store_points), locked_(shards > 1),
       shards_(static_cast<size_t>(shards)) {}  // tables come with a shard's first insert
 
 const Word* VisitedSet::entry(const Shard& s, std::uint32_t e) const {
@@ -57,7 +57,7 @@ void VisitedSet::grow(Shard& s) const {
 
 bool VisitedSet::contains(const Word* p) const {
   const std::uint64_t h = hash_words(p, words_);
-  return holds(shard_of(h), p, h);
+  return holds(shard_of(p, h), p, h);
 }
 
 bool VisitedSet::holds(const Shard& s, const Word* p, std::uint64_t h) const {
@@ -74,7 +74,7 @@ bool VisitedSet::holds(const Shard& s, const Word* p, std::uint64_t h) const {
 
 bool VisitedSet::insert(const Word* p, const double* point) {
   const std::uint64_t h = hash_words(p, words_);
-  Shard& s = shard_of(h);
+  Shard& s = shard_of(p, h);
   const auto lock = lock_of(s);
   if (holds(s, p, h)) return false;  // under the lock: every insert is seen
   if (s.entries == UINT32_MAX - 1) throw std::length_error("too many regions for one shard");

@@ -85,7 +85,7 @@ class Helpers {
   void start_if_due(const Limits& limits, const WalkControl& control, RegionCollector& regions) {
     if (started_ || limits.seconds() < kAfter || control.frontier.load(std::memory_order_relaxed) < threads_) return;
     started_ = true;
-    regions.reshard(kShards);
+    regions.reshard((kShards + threads_ - 1) / threads_ * threads_);  // a multiple: each shard one worker's
     for (int t = 1; t < threads_; ++t) {
       try {
         pool_.emplace_back(worker_, t);
@@ -235,7 +235,8 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   const double tol = opt.tol > 0 ? opt.tol : 1e-9 * dom.scale();
   const int threads = std::max(1, opt.threads);
   const std::vector<signed char> stable = stable_signs(net, dom);
-  RegionCollector regions(net.pattern_words(), dom.dim, opt.store_points, opt.on_region, 1);  // see Helpers
+  RegionCollector regions(net.pattern_words(), dom.dim, opt.store_points, opt.on_region, 1,  // see Helpers
+                          cell_bits(net));
   Frontier frontier(control, net, threads);
   Limits limits(opt, control, frontier);
   WalkResult res;

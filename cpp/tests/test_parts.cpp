@@ -217,8 +217,9 @@ static bool holds_all(VisitedSet& set, const std::vector<Pattern>& seen) {
   return all;
 }
 
-static void test_visited_set_grows_and_keeps_everything() {
-  VisitedSet set(2, 1, true, 4);
+// cell_bits > 0: shards picked by the patterns' first bits (as a walk's cells) hold the same set.
+static void test_visited_set_grows_and_keeps_everything(int cell_bits) {
+  VisitedSet set(2, 1, true, 4, cell_bits);
   const std::vector<Pattern> seen = insert_random(set, 1, 50000, 0xFF);
   CHECK(holds_all(set, seen));
   Pattern absent{0, 0x100};  // a bit no inserted pattern has
@@ -229,8 +230,8 @@ static void test_visited_set_grows_and_keeps_everything() {
 // A set filled on one shard and spread over many (as a walk does when its
 // helper threads start) keeps every pattern with its point, finds each, and
 // takes new ones; an empty set reshards too.
-static void test_visited_set_reshards() {
-  VisitedSet set(2, 1, true, 1);
+static void test_visited_set_reshards(int cell_bits) {
+  VisitedSet set(2, 1, true, 1, cell_bits);
   const std::vector<Pattern> seen = insert_random(set, 5, 3000, 0xF);
   std::vector<Word> before, after;
   std::vector<double> points_before, points_after;
@@ -258,9 +259,9 @@ static void test_visited_set_reshards() {
 // walkers do): each pattern is new to exactly one insert, a thread sees its
 // own inserts at once, and the set ends with each pattern once, with the
 // point of the insert that won.
-static void test_visited_set_under_concurrent_inserts_and_lookups() {
+static void test_visited_set_under_concurrent_inserts_and_lookups(int cell_bits) {
   constexpr int kThreads = 4, kEach = 30000;
-  VisitedSet set(2, 1, true, 8);
+  VisitedSet set(2, 1, true, 8, cell_bits);
   auto pattern = [](std::uint64_t i) { return Pattern{i * 0x9E3779B97F4A7C15ULL, i & 7}; };
   std::vector<std::vector<std::uint64_t>> won(kThreads);
   std::vector<char> own_seen(kThreads, 1);
@@ -501,9 +502,11 @@ int main() {
   test_a_ball_restricted_to_its_unstable_span();
   test_item_bytes_roundtrip_and_reject_damage();
   test_proofs_follow_the_flip();
-  test_visited_set_grows_and_keeps_everything();
-  test_visited_set_reshards();
-  test_visited_set_under_concurrent_inserts_and_lookups();
+  for (int cell_bits : {0, 3, 66}) {
+    test_visited_set_grows_and_keeps_everything(cell_bits);
+    test_visited_set_reshards(cell_bits);
+    test_visited_set_under_concurrent_inserts_and_lookups(cell_bits);
+  }
   test_lp_degenerate_vertex_and_unbounded();
   test_coincident_groups();
   test_planar_clip_of_a_square_cut_twice();

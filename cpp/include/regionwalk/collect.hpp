@@ -19,7 +19,8 @@ using RegionVisitor = std::function<void(const Word* pattern, const double* poin
 class RegionCollector {
  public:
   // `shards`: the visited set's locks (one: used by one thread only, no lock taken).
-  RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor = {}, int shards = 64);
+  RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor = {}, int shards = 64,
+                  int cell_bits = 0);
 
   bool contains(const Word* pattern) const { return visited_.contains(pattern); }
   // Keeps a region unless known; true when it is new. `quiet`: no visit

@@ -36,6 +36,11 @@
 
 namespace regionwalk {
 
+// A region's cell of the layers before the last is known by its pattern's
+// first cell_bits(net) bits (hash_bits): its worker here, and its shard in the
+// visited set (collect.hpp), which so stays mostly in that worker's cache.
+int cell_bits(const Network& net);
+
 class Frontier {
  public:
   // For the regions of `net`, walked by workers 0 .. threads - 1.

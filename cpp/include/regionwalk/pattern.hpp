@@ -28,4 +28,15 @@ inline std::uint64_t hash_words(const Word* p, int n_words) {
   return h;
 }
 
+// hash_words of a pattern's first `bits` bits (the later ones taken as 0).
+inline std::uint64_t hash_bits(const Word* p, int bits) {
+  const int full = bits / 64, rest = bits % 64;
+  std::uint64_t h = hash_words(p, full);
+  if (rest > 0) {
+    const Word last = p[full] & ((Word{1} << rest) - 1);
+    h ^= hash_words(&last, 1);
+  }
+  return h;
+}
+
 }  // namespace regionwalk

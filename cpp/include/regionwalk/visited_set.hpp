@@ -22,7 +22,9 @@ namespace regionwalk {
 class VisitedSet {
  public:
   // One shard serves one thread and takes no lock; more shards lock each insert.
-  VisitedSet(int words, int point_dim, bool store_points, int shards = 64);
+  // `cell_bits` > 0: a pattern's shard is picked by its first cell_bits bits
+  // alone (hash_bits), so that patterns of one cell share a shard.
+  VisitedSet(int words, int point_dim, bool store_points, int shards = 64, int cell_bits = 0);
 
   // True when p was inserted before (a racing insert may not be seen yet).
   bool contains(const Word* p) const;
@@ -58,7 +60,10 @@ class VisitedSet {
     std::vector<double> points;  // entries * dim, when stored
     std::uint32_t entries = 0;
   };
-  Shard& shard_of(std::uint64_t h) const { return shards_[h % shards_.size()]; }
+  // The shard of p, whose hash is h.
+  Shard& shard_of(const Word* p, std::uint64_t h) const {
+    return shards_[(cell_bits_ > 0 ? hash_bits(p, cell_bits_) : h) % shards_.size()];
+  }
   bool holds(const Shard& s, const Word* p, std::uint64_t h) const;  // h: p's hash
   const Word* entry(const Shard& s, std::uint32_t e) const;
   Word* append(Shard& s);  // room for entry s.entries
@@ -74,7 +79,7 @@ class VisitedSet {
     return locked_ ? std::unique_lock<std::mutex>(s.mu) : std::unique_lock<std::mutex>();
   }
 
-  int words_, dim_;
+  int words_, dim_, cell_bits_;
   bool store_points_;
   bool locked_;
   mutable std::vector<Shard> shards_;

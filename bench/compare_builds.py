@@ -36,6 +36,9 @@ CASES = {
     "6-16x2 box whole": ((6, 16, 16, 1), 0, "box", 1.0, None),
     "8-12x2 box whole": ((8, 12, 12, 1), 0, "box", 1.0, None),
     "8-16x2 box whole": ((8, 16, 16, 1), 0, "box", 1.0, None),
+    # The walk on whole boxes the complex would answer (engine="walk").
+    "6-16x2 box walk": ((6, 16, 16, 1), 0, "box_walk", 1.0, None),
+    "8-12x2 box walk": ((8, 12, 12, 1), 0, "box_walk", 1.0, None),
     "8-32x2 ball r=1": ((8, 32, 32, 1), 1, "ball", 1.0, 60_000),
     "784-64x2 ball r=0.1": ((784, 64, 64, 1), 2, "ball_at_point", 0.1, None),
     # The high-dimensional balls of issue 20 (around one uniform point of [0, 1]^d).
@@ -48,6 +51,10 @@ CASES = {
     "100-32x2 ball r=0.3": ((100, 32, 32, 1), 2, "ball_at_point", 0.3, None),
     "100-32x2 ball r=0.4": ((100, 32, 32, 1), 2, "ball_at_point", 0.4, 30_000),
     "100-32x2 ball r=0.5": ((100, 32, 32, 1), 2, "ball_at_point", 0.5, 30_000),
+    # Walks of seconds, for two threads against one (two_threads.py).
+    "784-64x2 ball r=0.25": ((784, 64, 64, 1), 2, "ball_at_point", 0.25, None),
+    "784-32x2 ball r=0.6": ((784, 32, 32, 1), 2, "ball_at_point", 0.6, None),
+    "100-32x3 ball r=0.3": ((100, 32, 32, 32, 1), 2, "ball_at_point", 0.3, None),
     # Wider MNIST-sized nets: long rows, walked in 256 and 512 dimensions (capped).
     "784-256x2 ball r=0.5": ((784, 256, 256, 1), 2, "ball_at_point", 0.5, 3_000),
     "784-512x2 ball r=0.3": ((784, 512, 512, 1), 2, "ball_at_point", 0.3, 2_000),
@@ -69,7 +76,8 @@ from regionwalk.nets import random_mlp
 widths, seed, kind, arg, cap, threads = json.loads(sys.argv[1])
 net = random_mlp(tuple(widths), seed=seed)
 d = widths[0]
-if kind == "box":
+engine = "walk" if kind == "box_walk" else "auto"
+if kind in ("box", "box_walk"):
     dom = rw.Box(-np.full(d, arg), np.full(d, arg))
 elif kind == "ball":
     dom = rw.Ball(np.zeros(d), arg)
@@ -84,11 +92,11 @@ elif kind == "local":  # cap: the number of balls
     sys.exit()
 else:
     dom = rw.Ball(np.random.default_rng(7).uniform(0, 1, size=d), arg)
-rw.enumerate_regions(net, dom, threads=threads, max_regions=200, store_points=False)  # warm-up: BLAS, caches
+rw.enumerate_regions(net, dom, threads=threads, max_regions=200, store_points=False, engine=engine)  # warm-up: BLAS, caches
 t = time.perf_counter()
-res = rw.enumerate_regions(net, dom, threads=threads, max_regions=cap, store_points=False)
+res = rw.enumerate_regions(net, dom, threads=threads, max_regions=cap, store_points=False, engine=engine)
 wall = time.perf_counter() - t
-print(json.dumps({"count": res.count, "seconds": wall, "core": rw._core.__file__,
+print(json.dumps({"count": res.count, "seconds": wall, "core": rw._core.__file__, "tests": res.stats["facet_tests"],
                   "hash": hashlib.sha1(np.ascontiguousarray(res.packed).tobytes()).hexdigest()[:12]}))
 """
 

@@ -18,7 +18,7 @@
 //    neighbouring regions at once: both tested the facets to the same new
 //    regions, and the order they left entered the cells twice to three times
 //    as often, without proofs: two threads did 25-30% more facet tests than
-//    one on a 784-32x2 ball, 1% more now.
+//    one on a 784-32x2 ball, 5% more now (bench/RESULTS.md, stop 30).
 #pragma once
 #include <atomic>
 #include <chrono>

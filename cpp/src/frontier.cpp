@@ -25,7 +25,7 @@ std::size_t Frontier::level(const FrontierItem& it) const {
 // its pattern, hashed); with one hidden layer, the worker that found it. (The
 // visited set's shards are a multiple of the workers: a shard is one worker's.)
 int Frontier::owner(const FrontierItem& it, int t) const {
-  if (threads_ == 1 || cell_bits_ == 0) return t;
+  if (!shared_ || cell_bits_ == 0) return t;
   return static_cast<int>(hash_bits(it.pattern.data(), cell_bits_) % static_cast<std::uint64_t>(threads_));
 }
 
@@ -80,6 +80,17 @@ Frontier::Queue& Frontier::next_queue(int t) {
     for (std::vector<Queue>& theirs : queues_)
       if (!theirs[l].empty()) return theirs[l];
   throw std::logic_error("frontier: empty where its size says it is not");
+}
+
+void Frontier::share() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shared_ || threads_ == 1) return;
+  shared_ = true;
+  std::vector<std::vector<Queue>> waiting(queues_.size(), std::vector<Queue>(queues_.front().size()));
+  waiting.swap(queues_);
+  for (std::vector<Queue>& mine : waiting)
+    for (std::size_t l = 0; l < mine.size(); ++l)
+      for (FrontierItem& it : mine[l]) queues_[static_cast<std::size_t>(owner(it, 0))][l].push_back(std::move(it));
 }
 
 void Frontier::put_back(std::vector<FrontierItem>& items, std::size_t from, int t) {

@@ -82,10 +82,11 @@ class Helpers {
   void bind(std::function<void(int)> worker) { worker_ = std::move(worker); }
   // The collector is worker 0's alone until then (one shard, no locks): it is
   // spread over shards that lock before another thread can touch it.
-  void start_if_due(const Limits& limits, const WalkControl& control, RegionCollector& regions) {
+  void start_if_due(const Limits& limits, const WalkControl& control, RegionCollector& regions, Frontier& frontier) {
     if (started_ || limits.seconds() < kAfter || control.frontier.load(std::memory_order_relaxed) < threads_) return;
     started_ = true;
     regions.reshard((kShards + threads_ - 1) / threads_ * threads_);  // a multiple: each shard one worker's
+    frontier.share();
     for (int t = 1; t < threads_; ++t) {
       try {
         pool_.emplace_back(worker_, t);
@@ -278,7 +279,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
         for (; i < batch.size(); ++i) {
           if (!limits.keep_going(regions, (++expanded & 63) == 0)) break;
           if (!expander.expand(batch[i], sink, found)) break;
-          if (threads > 1 && t == 0) helpers.start_if_due(limits, control, regions);
+          if (threads > 1 && t == 0) helpers.start_if_due(limits, control, regions, frontier);
           if (threads > 1 && !found.empty() && frontier.hungry()) frontier.push(found, t);
         }
         frontier.put_back(batch, i, t);  // taken but not (fully) expanded: kept for a continued walk

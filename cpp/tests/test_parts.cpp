@@ -87,6 +87,7 @@ static void test_frontier_gives_each_cell_of_the_early_layers_one_worker() {
   const Network net = three_layers();  // cells of layers 0-1: bits 0-3; the last layer: bit 4
   WalkControl control;
   Frontier frontier(control, net, 2);
+  frontier.share();  // the helper threads started
   int owned[2] = {0, 0};
   Word cell_of[2] = {0, 0};  // a cell of each worker
   for (Word cell = 0; cell < 16; ++cell) {
@@ -100,6 +101,7 @@ static void test_frontier_gives_each_cell_of_the_early_layers_one_worker() {
   // With one hidden layer, an item stays with the worker that found it.
   const Network one({Layer{2, 2, {1, 0, 0, 1}, {0, 0}}, Layer{2, 1, {1, 1}, {0}}}, 0.0);
   Frontier flat(control, one, 2);
+  flat.share();
   CHECK(flat.owner(item_of(0, 1, 0), 0) == 0 && flat.owner(item_of(0, 1, 0), 1) == 1);
 
   // A worker takes its own items first, though another's wait at a lower level...
@@ -121,6 +123,32 @@ static void test_frontier_gives_each_cell_of_the_early_layers_one_worker() {
   frontier.push(rest, 0);
   CHECK((ids(frontier.drain()) == std::vector<double>{7, 2, 3, 4, 1}));
   CHECK(control.frontier.load() == 0 && frontier.bytes() == 0);
+}
+
+// Before the helper threads start, a walk keeps one thread's order: every
+// item is its finder's; share() then hands the waiting ones to their owners.
+static void test_frontier_keeps_one_threads_order_until_shared() {
+  const Network net = three_layers();
+  WalkControl control;
+  Frontier probe(control, net, 2);
+  probe.share();
+  Word cell_of[2] = {0, 0};
+  for (Word cell = 0; cell < 16; ++cell) cell_of[probe.owner(item_of(0, cell, 4), 0)] = cell;
+  const std::atomic<bool> stop{false};
+  const std::function<void()> poll = [] {};
+  for (bool shared : {false, true}) {
+    Frontier frontier(control, net, 2);
+    CHECK(frontier.owner(item_of(0, cell_of[1], 4), 0) == 0);
+    std::vector<FrontierItem> found{item_of(1.0, cell_of[1], 2), item_of(2.0, cell_of[0], 2)};
+    frontier.push(found, 0);
+    if (shared) frontier.share();
+    std::vector<FrontierItem> batch;
+    // Worker 0 takes the first found, or, once shared, its own.
+    CHECK(frontier.pop(batch, 0, stop, poll, std::chrono::milliseconds(1)) &&
+          ids(batch) == std::vector<double>{shared ? 2.0 : 1.0});
+    frontier.done();
+    CHECK(frontier.drain().size() == 1);
+  }
 }
 
 static void test_frontier_ends_when_empty_and_nobody_busy() {
@@ -497,6 +525,7 @@ static void test_a_ball_restricted_to_its_unstable_span() {
 int main() {
   test_frontier_expands_entries_of_early_layers_first();
   test_frontier_gives_each_cell_of_the_early_layers_one_worker();
+  test_frontier_keeps_one_threads_order_until_shared();
   test_frontier_ends_when_empty_and_nobody_busy();
   test_expansions_do_not_depend_on_the_first_region();
   test_a_ball_restricted_to_its_unstable_span();

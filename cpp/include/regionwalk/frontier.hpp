@@ -47,7 +47,11 @@ class Frontier {
   Frontier(WalkControl& control, const Network& net, int threads);
 
   // Worker t's finds join their owners' queues (`items` is left empty).
+  // Until share(), every item is its finder's: a walk over before its helper
+  // threads start keeps one thread's order.
   void push(std::vector<FrontierItem>& items, int t);
+  // The workers start: each waiting item moves to its owner's queues (in order).
+  void share();
   // Blocks until items are available (true: `out` holds a few, and worker t
   // is busy until done()) or the walk is over (false). It takes a few at a
   // time so that threads meet at the lock less often, but never more than a
@@ -79,6 +83,7 @@ class Frontier {
   const Network& net_;
   int threads_;
   int cell_bits_;  // the neurons of the layers before the last
+  bool shared_ = false;
   std::int64_t bytes_ = 0;
   std::atomic<std::int64_t> bytes_published_{0};
   std::mutex mu_;

@@ -63,6 +63,19 @@ def test_threads_give_identical_patterns(widths, domain):
         assert np.array_equal(many.packed, one.packed)
 
 
+def test_a_walk_past_the_caches_equals_the_complex():
+    # 114,736 regions: the visited set outgrows a core's caches (past 1 MiB the
+    # walk prefetches its lookups), on one thread and on two; the box's
+    # complex (vertices and edges, no walk) is the independent answer.
+    net = random_mlp((3, 64, 64, 1), seed=0)
+    box = rw.Box(-np.ones(3), np.ones(3))
+    complex_ = rw.enumerate_regions(net, box, store_points=False)
+    for threads in (1, 2):
+        walked = rw.enumerate_regions(net, box, threads=threads, engine="walk", store_points=False)
+        assert walked.complete and walked.count == complex_.count > 100_000
+        assert np.array_equal(walked.packed, complex_.packed)
+
+
 @pytest.mark.skipif(os.name != "posix", reason="needs SIGINT")
 def test_ctrl_c_interrupts_the_walk_within_a_second():
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))

@@ -60,6 +60,21 @@ bool VisitedSet::contains(const Word* p) const {
   return holds(shard_of(p, h), p, h);
 }
 
+void VisitedSet::prefetch_slot(const Word* p) const {
+  const std::uint64_t h = hash_words(p, words_);
+  const Table* table = shard_of(p, h).table.load(std::memory_order_acquire);
+  if (table != nullptr) __builtin_prefetch(&table->slots[start(h, *table)]);
+}
+
+void VisitedSet::prefetch_entry(const Word* p) const {
+  const std::uint64_t h = hash_words(p, words_);
+  const Shard& s = shard_of(p, h);
+  const Table* table = s.table.load(std::memory_order_acquire);
+  if (table == nullptr) return;
+  const std::uint32_t e = table->slots[start(h, *table)].load(std::memory_order_acquire);
+  if (e != 0) __builtin_prefetch(entry(s, e - 1));
+}
+
 bool VisitedSet::holds(const Shard& s, const Word* p, std::uint64_t h) const {
   const Table* table = s.table.load(std::memory_order_acquire);
   if (table == nullptr) return false;  // nothing inserted yet
@@ -68,7 +83,7 @@ bool VisitedSet::holds(const Shard& s, const Word* p, std::uint64_t h) const {
     const std::uint32_t e = t.slots[i].load(std::memory_order_acquire);
     if (e == 0) return false;
     const Word* q = entry(s, e - 1);
-    if (std::equal(p, p + words_, q)) return true;
+    if (same_words(p, q, words_)) return true;
   }
 }
 

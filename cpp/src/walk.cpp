@@ -113,6 +113,15 @@ class WalkSink : public NeighbourSink {
   WalkSink(RegionCollector& regions, Limits& limits, WalkControl& control)
       : regions_(regions), limits_(limits), control_(control) {}
   bool known(const Word* pattern) override { return regions_.contains(pattern); }
+  // Once the set outgrows a core's caches (below, the hashing costs more than the misses).
+  bool prefetching() override {
+    if (!large_ && (++asked_ & 63) == 0) large_ = regions_.count() * entry_bytes_ > kCacheBytes;
+    return large_;
+  }
+  void prefetch(const Word* pattern, int stage) override {
+    if (stage == 0) regions_.prefetch_slot(pattern);
+    else regions_.prefetch_entry(pattern);
+  }
   Verdict found(const Word* pattern, const double* point) override {
     if (limits_.at_region_cap(regions_.count())) {
       limits_.halt(StopReason::MaxRegions);
@@ -125,9 +134,13 @@ class WalkSink : public NeighbourSink {
   bool keep_going() override { return limits_.keep_going(regions_, false); }
 
  private:
+  static constexpr std::int64_t kCacheBytes = std::int64_t{1} << 20;
   RegionCollector& regions_;
   Limits& limits_;
   WalkControl& control_;
+  std::int64_t entry_bytes_ = 8 * regions_.words() + 12;  // its words and about 3 slots
+  std::int64_t asked_ = 0;
+  bool large_ = false;
 };
 
 void check_inputs(const Network& net, const Domain& dom, const double* seed) {

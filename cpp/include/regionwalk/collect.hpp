@@ -23,6 +23,8 @@ class RegionCollector {
                   int cell_bits = 0);
 
   bool contains(const Word* pattern) const { return visited_.contains(pattern); }
+  void prefetch_slot(const Word* pattern) const { visited_.prefetch_slot(pattern); }
+  void prefetch_entry(const Word* pattern) const { visited_.prefetch_entry(pattern); }
   // Keeps a region unless known; true when it is new. `quiet`: no visit
   // (regions restored from a saved walk were visited when first found).
   bool add(const Word* pattern, const double* point, bool quiet = false);
@@ -31,6 +33,7 @@ class RegionCollector {
   // See VisitedSet::reshard (only while no other thread uses the collector).
   void reshard(int shards) { visited_.reshard(shards); }
   bool stores_points() const { return store_points_; }
+  int words() const { return words_; }
 
   // Every region kept, in no particular order.
   void all(std::vector<Word>& patterns, std::vector<double>& points) const { visited_.collect(patterns, points); }

@@ -29,6 +29,11 @@ class NeighbourSink {
   virtual ~NeighbourSink() = default;
   // Is this pattern found already? Then a facet towards it needs no LP.
   virtual bool known(const Word* /*pattern*/) { return false; }
+  // Are lookups worth a prefetch (known() reads memory past the caches)?
+  virtual bool prefetching() { return false; }
+  // A hint: known(pattern) may follow soon. Called for a set of patterns in
+  // stage 0, then for the same in stage 1 (a lookup's memory in two steps).
+  virtual void prefetch(const Word* /*pattern*/, int /*stage*/) {}
   // A neighbour: New keeps it, Known drops it, Stop ends the expansion.
   virtual Verdict found(const Word* /*pattern*/, const double* /*point*/) { return Verdict::New; }
   // Polled between facet tests: false ends the expansion.
@@ -74,6 +79,7 @@ class Expander {
   Crossing cross(const FrontierItem& region, int j, double margin, CrossingScratch& cs);
   // A carried proof that j is no facet here (kept for the neighbours).
   bool proof_settles(const FrontierItem& region, int j);
+  void prefetch_neighbours(const FrontierItem& region, const std::vector<int>& candidates, NeighbourSink& sink);
   void pass_proofs(const FrontierItem& region, std::vector<FrontierItem>& out, std::size_t first);
   // The region's forms into forms_ (the first region's also make plan_).
   void region_forms(const Word* pattern);

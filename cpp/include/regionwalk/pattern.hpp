@@ -16,6 +16,13 @@ inline bool get_bit(const Word* p, int j) { return (p[j >> 6] >> (j & 63)) & 1U;
 inline void set_bit(Word* p, int j) { p[j >> 6] |= Word{1} << (j & 63); }
 inline void flip_bit(Word* p, int j) { p[j >> 6] ^= Word{1} << (j & 63); }
 
+// Inline: most patterns are a word or two, where a call to memcmp costs more than the compare.
+inline bool same_words(const Word* a, const Word* b, int n_words) {
+  for (int i = 0; i < n_words; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 // splitmix64 finaliser folded over the words: cheap and well mixed.
 inline std::uint64_t hash_words(const Word* p, int n_words) {
   std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ static_cast<std::uint64_t>(n_words);

@@ -28,6 +28,11 @@ class VisitedSet {
 
   // True when p was inserted before (a racing insert may not be seen yet).
   bool contains(const Word* p) const;
+  // Hints for a lookup of p to come: prefetch_slot asks its slot's line into
+  // the cache; prefetch_entry (after it) reads the slot and asks for the
+  // entry there. Several lookups' misses so overlap.
+  void prefetch_slot(const Word* p) const;
+  void prefetch_entry(const Word* p) const;
   // Inserts p (with its point) unless present; returns true when inserted.
   bool insert(const Word* p, const double* point);
   // Bytes held by the patterns, points and slot tables (capacity, not just use).
@@ -51,14 +56,18 @@ class VisitedSet {
   // 2^32 (small first ones: a small walk on 64 shards fills a few entries each).
   static constexpr std::uint32_t kFirst = 16;
   static constexpr int kSegments = 29;
-  struct alignas(64) Shard {  // a line of its own: shards are locked by different threads
-    mutable std::mutex mu;
+  // Lines of its own: shards are locked by different threads. What lookups
+  // read (the table, the segments) sits apart from what every insert writes
+  // (the lock, the count): another worker's lookups in this shard then read
+  // lines that its owner's inserts leave alone.
+  struct alignas(64) Shard {
     std::atomic<const Table*> table{nullptr};
-    std::vector<std::unique_ptr<Table>> tables;  // the current one last; older ones may still be probed
     std::array<std::atomic<Word*>, kSegments> segment{};
+    alignas(64) mutable std::mutex mu;
+    std::uint32_t entries = 0;
+    std::vector<std::unique_ptr<Table>> tables;  // the current one last; older ones may still be probed
     std::vector<std::unique_ptr<Word[]>> owned;  // the segments made
     std::vector<double> points;  // entries * dim, when stored
-    std::uint32_t entries = 0;
   };
   // The shard of p, whose hash is h.
   Shard& shard_of(const Word* p, std::uint64_t h) const {

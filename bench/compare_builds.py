@@ -76,7 +76,8 @@ from regionwalk.nets import random_mlp
 widths, seed, kind, arg, cap, threads = json.loads(sys.argv[1])
 net = random_mlp(tuple(widths), seed=seed)
 d = widths[0]
-engine = "walk" if kind == "box_walk" else "auto"
+# (older builds have no engine argument: passed only where it matters)
+engine = {"engine": "walk"} if kind == "box_walk" else {}
 if kind in ("box", "box_walk"):
     dom = rw.Box(-np.full(d, arg), np.full(d, arg))
 elif kind == "ball":
@@ -92,11 +93,11 @@ elif kind == "local":  # cap: the number of balls
     sys.exit()
 else:
     dom = rw.Ball(np.random.default_rng(7).uniform(0, 1, size=d), arg)
-rw.enumerate_regions(net, dom, threads=threads, max_regions=200, store_points=False, engine=engine)  # warm-up: BLAS, caches
+rw.enumerate_regions(net, dom, threads=threads, max_regions=200, store_points=False, **engine)  # warm-up: BLAS, caches
 t = time.perf_counter()
-res = rw.enumerate_regions(net, dom, threads=threads, max_regions=cap, store_points=False, engine=engine)
+res = rw.enumerate_regions(net, dom, threads=threads, max_regions=cap, store_points=False, **engine)
 wall = time.perf_counter() - t
-print(json.dumps({"count": res.count, "seconds": wall, "core": rw._core.__file__, "tests": res.stats["facet_tests"],
+print(json.dumps({"count": res.count, "seconds": wall, "core": rw._core.__file__, "tests": res.stats.get("facet_tests", 0),
                   "hash": hashlib.sha1(np.ascontiguousarray(res.packed).tobytes()).hexdigest()[:12]}))
 """
 

@@ -132,6 +132,11 @@ double FacetLp::lp_margin(const RegionRows& rows, double* x, int eq_neuron, bool
     const LpStatus st = solver_->maximize(lp_, objective_.data(), v_.data(), eq_, rows_, target, max_iter, true);
     ++stats_.lp_solves;
     stats_.lp_iterations += solver_->last_iterations();
+    double bound = INFINITY;
+    if (st == LpStatus::IterationLimit && settle_loosened(rows, x, eq_neuron, max_iter, &bound, proof)) {
+      *certified = true;
+      return bound;
+    }
     if (st == LpStatus::IterationLimit || st == LpStatus::Unbounded) break;
     std::copy(v_.begin(), v_.begin() + static_cast<long>(d), x);
     const double t = kMarginCoef * v_[d];
@@ -147,6 +152,24 @@ double FacetLp::lp_margin(const RegionRows& rows, double* x, int eq_neuron, bool
   }
   ++stats_.undecided;
   return -INFINITY;
+}
+
+// The LP cycled (a degenerate vertex): loosened by far less than tol, it
+// ends, and its multipliers bound the margin with the true rows. At most tol
+// settles "no facet" (the bound in *margin), with those multipliers as the
+// proof; anything else leaves the test undecided.
+bool FacetLp::settle_loosened(const RegionRows& rows, const double* x, int eq_neuron, int max_iter, double* margin,
+                              NoFacetProof* proof) {
+  std::copy(x, x + d_, v_.begin());
+  double bound = INFINITY;
+  const LpStatus st = maximize_loosened(*solver_, lp_, objective_.data(), v_.data(), eq_, rows_, 1e-3 * tol_, max_iter,
+                                        true, &bound);
+  ++stats_.lp_solves;
+  stats_.lp_iterations += solver_->last_iterations();
+  *margin = kMarginCoef * bound;
+  if (st != LpStatus::Optimal || !(*margin <= tol_)) return false;
+  if (proof != nullptr) take_proof(rows, eq_neuron, proof);
+  return true;
 }
 
 double FacetLp::maximise_margin(const RegionRows& rows, double* x, int eq_neuron, NoFacetProof* proof) {

@@ -19,6 +19,7 @@
 #include "regionwalk/frontier.hpp"
 #include "regionwalk/frontier_item.hpp"
 #include "regionwalk/lp.hpp"
+#include "regionwalk/lp_solver.hpp"
 #include "regionwalk/planar_clip.hpp"
 #include "regionwalk/reduce.hpp"
 #include "regionwalk/region_rows.hpp"
@@ -28,6 +29,7 @@
 #include "regionwalk/walk_state.hpp"
 
 #include "check.hpp"
+#include "cycling_lp.inc"
 
 using namespace regionwalk;
 
@@ -355,6 +357,31 @@ static void test_lp_degenerate_vertex_and_unbounded() {
   CHECK(open.maximize(up, w, {}, {0}, INFINITY, 100) == LpStatus::Unbounded);
 }
 
+// A facet LP whose optimum (margin 0) 25 rows meet: the active-set method
+// steps between them by rounding-size amounts. Loosened, it ends, and the
+// multipliers bound the margin with the rows as they were: at 0, where the
+// walk needs "no facet" proven. The rows' right-hand sides come back as they were.
+static void test_lp_loosened_settles_a_cycling_vertex() {
+  ActiveSetLp lp(kCyclingVars);
+  for (const auto& row : kCyclingLp) lp.add_row(row, row[kCyclingVars]);
+  std::vector<int> listed;
+  for (int r = 1; r < kCyclingRows; ++r) listed.push_back(r);
+  std::vector<double> c(kCyclingVars, 0.0), v(kCyclingStart, kCyclingStart + kCyclingVars);
+  c.back() = 1.0;
+  DenseSolver solver;
+  const LpStatus plain = solver.maximize(lp, c.data(), v.data(), {0}, listed, INFINITY, kCyclingMaxIterations, true);
+  CHECK(plain != LpStatus::Optimal || std::abs(v.back()) < 1e-12);  // proves nothing, or the optimum
+  std::copy(kCyclingStart, kCyclingStart + kCyclingVars, v.begin());
+  double bound = INFINITY;
+  const LpStatus st = maximize_loosened(solver, lp, c.data(), v.data(), {0}, listed, 1e-12, kCyclingMaxIterations,
+                                        true, &bound);
+  CHECK(st == LpStatus::Optimal);
+  CHECK(std::abs(bound) < 1e-12);  // the true optimum is 0: an upper bound no looser than rounding
+  bool restored = true;
+  for (int r = 0; r < kCyclingRows; ++r) restored = restored && lp.rhs(r) == kCyclingLp[r][kCyclingVars];
+  CHECK(restored);
+}
+
 static Network two_layer(const std::vector<double>& w1, const std::vector<double>& b1, int d) {
   const int n = static_cast<int>(b1.size());
   return Network({Layer{d, n, w1, b1}, Layer{n, 1, std::vector<double>(static_cast<std::size_t>(n), 1.0), {0.0}}}, 0.0);
@@ -542,6 +569,7 @@ int main() {
     test_visited_set_under_concurrent_inserts_and_lookups(cell_bits);
   }
   test_lp_degenerate_vertex_and_unbounded();
+  test_lp_loosened_settles_a_cycling_vertex();
   test_coincident_groups();
   test_planar_clip_of_a_square_cut_twice();
   test_expander_and_state();

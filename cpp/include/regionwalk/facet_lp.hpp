@@ -95,6 +95,8 @@ class FacetLp {
   void build_lp(const RegionRows& rows);  // the LP (and primal QP) rows, once per load where needed
   double maximise_margin(const RegionRows& rows, double* x, int eq_neuron, NoFacetProof* proof);
   double lp_margin(const RegionRows& rows, double* x, int eq_neuron, bool* certified, NoFacetProof* proof);
+  bool settle_loosened(const RegionRows& rows, const double* x, int eq_neuron, int max_iter, double* margin,
+                       NoFacetProof* proof);
   void take_proof(const RegionRows& rows, int eq_neuron, NoFacetProof* proof) const;
   // The ball's dual test of the facet whose equality row is in place; false
   // when it could not decide (the LP and QP then do).

@@ -44,6 +44,18 @@ class DenseSolver final : public LpSolver {
   const ActiveSetLp* last_ = nullptr;
 };
 
+// Maximises c.v as `solver` does, over the listed rows loosened by tiny
+// distinct amounts (at most `loosen`; their right-hand sides are restored
+// after). Where many rows meet at one vertex (a bias-free net's apex), the
+// active-set method can cycle on rounding-size steps until its iteration
+// limit; loosened, the vertex splits and the solve ends. On Optimal, *bound
+// is what the multipliers prove with the rows as they were: c.v <= *bound at
+// every feasible point of the unloosened problem (a listed subset of rows
+// only relaxes it further). Any other status proves nothing.
+LpStatus maximize_loosened(LpSolver& solver, ActiveSetLp& rows, const double* c, double* v,
+                           const std::vector<int>& equalities, const std::vector<int>& listed, double loosen,
+                           int max_iterations, bool lift_last, double* bound);
+
 // A maximisation problem as plain arrays: maximise c.v subject to
 // A v <= b (rows of A row-major, n columns), the rows flagged in `equality`
 // held as A v = b; v holds a feasible start.

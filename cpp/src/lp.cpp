@@ -11,6 +11,7 @@ namespace {
 constexpr double kDirEps = 1e-12;     // a row blocks only if it grows along p by more than this
 constexpr double kNullEps = 1e-11;    // projected gradient below this means "at a vertex of W"
 constexpr double kDualEps = 1e-10;    // multipliers above -this count as non-negative
+constexpr double kRecancel = 1e-3;    // |p| below this times |c|: project p once more
 }  // namespace
 
 void ActiveSetLp::reset(int variables) {
@@ -209,6 +210,19 @@ bool ActiveSetLp::release_negative(const double* rhs, bool degenerate) {
   return true;
 }
 
+double ActiveSetLp::project_out_active(double* p) const {
+  const auto n = static_cast<size_t>(n_);
+  for (size_t i = 0; i < active_.size(); ++i) {
+    const double* qi = &Q_[i * n];
+    double s = 0.0;
+    for (size_t t = 0; t < n; ++t) s += qi[t] * p[t];
+    for (size_t t = 0; t < n; ++t) p[t] -= s * qi[t];
+  }
+  double norm = 0.0;
+  for (size_t t = 0; t < n; ++t) norm += p[t] * p[t];
+  return std::sqrt(norm);
+}
+
 REGIONWALK_HOT LpStatus ActiveSetLp::maximize(const double* c, double* v, const std::vector<int>& equalities,
                                const std::vector<int>& rows, double target, int max_iterations, bool lift_last) {
   const auto n = static_cast<size_t>(n_);
@@ -237,6 +251,9 @@ REGIONWALK_HOT LpStatus ActiveSetLp::maximize(const double* c, double* v, const 
   // was rounding, and following it again would cycle between the two sets.
   int zero_block = -1;
   bool null_p = false;
+  double cnorm = 0.0;
+  for (size_t t = 0; t < n; ++t) cnorm += c[t] * c[t];
+  cnorm = std::sqrt(cnorm);
   for (iterations_ = 0; iterations_ < max_iterations; ++iterations_) {
     // p = projection of c onto the null space of the active rows.
     const bool recomputed = fresh;
@@ -254,6 +271,13 @@ REGIONWALK_HOT LpStatus ActiveSetLp::maximize(const double* c, double* v, const 
     double pnorm = 0.0;
     for (size_t t = 0; t < n; ++t) pnorm += p_[t] * p_[t];
     pnorm = std::sqrt(pnorm);
+    // p is c less its components along the active rows: where those cancel
+    // nearly all of c, p keeps their rounding (~1e-16 |c|) in every entry,
+    // and its direction is off by that over |p|. Along a long, nearly flat
+    // edge (|p| 4e-9, a step of 1.7) that tilted an active row's slack to
+    // -1.4e-7 (bench/RESULTS.md, stop 31). Projected once more, p is exact
+    // to rounding of its own size.
+    if (pnorm > kNullEps && pnorm < kRecancel * cnorm) pnorm = project_out_active(p_.data());
     if (pnorm > kNullEps && !(null_p && recomputed)) {
       double step = INFINITY;
       const int block_idx = ratio_test(rows, p_.data(), pnorm, &step);

@@ -30,6 +30,7 @@
 
 #include "check.hpp"
 #include "cycling_lp.inc"
+#include "flat_edge_lp.inc"
 
 using namespace regionwalk;
 
@@ -382,6 +383,29 @@ static void test_lp_loosened_settles_a_cycling_vertex() {
   CHECK(restored);
 }
 
+// An LP whose optimum lies along a long edge on which the objective barely
+// grows: the step along it is 1.7 long, the projected gradient 4e-9. A
+// direction carrying the rounding of c (1e-16) tilted an active row by
+// 1.4e-7 there, and the facet test reported a point outside its region.
+// Every listed row holds at the optimum, to rounding.
+static void test_lp_keeps_its_rows_along_a_long_flat_edge() {
+  ActiveSetLp lp(kFlatVars);
+  for (const auto& row : kFlatLp) lp.add_row(row, row[kFlatVars]);
+  std::vector<int> listed;
+  for (int r = 0; r < kFlatRows; ++r)
+    if (r != kFlatEquality && r != kFlatTwin) listed.push_back(r);
+  std::vector<double> c(kFlatVars, 0.0), v(kFlatStart, kFlatStart + kFlatVars);
+  c.back() = 1.0;
+  CHECK(lp.maximize(c.data(), v.data(), {kFlatEquality}, listed, INFINITY, 1000, true) == LpStatus::Optimal);
+  double worst = -INFINITY;
+  for (int r : listed) {
+    double excess = -kFlatLp[r][kFlatVars];
+    for (int q = 0; q < kFlatVars; ++q) excess += kFlatLp[r][q] * v[static_cast<std::size_t>(q)];
+    worst = std::max(worst, excess);
+  }
+  CHECK(worst < 1e-12);
+}
+
 static Network two_layer(const std::vector<double>& w1, const std::vector<double>& b1, int d) {
   const int n = static_cast<int>(b1.size());
   return Network({Layer{d, n, w1, b1}, Layer{n, 1, std::vector<double>(static_cast<std::size_t>(n), 1.0), {0.0}}}, 0.0);
@@ -570,6 +594,7 @@ int main() {
   }
   test_lp_degenerate_vertex_and_unbounded();
   test_lp_loosened_settles_a_cycling_vertex();
+  test_lp_keeps_its_rows_along_a_long_flat_edge();
   test_coincident_groups();
   test_planar_clip_of_a_square_cut_twice();
   test_expander_and_state();

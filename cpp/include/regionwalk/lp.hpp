@@ -51,6 +51,7 @@ class ActiveSetLp {
   // Releases the active row with the most negative multiplier (Bland's rule
   // after degenerate steps); false when none is negative. `rhs` = Q^T g.
   bool release_negative(const double* rhs, bool degenerate);
+  double project_out_active(double* p) const;  // p less its components along the active rows; its new norm
   void start_slacks(const std::vector<int>& rows, const double* v);
   // Index into `rows` of the first row hit along dir (-1: none within *step);
   // fills dir_dot_ for advance().

@@ -358,8 +358,10 @@ static void test_lp_degenerate_vertex_and_unbounded() {
   CHECK(open.maximize(up, w, {}, {0}, INFINITY, 100) == LpStatus::Unbounded);
 }
 
-// A facet LP whose optimum (margin 0) 25 rows meet: the active-set method
-// steps between them by rounding-size amounts. Loosened, it ends, and the
+// A facet LP whose optimum (margin 0) 25 rows meet. Before p was projected
+// twice (test_lp_keeps_its_rows_along_a_long_flat_edge) the active-set method
+// stepped between them until its iteration limit; the loosened solve is the
+// walk's fallback for any LP that still does. Loosened, it ends, and the
 // multipliers bound the margin with the rows as they were: at 0, where the
 // walk needs "no facet" proven. The rows' right-hand sides come back as they were.
 static void test_lp_loosened_settles_a_cycling_vertex() {

@@ -93,11 +93,14 @@ def test_proofs_carried_between_regions_keep_the_walk_exact(kind):
 
 @pytest.mark.parametrize("shape", [(4, 8, 8, 1), (5, 10, 10, 1), (4, 6, 6, 6, 1)])
 @pytest.mark.parametrize("kind", ["box", "ball"])
-def test_no_carried_proof_hides_a_facet(shape, kind):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_no_carried_proof_hides_a_facet(shape, kind, threads):
     # Each region has many neighbours, so a wrong "no facet" often goes
     # unnoticed in the count; the audit solves the LP of every facet test
     # that a proof carried from the region walked from settled (unchanged or
-    # re-checked with the new region's forms) and counts contradictions.
+    # re-checked with the new region's forms), or mailed to it by a neighbour
+    # expanded first (on two threads, often by the other thread), and counts
+    # contradictions.
     if kind == "box":
         shape = (6, *shape[1:])  # boxes in d = 3..5 take the clipping path, with no LPs
     ws, bs = random_weights(shape, seed=3)
@@ -105,7 +108,7 @@ def test_no_carried_proof_hides_a_facet(shape, kind):
     d = shape[0]
     center = np.full(d, 0.05)
     dom = rw.Box(center - 1, center + 1) if kind == "box" else rw.Ball(center, 1.0)
-    raw = _core.walk(net._core, dom._to_core(), center, threads=1, store_points=False, audit_proofs=True)
+    raw = _core.walk(net._core, dom._to_core(), center, threads=threads, store_points=False, audit_proofs=True)
     stats = raw["stats"]
     assert stats["inherited_proofs"] > 0
     assert (stats["rechecked_proofs"] > 0) == (kind == "box")  # the ball's proofs carry only unchanged

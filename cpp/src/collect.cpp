@@ -6,12 +6,12 @@
 namespace regionwalk {
 
 RegionCollector::RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor, int shards,
-                                 int cell_bits)
-    : words_(words), dim_(dim), store_points_(store_points), visited_(words, dim, store_points, shards, cell_bits),
-      visitor_(std::move(visitor)) {}
+                                 int cell_bits, bool mail)
+    : words_(words), dim_(dim), store_points_(store_points),
+      visited_(words, dim, store_points, shards, cell_bits, mail), visitor_(std::move(visitor)) {}
 
 bool RegionCollector::add(const Word* pattern, const double* point, bool quiet) {
-  if (!visited_.insert(pattern, point)) return false;
+  if (!visited_.insert(pattern, point, quiet)) return false;
   count_.fetch_add(1, std::memory_order_relaxed);
   if (visitor_ && !quiet) visitor_(pattern, point);
   return true;

@@ -113,6 +113,7 @@ Expander::Expander(const Network& net, const Domain& dom, std::vector<signed cha
     for (int k = net.layer_offset(l); k < net.layer_offset(l + 1); ++k) layer_of_[static_cast<size_t>(k)] = l;
   handled_.assign(N, 0);
   proof_at_.assign(N, -1);
+  mail_at_.assign(N, -1);
   nb_.assign(static_cast<size_t>(net.pattern_words()), 0);
   const auto d = static_cast<size_t>(dom.dim);
   point_.assign(d, 0.0);
@@ -175,19 +176,23 @@ double Expander::margin_at(const double* x) const {
 }
 
 bool Expander::proof_settles(const FrontierItem& region, int j) {
-  const int at = proof_at_[static_cast<size_t>(j)];
-  if (at < 0) return false;
+  const int own = proof_at_[static_cast<size_t>(j)], mailed = mail_at_[static_cast<size_t>(j)];
+  // A proof that holds unchanged first: the item's, else a mailed one (all are).
+  const bool use_own = own >= 0 && (mailed < 0 || CarriedProofs::same(region.proofs, static_cast<size_t>(own)));
+  if (!use_own && mailed < 0) return false;
+  const CarriedProofs::Cells& list = use_own ? region.proofs : mail_;
+  const int at = use_own ? own : mailed;
   const auto i = static_cast<size_t>(at);
-  CarriedProofs::read(region.proofs, i, held_rows_, held_lambdas_);
+  CarriedProofs::read(list, i, held_rows_, held_lambdas_);
   const int n = static_cast<int>(held_rows_.size());
   if (!proof_rows_present(rows_, group_, held_rows_.data(), n)) return false;
   bool settled = false;
-  if (CarriedProofs::same(region.proofs, i)) {
+  if (CarriedProofs::same(list, i)) {
     ++local_.inherited_proofs;
-    proofs_.keep(region.proofs, at);
+    proofs_.keep(list, at);
     settled = true;
   } else {
-    const float mu = CarriedProofs::mu(region.proofs, i);
+    const float mu = CarriedProofs::mu(list, i);
     // A NaN mu marks a ball's Lagrangian bound: no LP dual to re-check.
     if (group_.size() == 1 && !std::isnan(mu) &&
         proof_rechecks(rows_, j, held_rows_.data(), held_lambdas_.data(), n, mu, region.crossed, proof_, alpha_)) {
@@ -225,7 +230,7 @@ bool Expander::is_facet(const FrontierItem& region, int j, Clip clip, double* fa
     if (edge == EdgeVerdict::NotAnEdge) return false;
   }
   if (lp_.facet(rows_, j, group_, region.point.data(), facet_point, margin, carry_ ? &proof_ : nullptr)) return true;
-  if (carry_ && proof_.valid) proofs_.add(j, proof_.rows, proof_.lambdas, proof_.mu);
+  if (carry_ && proof_.valid) add_proof(j);
   return false;
 }
 
@@ -244,7 +249,7 @@ Expander::Crossing Expander::cross(const FrontierItem& region, int j, double mar
     // optimum <= tol then settles "no facet"; a new point is crossed again.
     std::copy(facet_point_.begin(), facet_point_.end(), point_.begin());
     if (!lp_.facet(rows_, j, group_, point_.data(), facet_point_.data(), &margin, carry_ ? &proof_ : nullptr)) {
-      if (carry_ && proof_.valid) proofs_.add(j, proof_.rows, proof_.lambdas, proof_.mu);
+      if (carry_ && proof_.valid) add_proof(j);
       return Crossing::NoFacet;
     }
   }
@@ -256,7 +261,13 @@ bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vect
   region_forms(region.pattern.data());
   rows_.load(forms_, region.pattern.data());
   proofs_.clear();
+  fresh_.clear();
+  known_.clear();
+  boxes_.clear();
+  mail_.clear();
+  sink.take_mail(region.pattern.data(), mail_);
   CarriedProofs::index(region.proofs, proof_at_);
+  CarriedProofs::index(mail_, mail_at_);
   const Clip clip = clip_.run(rows_, region.point.data())   ? Clip::Planar
                    : poly_.run(rows_, region.point.data()) ? Clip::Polytope
                                                            : Clip::None;
@@ -287,8 +298,10 @@ bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vect
     const bool predictable =
         one_layer && (forms_.zeros.empty() ||
                       layer_of_[static_cast<size_t>(forms_.zeros.back())] <= layer_of_[static_cast<size_t>(j)]);
-    if (predictable && sink.known(nb_.data())) {
+    Mailbox* box = nullptr;
+    if (predictable && sink.known(nb_.data(), &box)) {
       ++local_.skipped_visited;
+      note_known(box);
       continue;
     }
     ++local_.facet_tests;
@@ -307,11 +320,14 @@ bool Expander::expand(const FrontierItem& region, NeighbourSink& sink, std::vect
       break;
     }
     if (v == NeighbourSink::Verdict::New) out.push_back(FrontierItem{nb_, point_, {}, -1});
+    else if (sink.known(nb_.data(), &box)) note_known(box);
   }
   for (int k : handled_list_) handled_[static_cast<size_t>(k)] = 0;
   handled_list_.clear();
   CarriedProofs::unindex(region.proofs, proof_at_);
+  CarriedProofs::unindex(mail_, mail_at_);
   pass_proofs(region, out, first);
+  if (!fresh_.empty()) send_mail(region, sink);
   if (!complete) --local_.regions_expanded;
   return complete;
 }
@@ -325,7 +341,7 @@ void Expander::prefetch_neighbours(const FrontierItem& region, const std::vector
   nb_ = region.pattern;
   for (int stage = 0; stage < 2; ++stage)
     for (int j : candidates) {
-      if (proof_at_[static_cast<size_t>(j)] >= 0) continue;
+      if (proof_at_[static_cast<size_t>(j)] >= 0 || mail_at_[static_cast<size_t>(j)] >= 0) continue;
       flip_bit(nb_.data(), j);
       sink.prefetch(nb_.data(), stage);
       flip_bit(nb_.data(), j);
@@ -350,6 +366,30 @@ void Expander::pass_proofs(const FrontierItem& region, std::vector<FrontierItem>
     it.crossed = bits == 1 ? single : -1;
     proofs_.for_neighbour(flipped, layer_of_, it.crossed, passed_);
     it.proofs.assign(passed_.begin(), passed_.end());
+  }
+}
+
+void Expander::add_proof(int j) {
+  proofs_.add(j, proof_.rows, proof_.lambdas, proof_.mu);
+  fresh_.add(j, proof_.rows, proof_.lambdas, proof_.mu);
+}
+
+void Expander::note_known(Mailbox* box) {
+  if (box == nullptr || !carry_) return;
+  __builtin_prefetch(box);  // read again at the end of the expansion
+  known_.insert(known_.end(), nb_.begin(), nb_.end());
+  boxes_.push_back(box);
+}
+
+void Expander::send_mail(const FrontierItem& region, NeighbourSink& sink) {
+  const auto words = static_cast<size_t>(net_.pattern_words());
+  for (size_t i = 0; i < boxes_.size(); ++i) {
+    if (!boxes_[i]->open()) continue;  // expanded, or mailed already
+    const Word* nb = &known_[i * words];
+    flipped_.assign(nb, nb + words);
+    for (size_t w = 0; w < words; ++w) flipped_[w] ^= region.pattern[w];
+    fresh_.for_neighbour(flipped_, layer_of_, -1, passed_);  // (-1: the proofs that hold unchanged)
+    if (!passed_.empty()) sink.mail(*boxes_[i], passed_);
   }
 }
 

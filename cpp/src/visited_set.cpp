@@ -21,9 +21,14 @@ Place place_of(std::uint32_t e, std::uint32_t first) {
 
 }  // namespace
 
-VisitedSet::VisitedSet(int words, int point_dim, bool store_points, int shards, int cell_bits)
-    : words_(words), dim_(point_dim), cell_bits_(cell_bits), store_points_(store_points), locked_(shards > 1),
-      shards_(static_cast<size_t>(shards)) {}  // tables come with a shard's first insert
+VisitedSet::VisitedSet(int words, int point_dim, bool store_points, int shards, int cell_bits, bool mail)
+    : words_(words), dim_(point_dim), cell_bits_(cell_bits), store_points_(store_points), mail_(mail),
+      locked_(shards > 1), shards_(static_cast<size_t>(shards)) {}  // tables come with a shard's first insert
+
+Mailbox& VisitedSet::box(const Shard& s, std::uint32_t e) const {
+  const Place at = place_of(e, kFirst);
+  return s.boxes[static_cast<size_t>(at.segment)].load(std::memory_order_acquire)[at.offset];
+}
 
 const Word* VisitedSet::entry(const Shard& s, std::uint32_t e) const {
   const Place at = place_of(e, kFirst);
@@ -38,6 +43,11 @@ Word* VisitedSet::append(Shard& s) {
     const size_t n = (static_cast<size_t>(kFirst) << at.segment) * static_cast<size_t>(words_);
     s.owned.reserve(s.owned.size() + 1);  // (no throw once the segment is made)
     s.owned.push_back(std::make_unique<Word[]>(n));
+    if (mail_) {
+      s.owned_boxes.reserve(s.owned_boxes.size() + 1);
+      s.owned_boxes.push_back(std::make_unique<Mailbox[]>(static_cast<size_t>(kFirst) << at.segment));
+      s.boxes[static_cast<size_t>(at.segment)].store(s.owned_boxes.back().get(), std::memory_order_release);
+    }
     seg.store(s.owned.back().get(), std::memory_order_release);
   }
   return seg.load(std::memory_order_relaxed) + at.offset * static_cast<size_t>(words_);
@@ -75,19 +85,37 @@ void VisitedSet::prefetch_entry(const Word* p) const {
   if (e != 0) __builtin_prefetch(entry(s, e - 1));
 }
 
-bool VisitedSet::holds(const Shard& s, const Word* p, std::uint64_t h) const {
+bool VisitedSet::contains(const Word* p, Mailbox** box_out) const {
+  const std::uint64_t h = hash_words(p, words_);
+  const Shard& s = shard_of(p, h);
+  const std::int64_t e = find(s, p, h);
+  *box_out = e >= 0 && mail_ ? &box(s, static_cast<std::uint32_t>(e)) : nullptr;
+  return e >= 0;
+}
+
+std::int64_t VisitedSet::find(const Shard& s, const Word* p, std::uint64_t h) const {
   const Table* table = s.table.load(std::memory_order_acquire);
-  if (table == nullptr) return false;  // nothing inserted yet
+  if (table == nullptr) return -1;  // nothing inserted yet
   const Table& t = *table;
   for (size_t i = start(h, t);; i = (i + 1) & t.mask) {
     const std::uint32_t e = t.slots[i].load(std::memory_order_acquire);
-    if (e == 0) return false;
+    if (e == 0) return -1;
     const Word* q = entry(s, e - 1);
-    if (same_words(p, q, words_)) return true;
+    if (same_words(p, q, words_)) return static_cast<std::int64_t>(e) - 1;
   }
 }
 
-bool VisitedSet::insert(const Word* p, const double* point) {
+void VisitedSet::post(Mailbox& box, const Mailbox::Letter& letter) {
+  if (const std::int64_t bytes = box.post(letter)) letter_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+void VisitedSet::take(const Word* p, Mailbox::Letter& out) {
+  Mailbox* b = nullptr;
+  if (contains(p, &b) && b != nullptr)
+    if (const std::int64_t bytes = b->take(out)) letter_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
+bool VisitedSet::insert(const Word* p, const double* point, bool closed) {
   const std::uint64_t h = hash_words(p, words_);
   Shard& s = shard_of(p, h);
   const auto lock = lock_of(s);
@@ -98,6 +126,7 @@ bool VisitedSet::insert(const Word* p, const double* point) {
   Word* at = append(s);
   if (store_points_) s.points.insert(s.points.end(), point, point + dim_);  // (a throw publishes nothing)
   std::copy(p, p + words_, at);
+  if (closed && mail_) box(s, s.entries).close();  // published with the slot, below
   const Table& t = *s.table.load(std::memory_order_relaxed);
   t.slots[empty_slot(t, h)].store(++s.entries, std::memory_order_release);  // publishes the words above
   return true;
@@ -110,10 +139,11 @@ std::int64_t VisitedSet::bytes() const {
     for (const auto& t : s.tables) n += static_cast<std::int64_t>((t->mask + 1) * sizeof(Slot));
     for (size_t k = 0; k < s.segment.size(); ++k)
       if (s.segment[k].load(std::memory_order_relaxed) != nullptr)
-        n += static_cast<std::int64_t>((static_cast<size_t>(kFirst) << k) * static_cast<size_t>(words_) * sizeof(Word));
+        n += static_cast<std::int64_t>((static_cast<size_t>(kFirst) << k) *
+                                       (static_cast<size_t>(words_) * sizeof(Word) + (mail_ ? sizeof(Mailbox) : 0)));
     n += static_cast<std::int64_t>(s.points.capacity() * sizeof(double));
   }
-  return n;
+  return n + letter_bytes_.load(std::memory_order_relaxed);
 }
 
 void VisitedSet::collect(std::vector<Word>& patterns, std::vector<double>& points) const {
@@ -137,7 +167,12 @@ void VisitedSet::reshard(int shards) {
   const auto d = static_cast<size_t>(dim_);
   try {
     for (const Shard& s : old)
-      for (std::uint32_t e = 0; e < s.entries; ++e) insert(entry(s, e), store_points_ ? &s.points[e * d] : nullptr);
+      for (std::uint32_t e = 0; e < s.entries; ++e) {
+        const Word* p = entry(s, e);
+        insert(p, store_points_ ? &s.points[e * d] : nullptr);
+        Mailbox* moved = nullptr;
+        if (mail_ && contains(p, &moved)) moved->move_from(box(s, e));  // (lost on a rollback: mail only spares LPs)
+      }
   } catch (...) {  // (std::bad_alloc) the set stays as it was
     old.swap(shards_);
     locked_ = was_locked;

@@ -112,7 +112,7 @@ class WalkSink : public NeighbourSink {
  public:
   WalkSink(RegionCollector& regions, Limits& limits, WalkControl& control)
       : regions_(regions), limits_(limits), control_(control) {}
-  bool known(const Word* pattern) override { return regions_.contains(pattern); }
+  bool known(const Word* pattern, Mailbox** box) override { return regions_.contains(pattern, box); }
   // Once the set outgrows a core's caches (below, the hashing costs more than the misses).
   bool prefetching() override {
     if (!large_ && (++asked_ & 63) == 0) large_ = regions_.count() * entry_bytes_ > kCacheBytes;
@@ -132,6 +132,8 @@ class WalkSink : public NeighbourSink {
     return Verdict::New;
   }
   bool keep_going() override { return limits_.keep_going(regions_, false); }
+  void mail(Mailbox& box, const CarriedProofs::Cells& proofs) override { regions_.post(box, proofs); }
+  void take_mail(const Word* pattern, CarriedProofs::Cells& out) override { regions_.take(pattern, out); }
 
  private:
   static constexpr std::int64_t kCacheBytes = std::int64_t{1} << 20;
@@ -250,7 +252,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   const int threads = std::max(1, opt.threads);
   const std::vector<signed char> stable = stable_signs(net, dom);
   RegionCollector regions(net.pattern_words(), dom.dim, opt.store_points, opt.on_region, 1,  // see Helpers
-                          cell_bits(net));
+                          cell_bits(net), /*mail=*/net.num_hidden_layers() > 1);
   Frontier frontier(control, net, threads);
   Limits limits(opt, control, frontier);
   WalkResult res;

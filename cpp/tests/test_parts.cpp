@@ -334,6 +334,88 @@ static void test_visited_set_under_concurrent_inserts_and_lookups(int cell_bits)
   CHECK(match);
 }
 
+// A box keeps the first letter posted, drops later ones, and closes when
+// taken: a region expanded takes no more mail. Letters never taken are freed
+// with the box (ASan), and a box's state moves whole.
+static void test_mailbox_keeps_one_letter_until_taken() {
+  Mailbox box;
+  Mailbox::Letter out;
+  CHECK(box.open() && box.take(out) == 0 && out.empty() && !box.open());  // empty, taken: closed
+  CHECK(box.post({1, 2, 3}) == 0);
+  Mailbox full;
+  CHECK(full.post({1, 2, 3}) > 0 && !full.open() && full.post({9}) == 0);
+  CHECK(full.take(out) > 0 && (out == Mailbox::Letter{1, 2, 3}) && full.post({4}) == 0);
+  Mailbox kept, moved;
+  CHECK(kept.post({5, 6}) > 0);
+  moved.move_from(kept);
+  out.clear();
+  CHECK(kept.take(out) == 0 && moved.take(out) > 0 && (out == Mailbox::Letter{5, 6}));
+  Mailbox never;
+  CHECK(never.post({7}) > 0);  // freed by its destructor
+  Mailbox shut;
+  shut.close();
+  CHECK(!shut.open() && shut.post({8}) == 0);
+}
+
+// The visited set's mailboxes: one per pattern, found by its lookup, closed
+// when inserted closed, counted in its bytes while they hold a letter, and
+// carried through a reshard; a set without mail gives none.
+static void test_visited_set_mailboxes() {
+  VisitedSet set(1, 0, false, 1, 0, /*mail=*/true);
+  const Word a = 1, b = 2, c = 3;
+  Mailbox* box = nullptr;
+  CHECK(!set.contains(&a, &box) && box == nullptr);
+  CHECK(set.insert(&a, nullptr) && set.insert(&b, nullptr, /*closed=*/true));
+  CHECK(set.contains(&a, &box) && box != nullptr && box->open());
+  Mailbox* closed = nullptr;
+  CHECK(set.contains(&b, &closed) && closed != nullptr && !closed->open());
+  const std::int64_t empty = set.bytes();
+  set.post(*box, Mailbox::Letter(100, 1));
+  CHECK(set.bytes() >= empty + 200);
+  for (Word w = 10; w < 200; ++w) set.insert(&w, nullptr);  // segments and tables grow
+  set.reshard(8);
+  const std::int64_t held = set.bytes();
+  Mailbox::Letter out;
+  set.take(&a, out);
+  CHECK(out.size() == 100 && set.contains(&a, &box) && !box->open() && set.bytes() <= held - 200);
+  set.take(&c, out);  // not there: nothing
+  CHECK(out.size() == 100);
+  VisitedSet plain(1, 0, false, 1);
+  plain.insert(&a, nullptr);
+  CHECK(plain.contains(&a, &box) && box == nullptr);
+}
+
+// Threads posting to and taking from the same boxes (as walkers mail regions
+// that others expand): each box gives at most one letter, whole, once.
+static void test_mailboxes_under_concurrent_posts_and_takes() {
+  constexpr int kThreads = 4, kBoxes = 2000;
+  std::vector<Mailbox> boxes(kBoxes);
+  std::vector<std::vector<Mailbox::Letter>> got(kThreads);
+  std::vector<std::thread> team;
+  for (int t = 0; t < kThreads; ++t)
+    team.emplace_back([&, t] {
+      for (int i = 0; i < kBoxes; ++i) {
+        Mailbox& box = boxes[static_cast<std::size_t>((i * 7 + t * 13) % kBoxes)];
+        if ((i + t) % 3 == 0) {
+          Mailbox::Letter out;
+          box.take(out);
+          if (!out.empty()) got[static_cast<std::size_t>(t)].push_back(out);
+        } else {
+          box.post(Mailbox::Letter(4, static_cast<std::int16_t>(t)));
+        }
+      }
+    });
+  for (std::thread& th : team) th.join();
+  std::size_t letters = 0;
+  bool whole = true;
+  for (const auto& g : got)
+    for (const auto& l : g) {
+      ++letters;
+      whole = whole && l.size() == 4 && std::all_of(l.begin(), l.end(), [&](std::int16_t x) { return x == l[0]; });
+    }
+  CHECK(whole && letters <= static_cast<std::size_t>(kBoxes));
+}
+
 static void test_lp_degenerate_vertex_and_unbounded() {
   // Many rows through the optimum (1, 1) of max x + y: Bland's rule must not cycle.
   ActiveSetLp lp(2);
@@ -499,6 +581,68 @@ static void test_expander_and_state() {
   CHECK(rest.stop == StopReason::Complete && rest.patterns == whole.patterns && rest.state.empty());
 }
 
+// A sink as the walk's: a visited set with mailboxes (or without), counting letters taken.
+class MailSink : public NeighbourSink {
+ public:
+  explicit MailSink(RegionCollector& regions) : regions_(regions) {}
+  bool known(const Word* p, Mailbox** box) override { return regions_.contains(p, box); }
+  Verdict found(const Word* p, const double* x) override { return regions_.add(p, x) ? Verdict::New : Verdict::Known; }
+  void mail(Mailbox& box, const CarriedProofs::Cells& proofs) override { regions_.post(box, proofs); }
+  void take_mail(const Word* p, CarriedProofs::Cells& out) override {
+    const std::size_t had = out.size();
+    regions_.take(p, out);
+    letters += out.size() > had ? 1 : 0;
+  }
+  int letters = 0;
+
+ private:
+  RegionCollector& regions_;
+};
+
+// Mail carries a region's proofs to known neighbours not yet expanded: on a
+// two-layer net, in a ball and in a box (LPs), the walk finds the same
+// regions with fewer facet tests, and the audit's LP confirms every proof
+// that settled a test, mailed ones included.
+static void test_mail_spares_facet_tests_and_its_proofs_hold() {
+  std::mt19937_64 rng(29);
+  std::normal_distribution<double> g;
+  auto layer = [&](int in, int out) {
+    Layer l{in, out, std::vector<double>(static_cast<std::size_t>(in * out)), std::vector<double>(static_cast<std::size_t>(out))};
+    for (double& x : l.weight) x = g(rng) / std::sqrt(in);
+    for (double& x : l.bias) x = 0.3 * g(rng);
+    return l;
+  };
+  const Network net({layer(6, 12), layer(12, 12), layer(12, 1)}, 0.0);
+  const std::vector<double> centre(6, 0.05);
+  for (const Domain& dom : {Domain::ball(centre, 1.0), Domain::box(std::vector<double>(6, -0.6), std::vector<double>(6, 0.7))}) {
+    WalkOptions opt;
+    opt.subdivide = false;
+    WalkControl control;
+    const WalkResult whole = walk(net, dom, centre.data(), opt, control);
+    std::int64_t tests[2] = {0, 0};
+    for (bool mail : {false, true}) {
+      Expander ex(net, dom, stable_signs(net, dom), 1e-9 * dom.scale(), /*audit_proofs=*/true);
+      RegionCollector regions(net.pattern_words(), 6, false, {}, 1, 0, mail);
+      MailSink sink(regions);
+      std::vector<FrontierItem> todo{ex.seed(centre.data())};
+      regions.add(todo[0].pattern.data(), nullptr);
+      while (!todo.empty()) {  // first in, first out: neighbours wait while others expand
+        FrontierItem it = std::move(todo.front());
+        todo.erase(todo.begin());
+        CHECK(ex.expand(it, sink, todo));
+      }
+      std::vector<Word> pats;
+      std::vector<double> pts;
+      regions.sorted(-1, pats, pts);
+      CHECK(pats == whole.patterns && whole.count > 100);
+      CHECK(ex.stats().proof_errors == 0 && ex.stats().undecided == 0);
+      CHECK((sink.letters > 0) == mail);
+      tests[mail ? 1 : 0] = ex.stats().facet_tests;
+    }
+    CHECK(tests[1] < tests[0]);
+  }
+}
+
 // An Expander's answer for a region does not depend on the region it saw
 // first (its forms then make the plan): in a small ball, where many
 // first-layer neurons are stable and the forms start from their fixed terms,
@@ -594,12 +738,16 @@ int main() {
     test_visited_set_reshards(cell_bits);
     test_visited_set_under_concurrent_inserts_and_lookups(cell_bits);
   }
+  test_mailbox_keeps_one_letter_until_taken();
+  test_visited_set_mailboxes();
+  test_mailboxes_under_concurrent_posts_and_takes();
   test_lp_degenerate_vertex_and_unbounded();
   test_lp_loosened_settles_a_cycling_vertex();
   test_lp_keeps_its_rows_along_a_long_flat_edge();
   test_coincident_groups();
   test_planar_clip_of_a_square_cut_twice();
   test_expander_and_state();
+  test_mail_spares_facet_tests_and_its_proofs_hold();
   if (failures == 0) std::printf("test_parts: all checks passed\n");
   return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -86,8 +86,9 @@ class Regions:
     stats
         Counters of the walk (LPs solved, facet tests, facets found,
         neighbours skipped as already known, facet tests settled by LP
-        proofs carried unchanged from the region walked from
-        (``inherited_proofs``) or re-checked with this region's forms
+        proofs carried unchanged from the region walked from or mailed by a
+        neighbour expanded first (``inherited_proofs``) or re-checked with
+        this region's forms
         (``rechecked_proofs``), facet tests that hit an LP limit
         (``undecided``), crossings that failed to land (``witness_failures``) ...).
     certified

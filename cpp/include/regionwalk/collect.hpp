@@ -18,16 +18,21 @@ using RegionVisitor = std::function<void(const Word* pattern, const double* poin
 
 class RegionCollector {
  public:
-  // `shards`: the visited set's locks (one: used by one thread only, no lock taken).
+  // `shards`: the visited set's locks (one: used by one thread only, no lock taken);
+  // `mail`: regions have mailboxes (VisitedSet).
   RegionCollector(int words, int dim, bool store_points, RegionVisitor visitor = {}, int shards = 64,
-                  int cell_bits = 0);
+                  int cell_bits = 0, bool mail = false);
 
   bool contains(const Word* pattern) const { return visited_.contains(pattern); }
+  bool contains(const Word* pattern, Mailbox** box) const { return visited_.contains(pattern, box); }
   void prefetch_slot(const Word* pattern) const { visited_.prefetch_slot(pattern); }
   void prefetch_entry(const Word* pattern) const { visited_.prefetch_entry(pattern); }
   // Keeps a region unless known; true when it is new. `quiet`: no visit
   // (regions restored from a saved walk were visited when first found).
+  // Those restored take no mail either (expanded, or in the frontier restored with their proofs).
   bool add(const Word* pattern, const double* point, bool quiet = false);
+  void post(Mailbox& box, const Mailbox::Letter& letter) { visited_.post(box, letter); }
+  void take(const Word* pattern, Mailbox::Letter& out) { visited_.take(pattern, out); }
   std::int64_t count() const { return count_.load(std::memory_order_relaxed); }
   std::int64_t bytes() const { return visited_.bytes(); }
   // See VisitedSet::reshard (only while no other thread uses the collector).

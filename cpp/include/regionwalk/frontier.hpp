@@ -4,7 +4,8 @@
 //
 // Its order decides how many facet LPs the walk needs, because a region's
 // carried proofs come from the region that found it (proofs.hpp): across a
-// neuron of layer l only proofs within layers <= l hold as they are.
+// neuron of layer l only proofs within layers <= l hold as they are. (Its
+// neighbours expanded before it add theirs by mail, mailbox.hpp.)
 //  - Items wait by level, the layer of the neuron crossed to reach them
 //    (several, or the seed: level 0), and the lowest level goes first. A
 //    region found across an early layer's hyperplane enters a cell of the

@@ -1,6 +1,7 @@
 // Carried proofs: LP duals showing that a neuron's hyperplane is no facet,
 // passed from a region to the regions found across its facets (DESIGN.md
-// section 2.6). A proof is stored as
+// section 2.6), and by mail to known neighbours not yet expanded (only those
+// that hold unchanged; mailbox.hpp). A proof is stored as
 //   (j, n, same, mu, r_1 .. r_n, lambda_1 .. lambda_n)
 // in 16-bit cells (each float takes two): the facet LP of j was bounded by
 // the rows r_i alone (neurons >= 0, domain rows < 0) with these multipliers.
@@ -28,6 +29,7 @@ class CarriedProofs {
   static constexpr int kMaxRows = 24;
 
   void clear() { cells_.clear(); }
+  bool empty() const { return cells_.empty(); }
   // A new proof for j; the caller guarantees that every row fits a cell.
   void add(int j, const std::vector<int>& rows, const std::vector<float>& lambdas, float mu);
   // Keeps a proof of `from` (at offset `at`) that held here, for this region's neighbours.

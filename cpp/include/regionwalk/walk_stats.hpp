@@ -11,7 +11,7 @@ namespace regionwalk {
   X(facet_tests, "facet tests that needed geometry (clipping or an LP)")                              \
   X(facets_found, "facet tests that found a facet (crossed)")                                        \
   X(skipped_visited, "neighbours already known: no LP needed")                                       \
-  X(inherited_proofs, "no facet, by a proof carried unchanged from the region walked from")          \
+  X(inherited_proofs, "no facet, by a proof carried unchanged from the region walked from, or mailed") \
   X(rechecked_proofs, "no facet, by a carried proof re-checked with this region's forms")            \
   X(proof_errors, "audit mode only: carried proofs the LP contradicts")                              \
   X(lp_solves, "LP solves")                                                                          \

@@ -103,7 +103,7 @@ bool step_across(const Network& net, const Domain& dom, const std::vector<int>& 
 Expander::Expander(const Network& net, const Domain& dom, std::vector<signed char> stable, double tol,
                    bool audit_proofs, std::unique_ptr<LpSolver> solver)
     : net_(net), dom_(dom), stable_(std::move(stable)), tol_(tol), audit_(audit_proofs),
-      carry_(net.hidden_neurons() <= CarriedProofs::kMaxNeurons && domain_rows(dom) < INT16_MAX),
+      carry_(carries_proofs(net, dom)),
       rows_(dom, stable_, tol), lp_(dom, tol, std::move(solver)) {
   if (static_cast<int>(stable_.size()) != net.hidden_neurons())
     throw std::invalid_argument("stable signs must have one entry per hidden neuron");
@@ -121,6 +121,10 @@ Expander::Expander(const Network& net, const Domain& dom, std::vector<signed cha
   normal_.assign(d, 0.0);
   local_.stable_neurons = std::count_if(stable_.begin(), stable_.end(), [](signed char s) { return s != 0; });
   fixed_ = net.fixed_inputs(stable_);
+}
+
+bool Expander::carries_proofs(const Network& net, const Domain& dom) {
+  return net.hidden_neurons() <= CarriedProofs::kMaxNeurons && domain_rows(dom) < INT16_MAX;
 }
 
 // The region's forms; the first region's, whole, also settle which stable

@@ -66,6 +66,10 @@ class Expander {
   // region then has to be expanded again for the walk to be complete.
   bool expand(const FrontierItem& region, NeighbourSink& sink, std::vector<FrontierItem>& out);
 
+  // Whether its proofs fit their 16-bit cells (neurons and domain rows):
+  // else no proofs are carried, nor mailed.
+  static bool carries_proofs(const Network& net, const Domain& dom);
+
   // Counters so far, the geometry's included.
   WalkStats stats() const;
   const std::vector<signed char>& stable() const { return stable_; }

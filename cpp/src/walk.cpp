@@ -335,6 +335,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
     WalkState s;
     regions.all(s.patterns, s.points);
     s.frontier = frontier.drain();
+    for (FrontierItem& it : s.frontier) regions.take(it.pattern.data(), it.proofs);  // letters go with their regions
     s.stats = res.stats;
     res.state = encode_state(s, res.words, res.dim, net.hidden_neurons());  // the pruned network's, as walked
   }

@@ -127,6 +127,12 @@ bool Expander::carries_proofs(const Network& net, const Domain& dom) {
   return net.hidden_neurons() <= CarriedProofs::kMaxNeurons && domain_rows(dom) < INT16_MAX;
 }
 
+bool Expander::mails(const Network& net, const Domain& dom) {
+  const bool planar = dom.dim == 2 && dom.kind != DomainKind::Whole;
+  const bool polytope = dom.kind == DomainKind::Box && dom.dim >= PolytopeClip::kMinDim && dom.dim < PolytopeClip::kMaxDim;
+  return carries_proofs(net, dom) && !planar && !polytope;
+}
+
 // The region's forms; the first region's, whole, also settle which stable
 // neurons later regions skip. Every region's forms start from the fixed terms, so
 // a region's forms do not depend on which region an Expander saw first.

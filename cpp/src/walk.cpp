@@ -252,7 +252,7 @@ WalkResult walk(const Network& net, const Domain& dom, const double* seed, const
   const int threads = std::max(1, opt.threads);
   const std::vector<signed char> stable = stable_signs(net, dom);
   RegionCollector regions(net.pattern_words(), dom.dim, opt.store_points, opt.on_region, 1,  // see Helpers
-                          cell_bits(net), /*mail=*/Expander::carries_proofs(net, dom));
+                          cell_bits(net), /*mail=*/Expander::mails(net, dom));
   Frontier frontier(control, net, threads);
   Limits limits(opt, control, frontier);
   WalkResult res;

@@ -69,6 +69,10 @@ class Expander {
   // Whether its proofs fit their 16-bit cells (neurons and domain rows):
   // else no proofs are carried, nor mailed.
   static bool carries_proofs(const Network& net, const Domain& dom);
+  // Whether mail pays: proofs are carried, and facet tests are LPs. Where
+  // clipping settles them (polygons in the plane, polytopes in boxes of
+  // d = 3..5) there is hardly a proof to mail, and the mailboxes cost 2-8 %.
+  static bool mails(const Network& net, const Domain& dom);
 
   // Counters so far, the geometry's included.
   WalkStats stats() const;

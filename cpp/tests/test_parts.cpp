@@ -581,6 +581,15 @@ static void test_expander_and_state() {
   CHECK(rest.stop == StopReason::Complete && rest.patterns == whole.patterns && rest.state.empty());
 }
 
+// A dense layer with weights N(0, 1 / in) and biases N(0, bias^2).
+static Layer random_layer(std::mt19937_64& rng, std::normal_distribution<double>& g, int in, int out,
+                          double bias) {
+  Layer l{in, out, std::vector<double>(static_cast<std::size_t>(in * out)), std::vector<double>(static_cast<std::size_t>(out))};
+  for (double& x : l.weight) x = g(rng) / std::sqrt(in);
+  for (double& x : l.bias) x = bias * g(rng);
+  return l;
+}
+
 // A sink as the walk's: a visited set with mailboxes (or without), counting letters taken.
 class MailSink : public NeighbourSink {
  public:
@@ -606,12 +615,7 @@ class MailSink : public NeighbourSink {
 static void test_mail_spares_facet_tests_and_its_proofs_hold() {
   std::mt19937_64 rng(29);
   std::normal_distribution<double> g;
-  auto layer = [&](int in, int out) {
-    Layer l{in, out, std::vector<double>(static_cast<std::size_t>(in * out)), std::vector<double>(static_cast<std::size_t>(out))};
-    for (double& x : l.weight) x = g(rng) / std::sqrt(in);
-    for (double& x : l.bias) x = 0.3 * g(rng);
-    return l;
-  };
+  auto layer = [&](int in, int out) { return random_layer(rng, g, in, out, 0.3); };
   const Network net({layer(6, 12), layer(12, 12), layer(12, 1)}, 0.0);
   const std::vector<double> centre(6, 0.05);
   for (const Domain& dom : {Domain::ball(centre, 1.0), Domain::box(std::vector<double>(6, -0.6), std::vector<double>(6, 0.7))}) {
@@ -651,12 +655,7 @@ static void test_mail_spares_facet_tests_and_its_proofs_hold() {
 static void test_expansions_do_not_depend_on_the_first_region() {
   std::mt19937_64 rng(17);
   std::normal_distribution<double> g;
-  auto layer = [&](int in, int out) {
-    Layer l{in, out, std::vector<double>(static_cast<std::size_t>(in * out)), std::vector<double>(static_cast<std::size_t>(out))};
-    for (double& x : l.weight) x = g(rng) / std::sqrt(in);
-    for (double& x : l.bias) x = 0.5 * g(rng);
-    return l;
-  };
+  auto layer = [&](int in, int out) { return random_layer(rng, g, in, out, 0.5); };
   const Network net({layer(6, 24), layer(24, 12), layer(12, 1)}, 0.0);
   const Domain ball = Domain::ball(std::vector<double>(6, 0.1), 0.3);
   const std::vector<signed char> stable = stable_signs(net, ball);
@@ -688,12 +687,7 @@ static void test_a_ball_restricted_to_its_unstable_span() {
   std::mt19937_64 rng(21);
   std::normal_distribution<double> g;
   const int d = 40, w = 16;
-  auto layer = [&](int in, int out) {
-    Layer l{in, out, std::vector<double>(static_cast<std::size_t>(in * out)), std::vector<double>(static_cast<std::size_t>(out))};
-    for (double& x : l.weight) x = g(rng) / std::sqrt(in);
-    for (double& x : l.bias) x = 0.5 * g(rng);
-    return l;
-  };
+  auto layer = [&](int in, int out) { return random_layer(rng, g, in, out, 0.5); };
   for (double alpha : {0.0, 0.2}) {
     const Network net({layer(d, w), layer(w, w), layer(w, w), layer(w, 1)}, alpha);
     std::vector<double> c(d);

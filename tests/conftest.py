@@ -1,12 +1,31 @@
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ctrl_c_raises():
+    """The Ctrl-C tests send SIGINT to this process or to a child. A runner started in
+    the background (a shell's ``&``, ``nohup``) ignores SIGINT, and children inherit
+    that: their walks would run to the end (one grew to 6.7 GB). For the session,
+    SIGINT raises KeyboardInterrupt here, as in a terminal, and children start with
+    the default action."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def random_weights(widths, seed, bias_scale=0.5):

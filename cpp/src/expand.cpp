@@ -128,9 +128,9 @@ bool Expander::carries_proofs(const Network& net, const Domain& dom) {
 }
 
 bool Expander::mails(const Network& net, const Domain& dom) {
-  const bool planar = dom.dim == 2 && dom.kind != DomainKind::Whole;
-  const bool polytope = dom.kind == DomainKind::Box && dom.dim >= PolytopeClip::kMinDim && dom.dim < PolytopeClip::kMaxDim;
-  return carries_proofs(net, dom) && !planar && !polytope;
+  // (boxes of PolytopeClip::kMaxDim inputs clip only regions of many rows: mail there)
+  const bool clipped = PlanarClip::applies(dom) || (PolytopeClip::applies(dom) && dom.dim < PolytopeClip::kMaxDim);
+  return carries_proofs(net, dom) && !clipped;
 }
 
 // The region's forms; the first region's, whole, also settle which stable

@@ -176,7 +176,7 @@ REGIONWALK_HOT void PlanarClip::certify_edge(const RegionRows& rows, size_t i, d
 
 bool PlanarClip::run(const RegionRows& rows, const double* inside) {
   const Domain& dom = rows.domain();
-  if (rows.dim() != 2 || dom.kind == DomainKind::Whole) return false;
+  if (!applies(dom)) return false;
   const auto N = static_cast<size_t>(rows.hidden_neurons());
   state_.assign(N, 0);
   point_.assign(2 * N, 0.0);

@@ -263,7 +263,7 @@ void PolytopeClip::certify(const RegionRows& rows, const double* p) {
 bool PolytopeClip::run(const RegionRows& rows, const double* inside) {
   const Domain& dom = rows.domain();
   d_ = rows.dim();
-  if (dom.kind != DomainKind::Box || d_ < kMinDim || d_ > kMaxDim) return false;
+  if (!applies(dom)) return false;
   if (d_ == 6 && rows.neurons().size() < kRowsAt6) return false;
   const auto N = static_cast<std::size_t>(rows.hidden_neurons());
   if (state_.size() != N) {

@@ -20,8 +20,10 @@ enum class EdgeVerdict : signed char {
 
 class PlanarClip {
  public:
+  // Where it applies: the plane, but not the whole of it.
+  static bool applies(const Domain& dom) { return dom.dim == 2 && dom.kind != DomainKind::Whole; }
   // Clips the region of `rows` around `inside` (a point strictly inside it).
-  // False where not applicable: other dimensions, the whole space.
+  // False where not applicable (above).
   bool run(const RegionRows& rows, const double* inside);
   // After run(): j's verdict; a certified edge writes its point and margin.
   EdgeVerdict edge(int j, double* point, double* margin) const;

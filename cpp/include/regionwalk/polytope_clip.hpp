@@ -38,9 +38,14 @@ class PolytopeClip {
   static constexpr std::size_t kRowsAt6 = 96;
   static constexpr int kMaxVertices = 1 << 13;
 
+  // Where it may apply: boxes of kMinDim..kMaxDim inputs (of kMaxDim, only
+  // regions of kRowsAt6 rows or more).
+  static bool applies(const Domain& dom) {
+    return dom.kind == DomainKind::Box && dom.dim >= kMinDim && dom.dim <= kMaxDim;
+  }
   // Clips the box around `inside` (strictly inside the region). False where
-  // not applicable (not a box, d outside [kMinDim, kMaxDim]) or refused
-  // (near-degenerate, too many vertices): then nothing is known.
+  // not applicable (above) or refused (near-degenerate, too many vertices):
+  // then nothing is known.
   bool run(const RegionRows& rows, const double* inside);
   // After a successful run(): j's verdict; a certified facet writes its point and margin.
   EdgeVerdict edge(int j, double* point, double* margin) const;

@@ -102,13 +102,7 @@ def reference_walk(weights, biases, domain, seed_point, alpha=0.0, tol=1e-7, max
     Returns the set of patterns as tuples of bools.
     """
     def pattern_at(x):
-        h = np.asarray(x, float)
-        bits = []
-        for w, b in zip(weights[:-1], biases[:-1]):
-            z = w @ h + b
-            bits.append(z > 0)
-            h = np.where(z > 0, z, alpha * z)
-        return tuple(np.concatenate(bits).tolist())
+        return exact_pattern(weights, biases, alpha, x)
 
     def margin(A, cc, sigma, j, others):
         if domain[0] == "ball":
@@ -164,6 +158,35 @@ def reference_walk(weights, biases, domain, seed_point, alpha=0.0, tol=1e-7, max
                         return seen
                     raise RuntimeError("reference walk too large")
     return seen
+
+
+def exact_pattern(weights, biases, alpha, x):
+    """The pattern at x, in floats, or in exact rational arithmetic where some
+    pre-activation is within rounding of 0: a neuron that cancels exactly on a
+    region (integer weights, duplicated paths) must read as off there, not as
+    the sign of its rounding error."""
+    h = np.asarray(x, float)
+    bits = []
+    for w, b in zip(weights[:-1], biases[:-1]):
+        z = w @ h + b
+        if np.any(np.abs(z) <= 1e-9 * (np.abs(w) @ np.abs(h) + np.abs(b))):
+            return _exact_pattern(weights, biases, alpha, x)
+        bits.append(z > 0)
+        h = np.where(z > 0, z, alpha * z)
+    return tuple(np.concatenate(bits).tolist())
+
+
+def _exact_pattern(weights, biases, alpha, x):
+    from fractions import Fraction
+
+    a = Fraction(float(alpha))
+    h = [Fraction(float(v)) for v in x]
+    bits = []
+    for w, b in zip(weights[:-1], biases[:-1]):
+        z = [sum((Fraction(float(wk)) * hk for wk, hk in zip(row, h)), Fraction(float(bi))) for row, bi in zip(w, b)]
+        bits += [v > 0 for v in z]
+        h = [v if v > 0 else a * v for v in z]
+    return tuple(bits)
 
 
 def zaslavsky_count(m: int, d: int) -> int:

@@ -271,6 +271,26 @@ def test_random_degenerate_walks_are_certified(seed):
             assert res.complete, (family, widths, dom)
 
 
+def test_a_neuron_zero_only_up_to_rounding_is_off_in_the_walk_and_the_exact_oracle():
+    # 0.1 h1 + 0.1 h2 - 0.1 h3 with h3 = h1 + h2 on the quadrant x1, x2 > 0: zero
+    # there, but a float forward pass reads it as +-1e-17, either sign. A reference
+    # walker reading those signs found a region more than there is (found on a
+    # 30-input ternary net of four hidden layers, where 71 such patterns appeared).
+    ws = [np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.3, -0.7, 1.0]]),
+          np.array([[0.1, 0.1, -0.1, 0.0], [0.5, -1.0, 0.7, 0.4]]), np.array([[1.0, 1.0]])]
+    bs = [np.array([0.0, 0.0, 0.0, 0.1]), np.array([0.0, 0.05]), np.array([0.0])]
+    x = np.random.default_rng(0).uniform(0, 1, size=(500, 3))
+    z = np.maximum(x @ ws[0].T + bs[0], 0) @ ws[1].T + bs[1]
+    assert (z[:, 0] > 0).any() and (z[:, 0] < 0).any()  # the case: rounding of both signs
+    net = rw.Network(ws, bs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = rw.enumerate_regions(net, rw.Box(-np.ones(3), np.ones(3)), threads=1)
+    assert res.complete
+    assert not res.patterns[(res.points[:, 0] > 0) & (res.points[:, 1] > 0), 4].any()
+    assert _as_set(res.patterns) == reference_walk(ws, bs, ("box", -np.ones(3), np.ones(3)), np.full(3, 0.05))
+
+
 @pytest.mark.parametrize("radius", [0.05, 0.1])
 def test_reading_cancelled_sums_as_zero_never_swallows_a_real_preactivation(radius):
     # 784 inputs far from the origin: a forward pass sums large terms, while a

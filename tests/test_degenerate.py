@@ -279,9 +279,9 @@ def test_a_neuron_zero_only_up_to_rounding_is_off_in_the_walk_and_the_exact_orac
     ws = [np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.3, -0.7, 1.0]]),
           np.array([[0.1, 0.1, -0.1, 0.0], [0.5, -1.0, 0.7, 0.4]]), np.array([[1.0, 1.0]])]
     bs = [np.array([0.0, 0.0, 0.0, 0.1]), np.array([0.0, 0.05]), np.array([0.0])]
-    x = np.random.default_rng(0).uniform(0, 1, size=(500, 3))
-    z = np.maximum(x @ ws[0].T + bs[0], 0) @ ws[1].T + bs[1]
-    assert (z[:, 0] > 0).any() and (z[:, 0] < 0).any()  # the case: rounding of both signs
+    x = np.random.default_rng(0).uniform(0, 1, size=(500, 2))
+    z = 0.1 * x[:, 0] + 0.1 * x[:, 1] - 0.1 * (x[:, 0] + x[:, 1])  # in floats, in this order
+    assert (z > 0).any() and (z < 0).any()  # the case: rounding of both signs
     net = rw.Network(ws, bs)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
